@@ -1,0 +1,3 @@
+export * from "./gen/trainyard/v1/task_pb.js";
+export * from "./gen/trainyard/v1/scheduler_pb.js";
+export * from "./gen/trainyard/v1/agent_pb.js";
