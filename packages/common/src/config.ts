@@ -1,0 +1,41 @@
+import { InvalidArgumentError } from "./errors.js";
+import { parseDuration } from "./duration.js";
+
+/**
+ * Reading TRAINYARD_* variables. Only services' config.ts call these, once at start-up;
+ * a bad value stops the process with a message naming the variable.
+ */
+export type Env = Record<string, string | undefined>;
+
+export function envString(env: Env, name: string, def: string): string {
+  const v = env[name]?.trim();
+  return v ? v : def;
+}
+
+export function envList(env: Env, name: string, def: string): string[] {
+  return envString(env, name, def)
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+export function envInt(env: Env, name: string, def: number, min = -Infinity, max = Infinity): number {
+  const raw = env[name]?.trim();
+  if (!raw) return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new InvalidArgumentError(name, `${JSON.stringify(raw)} must be an integer between ${min} and ${max}`);
+  }
+  return n;
+}
+
+export function envDuration(env: Env, name: string, def: string): number {
+  return parseDuration(envString(env, name, def), name);
+}
+
+/** "host:port" → parts; "[::1]:50051" works too. */
+export function parseAddress(addr: string, name: string): { host: string; port: number } {
+  const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(addr.trim());
+  if (!m) throw new InvalidArgumentError(name, `${JSON.stringify(addr)} is not host:port`);
+  return { host: m[1] || "0.0.0.0", port: Number(m[2]) };
+}

@@ -1,0 +1,8 @@
+/** The gRPC server kit shared by the scheduler and the agent. */
+export { startGrpcServer, type GrpcServer, type GrpcServerOptions } from "./server.js";
+export type { HealthStatus } from "./health.js";
+export { errorInterceptor, toConnectError } from "./errors.js";
+export { loggingInterceptor, codeName, type LoggingOptions } from "./logging.js";
+export { abortableIterable } from "./abortable.js";
+export { BadRequestSchema, badRequestDetail } from "./bad-request.js";
+export { isNatsUnavailable } from "./nats-errors.js";

@@ -1,0 +1,147 @@
+/**
+ * startGrpcServer: one cleartext HTTP/2 port (h2c, prior knowledge) serving gRPC, gRPC-Web and
+ * Connect through connect-node, with grpc.health.v1.Health and server reflection (v1 + v1alpha)
+ * added next to the caller's routes. Interceptors, outermost first: access log, error boundary,
+ * then `opts.interceptors`.
+ *
+ * Lifecycle (called once per process by a service's composition root):
+ *
+ *   listening ──close()──▶ draining ──all sessions gone──▶ closed
+ *
+ * close() is idempotent (every call returns the same promise) and, in order: marks health
+ * NOT_SERVING (permanently), aborts the handlers' shutdown signal with
+ * ConnectError("server shutting down", UNAVAILABLE) so streams end and clients see UNAVAILABLE,
+ * stops accepting connections, sends GOAWAY to every session, and after `graceMs` destroys
+ * the sessions still open (clients such as grpc-js keep idle channels open forever).
+ * It resolves when the listening socket and every connection are closed.
+ */
+import * as http2 from "node:http2";
+import type { Socket } from "node:net";
+import type { DescFile } from "@bufbuild/protobuf";
+import { Code, ConnectError, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { file_grpc_health_v1_health } from "@trainyard/client/gen/grpc/health/v1/health_pb";
+import { file_grpc_reflection_v1_reflection } from "@trainyard/client/gen/grpc/reflection/v1/reflection_pb";
+import { file_grpc_reflection_v1alpha_reflection } from "@trainyard/client/gen/grpc/reflection/v1alpha/reflection_pb";
+import type { Logger } from "../logger.js";
+import { errorInterceptor } from "./errors.js";
+import { HealthRegistry, healthRoutes, type HealthStatus } from "./health.js";
+import { loggingInterceptor } from "./logging.js";
+import { reflectionRoutes } from "./reflection.js";
+
+export interface GrpcServerOptions {
+  /** "host:port" ("[::1]:port" for IPv6); port 0 picks a free port. */
+  address: string;
+  routes: (router: ConnectRouter) => void;
+  /** Fully qualified names of the services `routes` implements, for health and reflection. */
+  services: string[];
+  /** Generated file descriptors (e.g. file_trainyard_v1_scheduler) to serve by reflection. */
+  files: DescFile[];
+  logger: Logger;
+  /** Upper bound for client deadlines; a longer grpc-timeout is rejected with INVALID_ARGUMENT. */
+  maxTimeoutMs?: number;
+  /** Extra interceptors, run inside the logging and error-mapping ones. */
+  interceptors?: Interceptor[];
+}
+
+export interface GrpcServer {
+  /** Base URL for clients, e.g. "http://127.0.0.1:50051" (wildcard hosts become 127.0.0.1). */
+  readonly url: string;
+  readonly port: number;
+  readonly health: HealthStatus;
+  /** Aborted by close(); also handed to every handler as part of ctx.signal. */
+  readonly shutdownSignal: AbortSignal;
+  close(graceMs?: number): Promise<void>;
+}
+
+const HEALTH = "grpc.health.v1.Health";
+const REFLECTION = ["grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"];
+/** MB of queued outbound data per HTTP/2 session (Node's default 10 makes busy channels fail with ENHANCE_YOUR_CALM). */
+const MAX_SESSION_MEMORY_MB = 128;
+
+export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServer> {
+  const { host, port } = parseAddress(opts.address);
+  const log = opts.logger.child({ component: "grpc-server" });
+  const health = new HealthRegistry(opts.services);
+  const shutdown = new AbortController();
+  const reflection = reflectionRoutes({
+    services: [...opts.services, HEALTH, ...REFLECTION],
+    files: [...opts.files, file_grpc_health_v1_health, file_grpc_reflection_v1_reflection, file_grpc_reflection_v1alpha_reflection],
+  });
+  const handler = connectNodeAdapter({
+    routes(router) {
+      opts.routes(router);
+      healthRoutes(health)(router);
+      reflection(router);
+    },
+    interceptors: [loggingInterceptor(log, { shutdownSignal: shutdown.signal }), errorInterceptor(log), ...(opts.interceptors ?? [])],
+    shutdownSignal: shutdown.signal,
+    ...(opts.maxTimeoutMs !== undefined && { maxTimeoutMs: opts.maxTimeoutMs }),
+  });
+
+  const server = http2.createServer({ maxSessionMemory: MAX_SESSION_MEMORY_MB }, handler);
+  const sessions = new Set<http2.ServerHttp2Session>();
+  const sockets = new Set<Socket>();
+  server.on("session", (session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+  });
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  server.on("sessionError", (err) => log.debug({ err }, "http2 session error"));
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  server.on("error", (err) => log.error({ err }, "grpc server error"));
+  const bound = (server.address() as { port: number }).port;
+  const url = `http://${urlHost(host)}:${bound}`;
+  log.info({ url, services: opts.services }, "grpc server listening");
+
+  let closing: Promise<void> | undefined;
+  const close = (graceMs = 5000): Promise<void> =>
+    (closing ??= new Promise<void>((resolve) => {
+      health.shutdown();
+      shutdown.abort(new ConnectError("server shutting down", Code.Unavailable));
+      const forced = setTimeout(() => {
+        if (sessions.size > 0) log.warn({ sessions: sessions.size }, "grace period over, destroying HTTP/2 sessions");
+        for (const s of sessions) s.destroy();
+        for (const s of sockets) s.destroy();
+      }, graceMs);
+      server.close(() => {
+        clearTimeout(forced);
+        log.info("grpc server closed");
+        resolve();
+      });
+      for (const s of sessions) s.close(); // GOAWAY; the session ends once its open streams do
+      // A gracefully closed session ends its socket's writable side and then waits for the client
+      // to hang up, which grpc-js and connect-node channels never do: drop the socket once our
+      // last bytes (trailers, GOAWAY) are flushed.
+      for (const s of sockets) {
+        if (s.writableFinished) s.destroy();
+        else s.once("finish", () => s.destroy());
+      }
+    }));
+
+  return { url, port: bound, health, shutdownSignal: shutdown.signal, close };
+}
+
+function parseAddress(address: string): { host: string; port: number } {
+  const colon = address.lastIndexOf(":");
+  const port = Number(address.slice(colon + 1));
+  if (colon < 0 || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`invalid gRPC listen address ${JSON.stringify(address)}, want host:port`);
+  }
+  return { host: address.slice(0, colon).replace(/^\[(.*)\]$/, "$1"), port };
+}
+
+function urlHost(host: string): string {
+  if (host === "" || host === "0.0.0.0" || host === "::") return "127.0.0.1";
+  return host.includes(":") ? `[${host}]` : host;
+}

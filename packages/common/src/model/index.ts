@@ -1,0 +1,3 @@
+export * from "./task.js";
+export * from "./messages.js";
+export * from "./log-frame.js";

@@ -1,0 +1,45 @@
+import type { FailureReason } from "./task.js";
+
+/**
+ * Messages on the bus. All JSON. Every message names its task *and attempt*: consumers drop
+ * whatever is not about the current attempt (fencing), so redelivery is always harmless.
+ */
+
+/** DISPATCH stream, subject trainyard.dispatch.<pool>, Nats-Msg-Id "<task>:<attempt>". */
+export interface DispatchMessage {
+  taskId: string;
+  attempt: number;
+}
+
+/** How an attempt ended, as the agent classified it. No failureReason: it succeeded. */
+export interface Outcome {
+  exitCode: number;
+  failureReason?: FailureReason;
+  message: string;
+}
+
+/** EVENTS stream, subject trainyard.events.<task>: agent → scheduler. */
+export type AgentEvent =
+  | { type: "claimed"; taskId: string; attempt: number; nodeId: string; time: number }
+  | { type: "started"; taskId: string; attempt: number; nodeId: string; containerId: string; time: number }
+  | { type: "progress"; taskId: string; attempt: number; nodeId: string; message: string; time: number }
+  | { type: "finished"; taskId: string; attempt: number; nodeId: string; outcome: Outcome; time: number };
+
+const EVENT_TYPES = new Set(["claimed", "started", "progress", "finished"]);
+
+/** Parses an event; null when it is not one (the consumer terminates such messages). */
+export function parseAgentEvent(data: unknown): AgentEvent | null {
+  if (typeof data !== "object" || data === null) return null;
+  const e = data as Record<string, unknown>;
+  if (!EVENT_TYPES.has(e.type as string)) return null;
+  if (typeof e.taskId !== "string" || typeof e.attempt !== "number" || typeof e.nodeId !== "string") return null;
+  if (typeof e.time !== "number") return null;
+  return e as unknown as AgentEvent;
+}
+
+export function parseDispatch(data: unknown): DispatchMessage | null {
+  if (typeof data !== "object" || data === null) return null;
+  const d = data as Record<string, unknown>;
+  if (typeof d.taskId !== "string" || typeof d.attempt !== "number") return null;
+  return { taskId: d.taskId, attempt: d.attempt };
+}

@@ -1,0 +1,92 @@
+/**
+ * The task record: Trainyard's source of truth, stored as JSON in the KV bucket "tasks" under
+ * the task id and written only by the scheduler (compare-and-set on the KV revision).
+ * Plain data, times in epoch milliseconds. The gRPC API maps it to trainyard.v1.Task.
+ *
+ *   PENDING ──claim──▶ RUNNING ──exit 0──▶ SUCCEEDED
+ *      │  ▲              │ ├──failure, retries left──▶ PENDING (attempt n+1, after the delay)
+ *      │  └──────────────┘ ├──failure, no retries left──▶ FAILED
+ *      └──cancel──▶ CANCELLED ◀──cancelled by the agent──┘
+ */
+export type TaskState = "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
+
+export type FailureReason =
+  | "EXIT_CODE"
+  | "OOM_KILLED"
+  | "TIMEOUT"
+  | "CANCELLED"
+  | "NODE_LOST"
+  | "IMAGE_UNAVAILABLE"
+  | "CONTAINER_ERROR";
+
+export interface Resources {
+  /** CPU cores; 0: no limit. */
+  cpus: number;
+  /** Bytes; 0: no limit. */
+  memoryBytes: number;
+  gpus: number;
+}
+
+export interface RetryPolicy {
+  maxRetries: number;
+  delayMs: number;
+}
+
+/** A validated spec with every default resolved (see the scheduler's core/spec.ts). */
+export interface TaskSpec {
+  image: string;
+  command: string[];
+  env: Record<string, string>;
+  resources: Resources;
+  retry: RetryPolicy;
+  /** 0: no timeout. */
+  timeoutMs: number;
+  labels: Record<string, string>;
+  pool: string;
+  stopGraceMs: number;
+}
+
+export interface Attempt {
+  number: number;
+  state: TaskState;
+  /** Not dispatched before this time (the retry delay). */
+  notBefore: number;
+  dispatchTime?: number;
+  nodeId?: string;
+  claimTime?: number;
+  containerId?: string;
+  startTime?: number;
+  endTime?: number;
+  exitCode?: number;
+  failureReason?: FailureReason;
+  message?: string;
+}
+
+export interface TaskRecord {
+  id: string;
+  spec: TaskSpec;
+  state: TaskState;
+  /** Oldest first; the last one is the current attempt. Never empty. */
+  attempts: Attempt[];
+  failureReason?: FailureReason;
+  exitCode?: number;
+  message: string;
+  createTime: number;
+  startTime?: number;
+  endTime?: number;
+  idempotencyKey?: string;
+  /** Set when a cancel was asked while the task was running; the agent acts on it. */
+  cancel?: { reason: string; time: number };
+}
+
+export const FINAL_STATES: ReadonlySet<TaskState> = new Set(["SUCCEEDED", "FAILED", "CANCELLED"]);
+
+export function isFinal(state: TaskState): boolean {
+  return FINAL_STATES.has(state);
+}
+
+export function currentAttempt(task: TaskRecord): Attempt {
+  const a = task.attempts[task.attempts.length - 1];
+  if (!a) throw new Error(`task ${task.id} has no attempts`);
+  return a;
+}

@@ -1,0 +1,120 @@
+import { nanos, type NatsConnection } from "@nats-io/transport-node";
+import {
+  AckPolicy,
+  DiscardPolicy,
+  JetStreamApiError,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type StreamConfig,
+} from "@nats-io/jetstream";
+import { Kvm, type KV } from "@nats-io/kv";
+import { BUCKET, SCHEDULER_CONSUMER, STREAM, SUBJECT_PREFIX, dispatchSubject, poolConsumer } from "./names.js";
+
+export interface InfraOptions {
+  /** Stream and bucket replicas (1 for one server; 3 on a cluster). */
+  replicas: number;
+  /** How long log frames are kept. */
+  logRetentionMs: number;
+  /** Cap on the LOGS stream; oldest frames go first. -1: none. */
+  logMaxBytes: number;
+}
+
+export interface Infra {
+  tasks: KV;
+  claims: KV;
+  idempotency: KV;
+}
+
+const DAY = 86_400_000;
+
+/**
+ * Creates Trainyard's streams and buckets when they are missing and brings their mutable
+ * settings in line with `opts`. Safe to run concurrently from every replica and agent.
+ */
+export async function ensureInfrastructure(nc: NatsConnection, opts: InfraOptions): Promise<Infra> {
+  const jsm = await jetstreamManager(nc);
+  const common = { storage: StorageType.File, num_replicas: opts.replicas };
+  await ensureStream(jsm, {
+    ...common,
+    name: STREAM.dispatch,
+    subjects: [`${SUBJECT_PREFIX}.dispatch.>`],
+    retention: RetentionPolicy.Workqueue,
+    duplicate_window: nanos(10 * 60_000),
+  });
+  await ensureStream(jsm, {
+    ...common,
+    name: STREAM.events,
+    subjects: [`${SUBJECT_PREFIX}.events.>`],
+    retention: RetentionPolicy.Workqueue,
+    duplicate_window: nanos(10 * 60_000),
+  });
+  await ensureStream(jsm, {
+    ...common,
+    name: STREAM.logs,
+    subjects: [`${SUBJECT_PREFIX}.logs.>`],
+    retention: RetentionPolicy.Limits,
+    discard: DiscardPolicy.Old,
+    max_age: nanos(opts.logRetentionMs),
+    max_bytes: opts.logMaxBytes,
+    duplicate_window: nanos(2 * 60_000),
+  });
+  await ensureConsumer(jsm, STREAM.events, {
+    durable_name: SCHEDULER_CONSUMER,
+    ack_policy: AckPolicy.Explicit,
+    ack_wait: nanos(30_000),
+    max_deliver: -1,
+    max_ack_pending: 1_000,
+  });
+  const kvm = new Kvm(nc);
+  const kvOpts = { replicas: opts.replicas, storage: StorageType.File };
+  return {
+    tasks: await kvm.create(BUCKET.tasks, { ...kvOpts, history: 5 }),
+    claims: await kvm.create(BUCKET.claims, { ...kvOpts, history: 1, ttl: 30 * DAY }),
+    idempotency: await kvm.create(BUCKET.idempotency, { ...kvOpts, history: 1, ttl: 30 * DAY }),
+  };
+}
+
+/** The durable consumer agents of `pool` share (created by whoever gets there first). */
+export async function ensurePoolConsumer(nc: NatsConnection, pool: string, ackWaitMs: number): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  await ensureConsumer(jsm, STREAM.dispatch, {
+    durable_name: poolConsumer(pool),
+    filter_subject: dispatchSubject(pool),
+    ack_policy: AckPolicy.Explicit,
+    ack_wait: nanos(ackWaitMs),
+    max_deliver: -1,
+  });
+}
+
+type Jsm = Awaited<ReturnType<typeof jetstreamManager>>;
+
+async function ensureStream(jsm: Jsm, cfg: Partial<StreamConfig> & { name: string }): Promise<void> {
+  try {
+    await jsm.streams.add(cfg);
+  } catch (err) {
+    // 10058: a stream with that name and a different configuration exists: update it.
+    if (err instanceof JetStreamApiError && err.code === 10058) {
+      await jsm.streams.update(cfg.name, cfg);
+      return;
+    }
+    throw err;
+  }
+}
+
+async function ensureConsumer(
+  jsm: Jsm,
+  stream: string,
+  cfg: Parameters<Jsm["consumers"]["add"]>[1] & { durable_name: string },
+): Promise<void> {
+  try {
+    await jsm.consumers.add(stream, cfg);
+  } catch (err) {
+    // 10148: consumer already exists with a different configuration.
+    if (err instanceof JetStreamApiError && err.code === 10148) {
+      await jsm.consumers.update(stream, cfg.durable_name, cfg);
+      return;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs Trainyard's whole test suite: scripts/setup.sh, `buf lint`, then vitest (projects
+# `unit` and `integration`). Extra arguments go to vitest, e.g.
+#   npm test -- test/harness             # one folder
+#   npm test -- --project unit           # one project
+# Exits with vitest's exit code. After vitest, prints a closing line "tests: N passed,
+# N failed[, N skipped]" (from vitest's JSON report) unless --reporter was given.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$REPO"
+
+bash "$REPO/scripts/setup.sh"
+
+log "buf lint"
+npx --no-install buf lint || die "buf lint failed"
+
+reporter_args=()
+report="$TRAINYARD_STATE_DIR/vitest-report.json"
+if [[ " $* " != *" --reporter"* ]]; then
+  mkdir -p "$TRAINYARD_STATE_DIR"
+  rm -f "$report"
+  reporter_args=(--reporter=default --reporter=json "--outputFile.json=$report")
+fi
+
+log "vitest run ${*:-}"
+rc=0
+npx --no-install vitest run "${reporter_args[@]}" "$@" || rc=$?
+
+if ((${#reporter_args[@]})) && [[ -s $report ]]; then
+  # shellcheck disable=SC2016
+  node -e '
+    const r = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"));
+    const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+    console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed` +
+      (skipped ? `, ${skipped} skipped` : ""));
+  ' "$report" || true
+fi
+exit "$rc"

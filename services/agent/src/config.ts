@@ -1,0 +1,41 @@
+import { hostname } from "node:os";
+import { resolve } from "node:path";
+import { envDuration, envInt, envList, envString, type Env, type InfraOptions } from "@trainyard/common";
+
+/** Everything the agent reads from its environment, resolved once at start-up. */
+export interface AgentConfig {
+  nodeId: string;
+  natsServers: string[];
+  grpcAddr: string;
+  pools: string[];
+  slots: number;
+  gpus: number;
+  logDir: string;
+  logFileMaxBytes: number;
+  logFileKeep: number;
+  leaseMs: number;
+  pidsLimit: number;
+  infra: InfraOptions;
+}
+
+export function loadAgentConfig(env: Env = process.env): AgentConfig {
+  const nodeId = envString(env, "TRAINYARD_AGENT_ID", hostname());
+  return {
+    nodeId,
+    natsServers: envList(env, "TRAINYARD_NATS_URL", "nats://127.0.0.1:4222"),
+    grpcAddr: envString(env, "TRAINYARD_AGENT_GRPC_ADDR", "127.0.0.1:50052"),
+    pools: envList(env, "TRAINYARD_POOLS", "default"),
+    slots: envInt(env, "TRAINYARD_AGENT_SLOTS", 2, 1, 1024),
+    gpus: envInt(env, "TRAINYARD_AGENT_GPUS", 0, 0, 64),
+    logDir: resolve(envString(env, "TRAINYARD_LOG_DIR", "./logs")),
+    logFileMaxBytes: envInt(env, "TRAINYARD_LOG_FILE_MAX_BYTES", 10 * 1024 * 1024, 1024),
+    logFileKeep: envInt(env, "TRAINYARD_LOG_FILE_KEEP", 5, 1, 100),
+    leaseMs: envDuration(env, "TRAINYARD_AGENT_LEASE", "15s"),
+    pidsLimit: envInt(env, "TRAINYARD_AGENT_PIDS_LIMIT", 4096, 16),
+    infra: {
+      replicas: envInt(env, "TRAINYARD_NATS_REPLICAS", 1, 1, 5),
+      logRetentionMs: envDuration(env, "TRAINYARD_LOG_RETENTION", "7d"),
+      logMaxBytes: envInt(env, "TRAINYARD_LOG_MAX_BYTES", -1, -1),
+    },
+  };
+}

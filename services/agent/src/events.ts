@@ -1,0 +1,26 @@
+import type { JetStreamClient } from "@nats-io/jetstream";
+import type { Logger } from "pino";
+import { eventSubject, sleep, type AgentEvent } from "@trainyard/common";
+
+/**
+ * Reports an event to the scheduler (EVENTS stream), retrying until JetStream has stored it
+ * or `signal` aborts. The message id "<task>:<attempt>:<type>" makes a retried report count
+ * once; progress events are best-effort (one try, no id).
+ */
+export async function publishEvent(js: JetStreamClient, e: AgentEvent, logger: Logger, signal: AbortSignal): Promise<void> {
+  const data = JSON.stringify(e);
+  if (e.type === "progress") {
+    await js.publish(eventSubject(e.taskId), data).catch((err) => logger.debug({ err: String(err) }, "progress event dropped"));
+    return;
+  }
+  for (let delay = 200; ; delay = Math.min(delay * 2, 5_000)) {
+    try {
+      await js.publish(eventSubject(e.taskId), data, { msgID: `${e.taskId}:${e.attempt}:${e.type}` });
+      return;
+    } catch (err) {
+      if (signal.aborted) throw err;
+      logger.warn({ err: String(err), event: e.type, retryInMs: delay }, "event not published; retrying");
+      await sleep(delay, signal);
+    }
+  }
+}

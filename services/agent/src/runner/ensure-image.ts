@@ -1,0 +1,44 @@
+import { formatDuration } from "@trainyard/common";
+import type { ContainerRuntime, PullProgress } from "../runtime/container-runtime.js";
+
+/**
+ * Makes sure the image is on this host: inspect, and pull when it is missing, narrating the
+ * pull (start, progress at most every `everyMs`, done) through `say` and `progress`.
+ * Throws ImagePullError when it cannot be had; aborts with `signal`.
+ */
+export async function ensureImage(
+  runtime: ContainerRuntime,
+  image: string,
+  say: (line: string) => Promise<void>,
+  progress: (message: string) => void,
+  signal: AbortSignal,
+  everyMs = 2_000,
+): Promise<void> {
+  if (await runtime.hasImage(image)) return;
+  const started = Date.now();
+  await say(`pulling image ${image}`);
+  progress(`pulling image ${image}`);
+  let lastReport = 0;
+  const lines: Promise<void>[] = [];
+  await runtime.pull(
+    image,
+    (p) => {
+      const now = Date.now();
+      if (now - lastReport < everyMs || p.total === 0) return;
+      lastReport = now;
+      const text = `pulling image ${image}: ${describe(p)}`;
+      lines.push(say(text));
+      progress(text);
+    },
+    signal,
+  );
+  await Promise.all(lines);
+  await say(`pulled image ${image} in ${formatDuration(Date.now() - started)}`);
+}
+
+function describe(p: PullProgress): string {
+  const pct = Math.floor((100 * p.current) / p.total);
+  return `${pct}% (${mb(p.current)} of ${mb(p.total)} MB)`;
+}
+
+const mb = (b: number) => (b / 1e6).toFixed(1);

@@ -1,0 +1,79 @@
+/**
+ * The agent's view of a container engine: the few operations the task runner needs.
+ * docker-runtime.ts implements it on the Docker Engine API; tests of pure runner logic may
+ * use a fake, integration tests always use Docker.
+ */
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  command: string[];
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  /** 0: no limit. */
+  nanoCpus: number;
+  /** 0: no limit; swap is set equal (no swap). */
+  memoryBytes: number;
+  pidsLimit: number;
+  gpus: number;
+}
+
+export interface LogEntry {
+  stream: "stdout" | "stderr";
+  /** Epoch ms (fractional) when the engine received the line. */
+  time: number;
+  data: Buffer;
+}
+
+export interface ContainerState {
+  running: boolean;
+  exitCode: number;
+  oomKilled: boolean;
+  error: string;
+}
+
+export interface PullProgress {
+  /** Bytes done and total over the layers seen so far; total 0 when unknown. */
+  current: number;
+  total: number;
+  status: string;
+}
+
+export interface ContainerSummary {
+  id: string;
+  labels: Record<string, string>;
+  state: string;
+}
+
+export interface ContainerRuntime {
+  version(): Promise<string>;
+  hasImage(ref: string): Promise<boolean>;
+  /** Throws ImagePullError when the image cannot be had. Aborts with `signal`. */
+  pull(ref: string, onProgress: (p: PullProgress) => void, signal: AbortSignal): Promise<void>;
+  /** Creates (never starts) a container; replaces a leftover one of the same name. */
+  create(spec: ContainerSpec): Promise<string>;
+  start(id: string): Promise<void>;
+  /** stdout and stderr entries in order, from the start (or after `sinceMs`); ends when the container stops. */
+  logs(id: string, opts: { signal: AbortSignal; sinceMs?: number }): AsyncIterable<LogEntry>;
+  /** Resolves once the container is not running. */
+  wait(id: string, signal?: AbortSignal): Promise<void>;
+  inspect(id: string): Promise<ContainerState>;
+  /** Sends a signal; a container that is not running is not an error. */
+  kill(id: string, signal: "SIGTERM" | "SIGKILL"): Promise<void>;
+  /** Force-removes with volumes; a container already gone is not an error. */
+  remove(id: string): Promise<void>;
+  list(label: string): Promise<ContainerSummary[]>;
+}
+
+export class ImagePullError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "ImagePullError";
+  }
+}
+
+/** "busybox" → "busybox:latest"; references with a tag or digest are left alone. */
+export function withDefaultTag(ref: string): string {
+  if (ref.includes("@")) return ref;
+  const lastSlash = ref.lastIndexOf("/");
+  return ref.slice(lastSlash + 1).includes(":") ? ref : `${ref}:latest`;
+}

@@ -1,0 +1,173 @@
+import Docker from "dockerode";
+import {
+  ImagePullError,
+  withDefaultTag,
+  type ContainerRuntime,
+  type ContainerSpec,
+  type ContainerState,
+  type ContainerSummary,
+  type LogEntry,
+  type PullProgress,
+} from "./container-runtime.js";
+import { demuxLogEntries } from "./docker-demux.js";
+
+/**
+ * ContainerRuntime on the Docker Engine API (dockerode; DOCKER_HOST or the local socket).
+ * Task containers run with Tty off (so stdout and stderr stay apart), no network, the
+ * json-file log driver (so logs can be re-read from any point), and docker-init as PID 1
+ * (so SIGTERM reaches the command).
+ */
+export class DockerRuntime implements ContainerRuntime {
+  constructor(private readonly docker = new Docker()) {}
+
+  async version(): Promise<string> {
+    return (await this.docker.version()).Version;
+  }
+
+  async hasImage(ref: string): Promise<boolean> {
+    try {
+      await this.docker.getImage(withDefaultTag(ref)).inspect();
+      return true;
+    } catch (err) {
+      if (statusOf(err) === 404) return false;
+      throw err;
+    }
+  }
+
+  async pull(ref: string, onProgress: (p: PullProgress) => void, signal: AbortSignal): Promise<void> {
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = await this.docker.pull(withDefaultTag(ref), { abortSignal: signal });
+    } catch (err) {
+      signal.throwIfAborted();
+      throw new ImagePullError(messageOf(err), { cause: err });
+    }
+    const layers = new Map<string, { current: number; total: number }>();
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = () => (stream as unknown as { destroy(e?: Error): void }).destroy();
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.docker.modem.followProgress(
+        stream,
+        (err: unknown) => {
+          signal.removeEventListener("abort", onAbort);
+          if (signal.aborted) return reject(signal.reason);
+          if (err) return reject(new ImagePullError(messageOf(err), { cause: err }));
+          resolve();
+        },
+        (ev: { status?: string; id?: string; error?: string; progressDetail?: { current?: number; total?: number } }) => {
+          if (ev.id && ev.progressDetail?.total) {
+            layers.set(ev.id, { current: ev.progressDetail.current ?? 0, total: ev.progressDetail.total });
+          }
+          let current = 0;
+          let total = 0;
+          for (const l of layers.values()) {
+            current += l.current;
+            total += l.total;
+          }
+          onProgress({ current, total, status: ev.status ?? "" });
+        },
+      );
+    });
+  }
+
+  async create(spec: ContainerSpec): Promise<string> {
+    const options: Docker.ContainerCreateOptions = {
+      name: spec.name,
+      Image: withDefaultTag(spec.image),
+      ...(spec.command.length ? { Cmd: spec.command } : {}),
+      Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+      Labels: spec.labels,
+      Tty: false,
+      OpenStdin: false,
+      AttachStdout: false,
+      AttachStderr: false,
+      HostConfig: {
+        NetworkMode: "none",
+        Privileged: false,
+        Init: true,
+        SecurityOpt: ["no-new-privileges"],
+        NanoCpus: spec.nanoCpus,
+        Memory: spec.memoryBytes,
+        MemorySwap: spec.memoryBytes > 0 ? spec.memoryBytes : 0,
+        PidsLimit: spec.pidsLimit,
+        AutoRemove: false,
+        LogConfig: { Type: "json-file", Config: { "max-size": "64m", "max-file": "4" } },
+        ...(spec.gpus > 0 ? { DeviceRequests: [{ Driver: "nvidia", Count: spec.gpus, Capabilities: [["gpu"]] }] } : {}),
+      },
+    };
+    try {
+      return (await this.docker.createContainer(options)).id;
+    } catch (err) {
+      if (statusOf(err) !== 409) throw err;
+      // A container of that name is left from an earlier run of this very attempt: replace it.
+      await this.remove(spec.name);
+      return (await this.docker.createContainer(options)).id;
+    }
+  }
+
+  async start(id: string): Promise<void> {
+    await this.docker.getContainer(id).start();
+  }
+
+  async *logs(id: string, opts: { signal: AbortSignal; sinceMs?: number }): AsyncGenerator<LogEntry> {
+    const stream = (await this.docker.getContainer(id).logs({
+      follow: true,
+      stdout: true,
+      stderr: true,
+      timestamps: true,
+      ...(opts.sinceMs !== undefined ? { since: opts.sinceMs / 1000 } : {}),
+      abortSignal: opts.signal,
+    })) as unknown as NodeJS.ReadableStream & import("node:stream").Readable;
+    const onAbort = () => stream.destroy();
+    opts.signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      yield* demuxLogEntries(stream);
+    } finally {
+      opts.signal.removeEventListener("abort", onAbort);
+      stream.destroy();
+    }
+  }
+
+  async wait(id: string, signal?: AbortSignal): Promise<void> {
+    await this.docker.getContainer(id).wait({ condition: "not-running", ...(signal ? { abortSignal: signal } : {}) });
+  }
+
+  async inspect(id: string): Promise<ContainerState> {
+    const s = (await this.docker.getContainer(id).inspect()).State;
+    return { running: s.Running, exitCode: s.ExitCode, oomKilled: s.OOMKilled, error: s.Error ?? "" };
+  }
+
+  async kill(id: string, signal: "SIGTERM" | "SIGKILL"): Promise<void> {
+    try {
+      await this.docker.getContainer(id).kill({ signal });
+    } catch (err) {
+      const code = statusOf(err);
+      if (code !== 409 && code !== 404) throw err; // 409: not running
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).remove({ force: true, v: true });
+    } catch (err) {
+      const code = statusOf(err);
+      if (code === 404) return;
+      if (code === 409 && /already in progress/.test(messageOf(err))) return;
+      throw err;
+    }
+  }
+
+  async list(label: string): Promise<ContainerSummary[]> {
+    const cs = await this.docker.listContainers({ all: true, filters: { label: [label] } });
+    return cs.map((c) => ({ id: c.Id, labels: c.Labels, state: c.State }));
+  }
+}
+
+function statusOf(err: unknown): number | undefined {
+  return (err as { statusCode?: number })?.statusCode;
+}
+
+function messageOf(err: unknown): string {
+  const e = err as { json?: { message?: string }; message?: string };
+  return (e?.json?.message ?? e?.message ?? String(err)).trim();
+}

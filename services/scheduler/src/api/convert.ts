@@ -1,0 +1,102 @@
+import { create } from "@bufbuild/protobuf";
+import { durationFromMs, TimestampSchema, type Timestamp } from "@bufbuild/protobuf/wkt";
+import {
+  AttemptSchema,
+  FailureReason as PbFailureReason,
+  LogFrameSchema,
+  LogStream,
+  TaskSchema,
+  TaskState as PbTaskState,
+  type Attempt as PbAttempt,
+  type LogFrame as PbLogFrame,
+  type Task,
+} from "@trainyard/client";
+import type { Attempt, FailureReason, LogFrame, TaskRecord, TaskState } from "@trainyard/common";
+
+/** Domain records ⇄ trainyard.v1 messages. The only place that knows both shapes. */
+
+const STATE: Record<TaskState, PbTaskState> = {
+  PENDING: PbTaskState.PENDING,
+  RUNNING: PbTaskState.RUNNING,
+  SUCCEEDED: PbTaskState.SUCCEEDED,
+  FAILED: PbTaskState.FAILED,
+  CANCELLED: PbTaskState.CANCELLED,
+};
+
+const STATE_FROM_PB = new Map<PbTaskState, TaskState>(Object.entries(STATE).map(([k, v]) => [v, k as TaskState]));
+
+const REASON: Record<FailureReason, PbFailureReason> = {
+  EXIT_CODE: PbFailureReason.EXIT_CODE,
+  OOM_KILLED: PbFailureReason.OOM_KILLED,
+  TIMEOUT: PbFailureReason.TIMEOUT,
+  CANCELLED: PbFailureReason.CANCELLED,
+  NODE_LOST: PbFailureReason.NODE_LOST,
+  IMAGE_UNAVAILABLE: PbFailureReason.IMAGE_UNAVAILABLE,
+  CONTAINER_ERROR: PbFailureReason.CONTAINER_ERROR,
+};
+
+const STREAM = { stdout: LogStream.STDOUT, stderr: LogStream.STDERR, system: LogStream.SYSTEM } as const;
+
+export function stateFromProto(s: PbTaskState): TaskState | undefined {
+  return STATE_FROM_PB.get(s);
+}
+
+export function taskToProto(t: TaskRecord): Task {
+  const s = t.spec;
+  return create(TaskSchema, {
+    id: t.id,
+    spec: {
+      image: s.image,
+      command: s.command,
+      env: s.env,
+      resources: { cpus: s.resources.cpus, memoryBytes: BigInt(s.resources.memoryBytes), gpus: s.resources.gpus },
+      retry: { maxRetries: s.retry.maxRetries, delay: durationFromMs(s.retry.delayMs) },
+      ...(s.timeoutMs ? { timeout: durationFromMs(s.timeoutMs) } : {}),
+      labels: s.labels,
+      pool: s.pool,
+      stopGracePeriod: durationFromMs(s.stopGraceMs),
+    },
+    state: STATE[t.state],
+    attempts: t.attempts.map(attemptToProto),
+    failureReason: t.failureReason ? REASON[t.failureReason] : PbFailureReason.UNSPECIFIED,
+    exitCode: t.exitCode ?? 0,
+    message: t.message,
+    createTime: ts(t.createTime),
+    startTime: ts(t.startTime),
+    endTime: ts(t.endTime),
+    idempotencyKey: t.idempotencyKey ?? "",
+  });
+}
+
+function attemptToProto(a: Attempt): PbAttempt {
+  return create(AttemptSchema, {
+    number: a.number,
+    nodeId: a.nodeId ?? "",
+    containerId: a.containerId ?? "",
+    state: STATE[a.state],
+    exitCode: a.exitCode ?? 0,
+    failureReason: a.failureReason ? REASON[a.failureReason] : PbFailureReason.UNSPECIFIED,
+    message: a.message ?? "",
+    startTime: ts(a.startTime),
+    endTime: ts(a.endTime),
+    notBefore: ts(a.notBefore),
+    dispatchTime: ts(a.dispatchTime),
+  });
+}
+
+export function frameToProto(f: LogFrame): PbLogFrame {
+  return create(LogFrameSchema, {
+    seq: BigInt(f.seq),
+    attempt: f.attempt,
+    stream: STREAM[f.stream],
+    time: ts(f.time),
+    data: f.data,
+  });
+}
+
+/** Epoch milliseconds (fractions kept to the nanosecond) → Timestamp; undefined stays unset. */
+export function ts(ms: number | undefined): Timestamp | undefined {
+  if (ms === undefined) return undefined;
+  const seconds = Math.floor(ms / 1000);
+  return create(TimestampSchema, { seconds: BigInt(seconds), nanos: Math.round((ms - seconds * 1000) * 1e6) % 1e9 });
+}

@@ -1,0 +1,64 @@
+import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import type { Logger } from "pino";
+import { NotFoundError, parseAgentEvent, SCHEDULER_CONSUMER, STREAM, sleep } from "@trainyard/common";
+import { applyInput } from "../store/apply.js";
+import type { StoredTask, TaskStore } from "../store/task-store.js";
+
+/**
+ * Consumes agent events (the EVENTS work queue, one durable consumer shared by all replicas)
+ * and applies each to its task. Ack after the record is stored; nak on failure so the event
+ * comes back; term what cannot be parsed. Runs until `signal` aborts.
+ */
+export async function consumeEvents(
+  js: JetStreamClient,
+  store: TaskStore,
+  onApplied: (s: StoredTask) => void,
+  logger: Logger,
+  signal: AbortSignal,
+): Promise<void> {
+  while (!signal.aborted) {
+    try {
+      const consumer = await js.consumers.get(STREAM.events, SCHEDULER_CONSUMER);
+      const messages = await consumer.consume({ max_messages: 256 });
+      const stop = () => void messages.close();
+      signal.addEventListener("abort", stop, { once: true });
+      try {
+        for await (const m of messages) await handle(m);
+      } finally {
+        signal.removeEventListener("abort", stop);
+      }
+    } catch (err) {
+      if (signal.aborted) break;
+      logger.warn({ err }, "event consumer interrupted; resubscribing");
+      await sleep(500, signal).catch(() => {});
+    }
+  }
+
+  async function handle(m: JsMsg): Promise<void> {
+    let event;
+    try {
+      event = parseAgentEvent(m.json());
+    } catch {
+      event = null;
+    }
+    if (!event) {
+      logger.error({ subject: m.subject, seq: m.seq }, "dropping an event that does not parse");
+      m.term();
+      return;
+    }
+    const log = logger.child({ task: event.taskId, attempt: event.attempt, node: event.nodeId });
+    try {
+      onApplied(await applyInput(store, js, event.taskId, event));
+      log.debug({ event: event.type }, "event applied");
+      m.ack();
+    } catch (err) {
+      if (err instanceof NotFoundError) {
+        log.warn({ event: event.type }, "event for an unknown task; dropped");
+        m.term();
+        return;
+      }
+      log.warn({ err, event: event.type }, "event not applied; will retry");
+      m.nak(1_000);
+    }
+  }
+}

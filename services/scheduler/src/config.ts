@@ -1,0 +1,21 @@
+import { envDuration, envInt, envList, envString, type Env, type InfraOptions } from "@trainyard/common";
+
+/** Everything the scheduler reads from its environment, resolved once at start-up. */
+export interface SchedulerConfig {
+  natsServers: string[];
+  /** host:port; port 0 picks a free one. */
+  grpcAddr: string;
+  infra: InfraOptions;
+}
+
+export function loadSchedulerConfig(env: Env = process.env): SchedulerConfig {
+  return {
+    natsServers: envList(env, "TRAINYARD_NATS_URL", "nats://127.0.0.1:4222"),
+    grpcAddr: envString(env, "TRAINYARD_GRPC_ADDR", "127.0.0.1:50051"),
+    infra: {
+      replicas: envInt(env, "TRAINYARD_NATS_REPLICAS", 1, 1, 5),
+      logRetentionMs: envDuration(env, "TRAINYARD_LOG_RETENTION", "7d"),
+      logMaxBytes: envInt(env, "TRAINYARD_LOG_MAX_BYTES", -1, -1),
+    },
+  };
+}

@@ -1,0 +1,16 @@
+import { currentAttempt, type TaskRecord } from "@trainyard/common";
+
+/**
+ * Is the task's current attempt ready to be handed to its pool? Pure.
+ * PENDING, not yet dispatched, and its retry delay has passed.
+ * Returns the time it becomes due when that is still in the future.
+ */
+export type DispatchDue = { due: true; attempt: number } | { due: false; at?: number };
+
+export function dispatchDue(task: TaskRecord, now: number): DispatchDue {
+  if (task.state !== "PENDING") return { due: false };
+  const a = currentAttempt(task);
+  if (a.state !== "PENDING" || a.dispatchTime !== undefined) return { due: false };
+  if (a.notBefore > now) return { due: false, at: a.notBefore };
+  return { due: true, attempt: a.number };
+}

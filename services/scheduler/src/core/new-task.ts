@@ -1,0 +1,14 @@
+import type { TaskRecord, TaskSpec } from "@trainyard/common";
+
+/** A freshly submitted task: PENDING, attempt 1, dispatchable now. Pure. */
+export function newTask(id: string, spec: TaskSpec, now: number, idempotencyKey?: string): TaskRecord {
+  return {
+    id,
+    spec,
+    state: "PENDING",
+    attempts: [{ number: 1, state: "PENDING", notBefore: now }],
+    message: `waiting for an agent in pool ${spec.pool}`,
+    createTime: now,
+    ...(idempotencyKey ? { idempotencyKey } : {}),
+  };
+}

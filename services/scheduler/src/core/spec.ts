@@ -1,0 +1,110 @@
+import type { Duration } from "@bufbuild/protobuf/wkt";
+import { InvalidArgumentError, type TaskSpec } from "@trainyard/common";
+import type { SubmitRequest } from "@trainyard/client";
+import { imageReferenceError } from "./image-ref.js";
+
+/**
+ * Turns a SubmitRequest's spec into a TaskSpec with every default resolved, or throws
+ * InvalidArgumentError naming the first bad field (proto field names, dotted).
+ * Pure; called by Submit before anything is stored.
+ */
+export const DEFAULTS = {
+  maxRetries: 3,
+  retryDelayMs: 5_000,
+  stopGraceMs: 10_000,
+  pool: "default",
+} as const;
+
+export const LIMITS = {
+  commandArgs: 1_024,
+  commandBytes: 256 * 1024,
+  envEntries: 512,
+  envBytes: 256 * 1024,
+  labels: 64,
+  labelValue: 256,
+  maxCpus: 1_024,
+  minMemoryBytes: 6 * 1024 * 1024,
+  maxGpus: 64,
+  maxRetries: 100,
+  maxTimeoutMs: 30 * 86_400_000,
+  maxDelayMs: 86_400_000,
+  maxStopGraceMs: 3_600_000,
+  idempotencyKey: 256,
+} as const;
+
+const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const LABEL_KEY = /^[a-zA-Z0-9](?:[a-zA-Z0-9._/-]{0,126}[a-zA-Z0-9])?$/;
+const POOL = /^[a-zA-Z0-9_-]{1,64}$/;
+
+export function validateSubmit(req: SubmitRequest): { spec: TaskSpec; idempotencyKey?: string } {
+  const s = req.spec;
+  if (!s) throw new InvalidArgumentError("spec", "is required");
+  const bad = (field: string, reason: string) => new InvalidArgumentError(`spec.${field}`, reason);
+
+  const imageError = imageReferenceError(s.image);
+  if (imageError) throw bad("image", imageError);
+
+  if (s.command.length > LIMITS.commandArgs) throw bad("command", `has more than ${LIMITS.commandArgs} arguments`);
+  if (bytesOf(s.command) > LIMITS.commandBytes) throw bad("command", `is larger than ${LIMITS.commandBytes} bytes`);
+  if (s.command.some((a) => a.includes("\0"))) throw bad("command", "contains a NUL byte");
+
+  const env = Object.entries(s.env);
+  if (env.length > LIMITS.envEntries) throw bad("env", `has more than ${LIMITS.envEntries} entries`);
+  for (const [k, v] of env) {
+    if (!ENV_KEY.test(k) || k.length > 256) throw bad("env", `${JSON.stringify(k)} is not a valid variable name`);
+    if (v.includes("\0")) throw bad("env", `${k} contains a NUL byte`);
+  }
+  if (bytesOf(env.flat()) > LIMITS.envBytes) throw bad("env", `is larger than ${LIMITS.envBytes} bytes`);
+
+  const labels = Object.entries(s.labels);
+  if (labels.length > LIMITS.labels) throw bad("labels", `has more than ${LIMITS.labels} entries`);
+  for (const [k, v] of labels) {
+    if (!LABEL_KEY.test(k)) throw bad("labels", `${JSON.stringify(k)} is not a valid label key (letters, digits, . _ / -, at most 128)`);
+    if (v.length > LIMITS.labelValue || /[\0-\x1f]/.test(v)) throw bad("labels", `value of ${k} is longer than ${LIMITS.labelValue} characters or has control characters`);
+  }
+
+  const pool = s.pool || DEFAULTS.pool;
+  if (!POOL.test(pool)) throw bad("pool", `${JSON.stringify(s.pool)} is not a valid pool name (letters, digits, _ and -, at most 64)`);
+
+  const r = s.resources;
+  const cpus = r?.cpus ?? 0;
+  if (!Number.isFinite(cpus) || cpus < 0 || cpus > LIMITS.maxCpus) throw bad("resources.cpus", `must be between 0 and ${LIMITS.maxCpus}`);
+  const memoryBytes = Number(r?.memoryBytes ?? 0n);
+  if (memoryBytes < 0) throw bad("resources.memory_bytes", "must not be negative");
+  if (memoryBytes > 0 && memoryBytes < LIMITS.minMemoryBytes) throw bad("resources.memory_bytes", `must be 0 (no limit) or at least ${LIMITS.minMemoryBytes} (6 MiB)`);
+  const gpus = r?.gpus ?? 0;
+  if (gpus < 0 || gpus > LIMITS.maxGpus) throw bad("resources.gpus", `must be between 0 and ${LIMITS.maxGpus}`);
+
+  const maxRetries = s.retry?.maxRetries ?? DEFAULTS.maxRetries;
+  if (maxRetries < 0 || maxRetries > LIMITS.maxRetries) throw bad("retry.max_retries", `must be between 0 and ${LIMITS.maxRetries}`);
+  const delayMs = durationMs(s.retry?.delay, DEFAULTS.retryDelayMs, LIMITS.maxDelayMs, "retry.delay");
+  const timeoutMs = durationMs(s.timeout, 0, LIMITS.maxTimeoutMs, "timeout");
+  const stopGraceMs = durationMs(s.stopGracePeriod, DEFAULTS.stopGraceMs, LIMITS.maxStopGraceMs, "stop_grace_period");
+
+  if (req.idempotencyKey.length > LIMITS.idempotencyKey) throw new InvalidArgumentError("idempotency_key", `is longer than ${LIMITS.idempotencyKey} characters`);
+
+  const spec: TaskSpec = {
+    image: s.image,
+    command: [...s.command],
+    env: { ...s.env },
+    resources: { cpus, memoryBytes, gpus },
+    retry: { maxRetries, delayMs },
+    timeoutMs,
+    labels: { ...s.labels },
+    pool,
+    stopGraceMs,
+  };
+  return req.idempotencyKey ? { spec, idempotencyKey: req.idempotencyKey } : { spec };
+}
+
+function durationMs(d: Duration | undefined, unset: number, max: number, field: string): number {
+  if (!d) return unset;
+  if (d.seconds < 0n || d.nanos < 0) throw new InvalidArgumentError(`spec.${field}`, "must not be negative");
+  const ms = Number(d.seconds) * 1000 + Math.floor(d.nanos / 1e6);
+  if (ms > max) throw new InvalidArgumentError(`spec.${field}`, `must be at most ${max / 1000}s`);
+  return ms;
+}
+
+function bytesOf(strings: string[]): number {
+  return strings.reduce((n, s) => n + Buffer.byteLength(s), 0);
+}

@@ -1,0 +1,130 @@
+import { currentAttempt, isFinal, type AgentEvent, type Attempt, type TaskRecord } from "@trainyard/common";
+import { decideRetry } from "./retry.js";
+
+/**
+ * The task state machine: what one input does to a task record. Pure; time is an input.
+ *
+ * Inputs are agent events (claimed, started, progress, finished) and the scheduler's own
+ * commands (dispatched, cancel). Rules that make at-least-once delivery harmless:
+ *   - a final task never changes (cancel of a finished task returns it unchanged);
+ *   - an input for an attempt that is not the current one is ignored (fencing);
+ *   - an input that was already applied changes nothing (`changed: false`).
+ * `lines` are SYSTEM log lines the caller publishes before it stores the new record.
+ */
+export type Input =
+  | AgentEvent
+  | { type: "dispatched"; taskId: string; attempt: number; time: number }
+  | { type: "cancel"; taskId: string; reason: string; time: number };
+
+export interface Transition {
+  task: TaskRecord;
+  changed: boolean;
+  lines: { attempt: number; text: string }[];
+}
+
+export function transition(task: TaskRecord, input: Input): Transition {
+  const unchanged: Transition = { task, changed: false, lines: [] };
+  if (isFinal(task.state)) return unchanged;
+  const cur = currentAttempt(task);
+  if (input.type === "cancel") return cancel(task, cur, input.reason, input.time);
+  if (input.attempt !== cur.number || isFinal(cur.state)) return unchanged;
+
+  switch (input.type) {
+    case "dispatched":
+      if (task.state !== "PENDING" || cur.dispatchTime !== undefined) return unchanged;
+      return changed(withAttempt(task, { ...cur, dispatchTime: input.time }, {
+        message: `waiting for an agent in pool ${task.spec.pool}`,
+      }));
+
+    case "claimed":
+      if (cur.nodeId !== undefined) return unchanged;
+      return changed(
+        withAttempt(task, { ...cur, state: "RUNNING", nodeId: input.nodeId, claimTime: input.time }, {
+          state: "RUNNING",
+          message: `preparing on node ${input.nodeId}`,
+        }),
+      );
+
+    case "started":
+      if (cur.containerId !== undefined) return unchanged;
+      return changed(
+        withAttempt(
+          task,
+          { ...cur, state: "RUNNING", nodeId: cur.nodeId ?? input.nodeId, containerId: input.containerId, startTime: input.time },
+          { state: "RUNNING", startTime: task.startTime ?? input.time, message: `running on node ${input.nodeId}` },
+        ),
+      );
+
+    case "progress":
+      if (task.message === input.message) return unchanged;
+      return changed({ ...task, message: input.message });
+
+    case "finished":
+      return finished(task, cur, input);
+  }
+}
+
+function finished(task: TaskRecord, cur: Attempt, e: Extract<Input, { type: "finished" }>): Transition {
+  const { outcome } = e;
+  const ok = outcome.failureReason === undefined;
+  const cancelled = outcome.failureReason === "CANCELLED" || (!ok && task.cancel !== undefined);
+  const reason = cancelled ? "CANCELLED" : outcome.failureReason;
+  const ended: Attempt = {
+    ...cur,
+    state: ok ? "SUCCEEDED" : cancelled ? "CANCELLED" : "FAILED",
+    nodeId: cur.nodeId ?? e.nodeId,
+    exitCode: outcome.exitCode,
+    message: outcome.message,
+    endTime: e.time,
+    ...(reason ? { failureReason: reason } : {}),
+  };
+  const base: TaskRecord = { ...withAttempt(task, ended), exitCode: outcome.exitCode };
+  if (reason) base.failureReason = reason;
+  else delete base.failureReason;
+
+  if (ok) return changed({ ...base, state: "SUCCEEDED", endTime: e.time, message: "succeeded" });
+  if (cancelled) {
+    const why = task.cancel?.reason ? `cancelled: ${task.cancel.reason}` : "cancelled";
+    return changed({ ...base, state: "CANCELLED", endTime: e.time, message: why });
+  }
+  const decision = decideRetry(task.spec, cur.number, outcome);
+  if (!decision.retry) {
+    return changed({ ...base, state: "FAILED", endTime: e.time, message: decision.text }, [{ attempt: cur.number, text: decision.text }]);
+  }
+  const next: Attempt = { number: decision.nextAttempt, state: "PENDING", notBefore: e.time + decision.delayMs };
+  return changed(
+    { ...base, state: "PENDING", attempts: [...base.attempts, next], message: decision.text },
+    [{ attempt: cur.number, text: decision.text }],
+  );
+}
+
+function cancel(task: TaskRecord, cur: Attempt, reason: string, time: number): Transition {
+  const why = reason ? `cancelled: ${reason}` : "cancelled";
+  if (task.state === "PENDING") {
+    const ended: Attempt = { ...cur, state: "CANCELLED", failureReason: "CANCELLED", message: why, endTime: time };
+    return changed(
+      {
+        ...withAttempt(task, ended),
+        state: "CANCELLED",
+        failureReason: "CANCELLED",
+        endTime: time,
+        message: why,
+        cancel: { reason, time },
+      },
+      [{ attempt: cur.number, text: `${why} (while pending)` }],
+    );
+  }
+  if (task.cancel) return { task, changed: false, lines: [] };
+  return changed({ ...task, cancel: { reason, time }, message: `cancelling${reason ? `: ${reason}` : ""}` }, [
+    { attempt: cur.number, text: `cancel requested${reason ? `: ${reason}` : ""}` },
+  ]);
+}
+
+function withAttempt(task: TaskRecord, a: Attempt, patch: Partial<TaskRecord> = {}): TaskRecord {
+  return { ...task, ...patch, attempts: [...task.attempts.slice(0, -1), a] };
+}
+
+function changed(task: TaskRecord, lines: Transition["lines"] = []): Transition {
+  return { task, changed: true, lines };
+}
+

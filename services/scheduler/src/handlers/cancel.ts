@@ -1,0 +1,22 @@
+import type { CancelRequest, CancelResponse } from "@trainyard/client";
+import { InvalidArgumentError } from "@trainyard/common";
+import { taskToProto } from "../api/convert.js";
+import type { SchedulerDeps } from "../deps.js";
+import { applyInput } from "../store/apply.js";
+import { requireTaskId } from "./task-id.js";
+
+/**
+ * Cancel: a PENDING task ends CANCELLED here and now; for a RUNNING one the request is
+ * recorded and its agent (watching the record) stops the container and reports; a final task
+ * comes back unchanged. Returns the record as stored after the request.
+ */
+export function cancel(d: SchedulerDeps) {
+  return async (req: CancelRequest): Promise<CancelResponse> => {
+    const id = requireTaskId(req.taskId);
+    if (req.reason.length > 1024) throw new InvalidArgumentError("reason", "is longer than 1024 characters");
+    const s = await applyInput(d.store, d.js, id, { type: "cancel", taskId: id, reason: req.reason, time: d.clock() });
+    d.view.offer(s.task, s.revision);
+    d.logger.info({ task: id, state: s.task.state, reason: req.reason }, "cancel requested");
+    return { $typeName: "trainyard.v1.CancelResponse", task: taskToProto(s.task) };
+  };
+}

@@ -1,0 +1,32 @@
+import type { ListRequest, ListResponse } from "@trainyard/client";
+import { InvalidArgumentError, type TaskState } from "@trainyard/common";
+import { stateFromProto, taskToProto } from "../api/convert.js";
+import { DEFAULT_PAGE_SIZE, listTasks, MAX_PAGE_SIZE } from "../core/list.js";
+import type { SchedulerDeps } from "../deps.js";
+
+/** List from this replica's view: newest first, filtered, paged (page_size above 1000 is 1000). */
+export function list(d: SchedulerDeps) {
+  return async (req: ListRequest): Promise<ListResponse> => {
+    const states: TaskState[] = req.states.map((s, i) => {
+      const st = stateFromProto(s);
+      if (!st) throw new InvalidArgumentError(`states[${i}]`, `${s} is not a task state`);
+      return st;
+    });
+    if (req.pageSize < 0) throw new InvalidArgumentError("page_size", "must not be negative");
+    const pageSize = Math.min(req.pageSize || DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
+    const afterId = req.pageToken ? decodeToken(req.pageToken) : undefined;
+    await d.view.ready;
+    const page = listTasks(d.view.values(), { states, labels: req.labels, pageSize, afterId });
+    return {
+      $typeName: "trainyard.v1.ListResponse",
+      tasks: page.tasks.map(taskToProto),
+      nextPageToken: page.nextAfterId ? Buffer.from(page.nextAfterId).toString("base64url") : "",
+    };
+  };
+}
+
+function decodeToken(token: string): string {
+  const id = Buffer.from(token, "base64url").toString();
+  if (!/^t-[0-9a-z]+$/.test(id)) throw new InvalidArgumentError("page_token", "is not a token this server gave out");
+  return id;
+}

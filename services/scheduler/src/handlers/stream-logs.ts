@@ -1,0 +1,29 @@
+import type { HandlerContext } from "@connectrpc/connect";
+import type { StreamLogsRequest, StreamLogsResponse } from "@trainyard/client";
+import { NotFoundError } from "@trainyard/common";
+import { frameToProto } from "../api/convert.js";
+import type { SchedulerDeps } from "../deps.js";
+import { streamLogs as read } from "../logs/stream-logs.js";
+import { requireTaskId } from "./task-id.js";
+
+/**
+ * StreamLogs: replay, tail and follow a task's frames (logs/stream-logs.ts). Ends OK after the
+ * last frame of a final task; on cancel or shutdown it ends with the signal's reason
+ * (UNAVAILABLE on shutdown), so clients resume with after_seq.
+ */
+export function streamLogs(d: SchedulerDeps) {
+  return async function* (req: StreamLogsRequest, ctx: HandlerContext): AsyncGenerator<StreamLogsResponse> {
+    const id = requireTaskId(req.taskId);
+    if (!(await d.store.get(id))) throw new NotFoundError("task", id);
+    const frames = read(d.js, d.jsm, d.infra.tasks, id, {
+      afterSeq: Number(req.afterSeq),
+      follow: req.follow,
+      tailLines: req.tailLines,
+      signal: ctx.signal,
+    });
+    for await (const batch of frames) {
+      yield { $typeName: "trainyard.v1.StreamLogsResponse", frames: batch.map(frameToProto) };
+    }
+    ctx.signal.throwIfAborted();
+  };
+}

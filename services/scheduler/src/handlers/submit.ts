@@ -1,0 +1,31 @@
+import type { SubmitRequest, SubmitResponse } from "@trainyard/client";
+import { ConflictError, TrainyardError } from "@trainyard/common";
+import { newTask } from "../core/new-task.js";
+import { validateSubmit } from "../core/spec.js";
+import { taskToProto } from "../api/convert.js";
+import type { SchedulerDeps } from "../deps.js";
+import { bindIdempotencyKey } from "../store/idempotency.js";
+
+/**
+ * Submit: validate (nothing is stored for a bad spec), bind the idempotency key, create the
+ * record. The dispatch loop (woken by the view) hands it to its pool. May be called twice
+ * with the same key from any replica: both calls return the first task.
+ */
+export function submit(d: SchedulerDeps) {
+  return async (req: SubmitRequest): Promise<SubmitResponse> => {
+    const { spec, idempotencyKey } = validateSubmit(req);
+    let id = d.newId();
+    if (idempotencyKey) id = await bindIdempotencyKey(d.infra.idempotency, idempotencyKey, id);
+    const task = newTask(id, spec, d.clock(), idempotencyKey);
+    try {
+      d.view.offer(task, await d.store.create(task));
+      d.logger.info({ task: id, image: spec.image, pool: spec.pool }, "task submitted");
+      return { $typeName: "trainyard.v1.SubmitResponse", task: taskToProto(task) };
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+      const existing = await d.store.get(id);
+      if (!existing) throw new TrainyardError("aborted", "idempotent submit raced with a delete; try again");
+      return { $typeName: "trainyard.v1.SubmitResponse", task: taskToProto(existing.task) };
+    }
+  };
+}

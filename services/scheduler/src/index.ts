@@ -1,0 +1,2 @@
+export { startScheduler, type Scheduler } from "./scheduler.js";
+export { loadSchedulerConfig, type SchedulerConfig } from "./config.js";

@@ -1,0 +1,22 @@
+import type { ConnectRouter } from "@connectrpc/connect";
+import { SchedulerService } from "@trainyard/client";
+import type { SchedulerDeps } from "./deps.js";
+import { cancel } from "./handlers/cancel.js";
+import { get } from "./handlers/get.js";
+import { list } from "./handlers/list.js";
+import { streamLogs } from "./handlers/stream-logs.js";
+import { submit } from "./handlers/submit.js";
+import { watch } from "./handlers/watch.js";
+
+/** trainyard.v1.SchedulerService: one handler per RPC, each in handlers/<rpc>.ts. */
+export function schedulerRoutes(d: SchedulerDeps) {
+  return (router: ConnectRouter) =>
+    router.service(SchedulerService, {
+      submit: submit(d),
+      get: get(d),
+      list: list(d),
+      cancel: cancel(d),
+      streamLogs: streamLogs(d),
+      watch: watch(d),
+    });
+}

@@ -1,0 +1,68 @@
+import { randomBytes } from "node:crypto";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import type { Logger } from "pino";
+import { file_trainyard_v1_scheduler, SchedulerService } from "@trainyard/client";
+import { connectNats, ensureInfrastructure } from "@trainyard/common";
+import { startGrpcServer } from "@trainyard/common/grpc/index";
+import { DispatchLoop } from "./bus/dispatch-loop.js";
+import { consumeEvents } from "./bus/event-consumer.js";
+import type { SchedulerConfig } from "./config.js";
+import { taskId } from "./core/ids.js";
+import type { SchedulerDeps } from "./deps.js";
+import { schedulerRoutes } from "./routes.js";
+import { KvTaskStore } from "./store/task-store.js";
+import { TaskView } from "./store/task-view.js";
+
+/**
+ * The scheduler's composition root: NATS, the task view, the dispatch loop, the event
+ * consumer, and the gRPC server. Stateless: any number may run against one NATS.
+ *
+ *   starting ──▶ serving ──close()──▶ draining (RPC streams end UNAVAILABLE) ──▶ closed
+ */
+export interface Scheduler {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startScheduler(config: SchedulerConfig, logger: Logger): Promise<Scheduler> {
+  const nc = await connectNats(config.natsServers, "trainyard-scheduler", logger);
+  const infra = await ensureInfrastructure(nc, config.infra);
+  const js = jetstream(nc);
+  const jsm = await jetstreamManager(nc);
+  const store = new KvTaskStore(infra.tasks);
+  const view = new TaskView(infra.tasks, logger);
+  await view.start();
+  const clock = () => Date.now();
+  const deps: SchedulerDeps = { js, jsm, infra, store, view, clock, newId: () => taskId(clock(), randomBytes(12)), logger };
+
+  const stopping = new AbortController();
+  const loop = new DispatchLoop(view, store, js, clock, logger);
+  void view.ready.then(() => loop.start());
+  const consumer = consumeEvents(js, store, (s) => view.offer(s.task, s.revision), logger, stopping.signal);
+
+  const server = await startGrpcServer({
+    address: config.grpcAddr,
+    routes: schedulerRoutes(deps),
+    services: [SchedulerService.typeName],
+    files: [file_trainyard_v1_scheduler],
+    logger,
+  });
+  logger.info({ url: server.url }, "scheduler serving");
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: server.url,
+    port: server.port,
+    close: () =>
+      (closing ??= (async () => {
+        await server.close();
+        stopping.abort();
+        loop.stop();
+        view.stop();
+        await consumer;
+        await nc.drain().catch(() => {});
+        logger.info("scheduler stopped");
+      })()),
+  };
+}

@@ -1,0 +1,75 @@
+import type { KV } from "@nats-io/kv";
+import type { Logger } from "pino";
+import type { TaskRecord } from "@trainyard/common";
+import { decodeRecord } from "./task-store.js";
+
+/**
+ * Each scheduler replica's in-memory view of every task, fed by a watch on the KV bucket.
+ * Serves List and drives the dispatch loop; Get reads KV directly. Eventually consistent with
+ * KV, except that a replica's own writes are applied at once (offer()), so a client that
+ * submits and then lists on the same replica sees its task.
+ *
+ *   starting ──initial values loaded──▶ ready ──stop()──▶ stopped
+ */
+export class TaskView {
+  private readonly tasks = new Map<string, { task: TaskRecord; revision: number }>();
+  private readonly listeners = new Set<(t: TaskRecord) => void>();
+  private stopWatch?: () => void;
+  private markReady!: () => void;
+  readonly ready = new Promise<void>((r) => (this.markReady = r));
+
+  constructor(
+    private readonly kv: KV,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    const status = await this.kv.status();
+    if (status.values === 0) this.markReady();
+    const w = await this.kv.watch();
+    this.stopWatch = () => w.stop();
+    void (async () => {
+      for await (const e of w) {
+        if (e.operation === "PUT") {
+          const t = decodeRecord(e.value);
+          if (t) this.offer(t, e.revision);
+        } else {
+          this.tasks.delete(e.key);
+        }
+        if (e.delta === 0) this.markReady();
+      }
+    })().catch((err) => this.logger.error({ err }, "task view watch ended"));
+  }
+
+  stop(): void {
+    this.stopWatch?.();
+  }
+
+  /** Takes a record at a revision unless a newer one is already here. */
+  offer(task: TaskRecord, revision: number): void {
+    const cur = this.tasks.get(task.id);
+    if (cur && cur.revision >= revision) return;
+    this.tasks.set(task.id, { task, revision });
+    for (const l of this.listeners) l(task);
+  }
+
+  values(): IterableIterator<TaskRecord> {
+    return (function* (m) {
+      for (const v of m.values()) yield v.task;
+    })(this.tasks);
+  }
+
+  get(id: string): TaskRecord | undefined {
+    return this.tasks.get(id)?.task;
+  }
+
+  get size(): number {
+    return this.tasks.size;
+  }
+
+  /** Called with every record this view takes, after it takes it. Returns an unsubscribe. */
+  onChange(listener: (t: TaskRecord) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
