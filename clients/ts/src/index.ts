@@ -1,3 +1,4 @@
 export * from "./gen/trainyard/v1/task_pb.js";
 export * from "./gen/trainyard/v1/scheduler_pb.js";
 export * from "./gen/trainyard/v1/agent_pb.js";
+export * from "./client.js";

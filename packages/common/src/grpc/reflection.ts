@@ -13,13 +13,15 @@
  * - Misses are in-band error_response { error_code: NOT_FOUND }, never RPC errors.
  *
  * Descriptors come from the generated DescFiles (protobuf-es embeds them without comments).
- * The index is built once, at route creation; the stream handler only reads it.
+ * The index is built once, at route creation; the stream handler only reads it. A stream lasts
+ * as long as the client keeps it open, or until shutdown (then it ends UNAVAILABLE).
  */
 import { toBinary, type DescExtension, type DescFile, type DescMessage, type DescEnum } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import { Code, type ConnectRouter } from "@connectrpc/connect";
 import * as v1 from "@trainyard/client/gen/grpc/reflection/v1/reflection_pb";
 import * as v1alpha from "@trainyard/client/gen/grpc/reflection/v1alpha/reflection_pb";
+import { abortableIterable } from "./abortable.js";
 
 export interface ReflectionOptions {
   /** Fully qualified service names for list_services. Each must be declared in `files`. */
@@ -77,15 +79,15 @@ export function reflectionRoutes(opts: ReflectionOptions) {
 
   return (router: ConnectRouter) => {
     router.service(v1.ServerReflection, {
-      async *serverReflectionInfo(reqs) {
+      async *serverReflectionInfo(reqs, ctx) {
         const sent = new Set<string>();
-        for await (const req of reqs) yield { validHost: req.host, originalRequest: req, messageResponse: answer(req, sent) };
+        for await (const req of abortableIterable(reqs, ctx.signal)) yield { validHost: req.host, originalRequest: req, messageResponse: answer(req, sent) };
       },
     });
     router.service(v1alpha.ServerReflection, {
-      async *serverReflectionInfo(reqs) {
+      async *serverReflectionInfo(reqs, ctx) {
         const sent = new Set<string>();
-        for await (const req of reqs) yield { validHost: req.host, originalRequest: req, messageResponse: answer(req, sent) };
+        for await (const req of abortableIterable(reqs, ctx.signal)) yield { validHost: req.host, originalRequest: req, messageResponse: answer(req, sent) };
       },
     });
   };

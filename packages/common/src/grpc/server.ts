@@ -8,15 +8,14 @@
  *
  *   listening ──close()──▶ draining ──all sessions gone──▶ closed
  *
- * close() is idempotent (every call returns the same promise) and, in order: marks health
- * NOT_SERVING (permanently), aborts the handlers' shutdown signal with
+ * close() is idempotent (every call returns the same promise; the first graceMs wins) and, in
+ * order: marks health NOT_SERVING (permanently), aborts the handlers' shutdown signal with
  * ConnectError("server shutting down", UNAVAILABLE) so streams end and clients see UNAVAILABLE,
- * stops accepting connections, sends GOAWAY to every session, and after `graceMs` destroys
- * the sessions still open (clients such as grpc-js keep idle channels open forever).
- * It resolves when the listening socket and every connection are closed.
+ * then drains HTTP/2 (http2-drain.ts: stop accepting, GOAWAY, destroy leftovers after `graceMs`,
+ * default 5000). It resolves when the listening socket and every connection are closed, even if
+ * clients such as grpc-js keep their channels open.
  */
 import * as http2 from "node:http2";
-import type { Socket } from "node:net";
 import type { DescFile } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
@@ -25,6 +24,7 @@ import { file_grpc_reflection_v1_reflection } from "@trainyard/client/gen/grpc/r
 import { file_grpc_reflection_v1alpha_reflection } from "@trainyard/client/gen/grpc/reflection/v1alpha/reflection_pb";
 import type { Logger } from "../logger.js";
 import { errorInterceptor } from "./errors.js";
+import { trackHttp2Connections } from "./http2-drain.js";
 import { HealthRegistry, healthRoutes, type HealthStatus } from "./health.js";
 import { loggingInterceptor } from "./logging.js";
 import { reflectionRoutes } from "./reflection.js";
@@ -80,17 +80,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
   });
 
   const server = http2.createServer({ maxSessionMemory: MAX_SESSION_MEMORY_MB }, handler);
-  const sessions = new Set<http2.ServerHttp2Session>();
-  const sockets = new Set<Socket>();
-  server.on("session", (session) => {
-    sessions.add(session);
-    session.once("close", () => sessions.delete(session));
-  });
-  server.on("connection", (socket: Socket) => {
-    sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
-  });
-  server.on("sessionError", (err) => log.debug({ err }, "http2 session error"));
+  const connections = trackHttp2Connections(server, log);
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -106,28 +96,12 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
 
   let closing: Promise<void> | undefined;
   const close = (graceMs = 5000): Promise<void> =>
-    (closing ??= new Promise<void>((resolve) => {
+    (closing ??= (async () => {
       health.shutdown();
       shutdown.abort(new ConnectError("server shutting down", Code.Unavailable));
-      const forced = setTimeout(() => {
-        if (sessions.size > 0) log.warn({ sessions: sessions.size }, "grace period over, destroying HTTP/2 sessions");
-        for (const s of sessions) s.destroy();
-        for (const s of sockets) s.destroy();
-      }, graceMs);
-      server.close(() => {
-        clearTimeout(forced);
-        log.info("grpc server closed");
-        resolve();
-      });
-      for (const s of sessions) s.close(); // GOAWAY; the session ends once its open streams do
-      // A gracefully closed session ends its socket's writable side and then waits for the client
-      // to hang up, which grpc-js and connect-node channels never do: drop the socket once our
-      // last bytes (trailers, GOAWAY) are flushed.
-      for (const s of sockets) {
-        if (s.writableFinished) s.destroy();
-        else s.once("finish", () => s.destroy());
-      }
-    }));
+      await connections.drain(graceMs);
+      log.info("grpc server closed");
+    })());
 
   return { url, port: bound, health, shutdownSignal: shutdown.signal, close };
 }

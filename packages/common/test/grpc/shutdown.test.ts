@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { SchedulerService, type WatchResponse } from "@trainyard/client";
+import { ServerReflection } from "@trainyard/client/gen/grpc/reflection/v1/reflection_pb";
 import { startSchedulerFixture } from "./fixture.js";
 import { grpcJsClient } from "./grpc-js-client.js";
 
@@ -38,6 +39,20 @@ describe("GrpcServer.close", () => {
     expect([jsErr.code, jsErr.details]).toEqual([grpc.status.UNAVAILABLE, "server shutting down"]);
     expect(await refused(server.port)).toBe(true);
     js.close();
+  });
+
+  it("ends reflection streams that clients keep open", async () => {
+    const server = await startSchedulerFixture();
+    async function* requests() {
+      yield { host: "", messageRequest: { case: "listServices" as const, value: "" } };
+      await new Promise(() => {}); // the client never half-closes
+    }
+    const reflection = createClient(ServerReflection, createGrpcTransport({ baseUrl: server.url })).serverReflectionInfo(requests())[Symbol.asyncIterator]();
+    expect((await reflection.next()).value?.messageResponse.case).toBe("listServicesResponse");
+    const started = Date.now();
+    await server.close(10_000);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(((await reflection.next().catch((e: unknown) => e)) as ConnectError).code).toBe(Code.Unavailable);
   });
 
   it("is idempotent", async () => {

@@ -1,0 +1,123 @@
+// A whole Trainyard for one test suite: a private nats-server, a scheduler and agents running
+// in this process on random ports, a real Docker Engine, and a typed client.
+// Each agent has a unique node id, so "no container left behind" checks see only this suite.
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { pino, type Logger } from "pino";
+import { createAgentClient, createTrainyardClient, TaskState, type SchedulerClient, type Task } from "@trainyard/client";
+import { startAgent, loadAgentConfig, type Agent } from "@trainyard/agent";
+import { startScheduler, loadSchedulerConfig, type Scheduler } from "@trainyard/scheduler";
+import { dockerAvailable, listContainers } from "./docker.js";
+import { startNats, type NatsServer } from "./nats.js";
+
+export interface AgentOptions {
+  id?: string;
+  slots?: number;
+  pools?: string[];
+  env?: Record<string, string>;
+}
+
+export interface TestCluster {
+  nats: NatsServer;
+  scheduler: Scheduler;
+  agents: Agent[];
+  client: SchedulerClient;
+  /** Log directory root of this cluster's agents. */
+  logDir: string;
+  startAgent(o?: AgentOptions): Promise<Agent>;
+  startScheduler(): Promise<Scheduler>;
+  /** Polls Get until `done(task)` holds; throws with the last state after `timeoutMs`. */
+  waitFor(taskId: string, done: (t: Task) => boolean, timeoutMs?: number): Promise<Task>;
+  waitForState(taskId: string, state: TaskState, timeoutMs?: number): Promise<Task>;
+  /** Container ids (any state) of this cluster's agents. */
+  containers(): Promise<string[]>;
+  stop(): Promise<void>;
+}
+
+export const FINAL = new Set([TaskState.SUCCEEDED, TaskState.FAILED, TaskState.CANCELLED]);
+
+export async function startCluster(name: string, o: { agents?: AgentOptions[] } = {}): Promise<TestCluster> {
+  await dockerAvailable();
+  const nats = await startNats();
+  const logger = testLogger(name);
+  const suffix = randomBytes(4).toString("hex");
+  const logDir = mkdtempSync(path.join(os.tmpdir(), `trainyard-${name}-`));
+  const env = { TRAINYARD_NATS_URL: nats.url };
+  const schedulers: Scheduler[] = [];
+  const agents: Agent[] = [];
+  const nodeIds: string[] = [];
+
+  const cluster: TestCluster = {
+    nats,
+    scheduler: undefined as unknown as Scheduler,
+    agents,
+    client: undefined as unknown as SchedulerClient,
+    logDir,
+    async startScheduler() {
+      const s = await startScheduler(loadSchedulerConfig({ ...env, TRAINYARD_GRPC_ADDR: "127.0.0.1:0" }), logger.child({ svc: "scheduler" }));
+      schedulers.push(s);
+      return s;
+    },
+    async startAgent(a: AgentOptions = {}) {
+      const id = a.id ?? `${name}-${suffix}-${agents.length + 1}`;
+      nodeIds.push(id);
+      const dir = path.join(logDir, id);
+      mkdirSync(dir, { recursive: true });
+      const agent = await startAgent(
+        loadAgentConfig({
+          ...env,
+          TRAINYARD_AGENT_ID: id,
+          TRAINYARD_AGENT_GRPC_ADDR: "127.0.0.1:0",
+          TRAINYARD_AGENT_SLOTS: String(a.slots ?? 2),
+          TRAINYARD_POOLS: (a.pools ?? ["default"]).join(","),
+          TRAINYARD_LOG_DIR: dir,
+          ...a.env,
+        }),
+        logger.child({ svc: "agent" }),
+      );
+      agents.push(agent);
+      return agent;
+    },
+    async waitFor(taskId, done, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      let last: Task | undefined;
+      while (Date.now() < deadline) {
+        last = (await cluster.client.get({ taskId })).task;
+        if (last && done(last)) return last;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`task ${taskId} not there after ${timeoutMs}ms; last: state ${last?.state} ${last?.message}`);
+    },
+    waitForState(taskId, state, timeoutMs) {
+      return cluster.waitFor(taskId, (t) => t.state === state || (FINAL.has(t.state) && FINAL.has(state)), timeoutMs).then((t) => {
+        if (t.state !== state) throw new Error(`task ${taskId} ended ${TaskState[t.state]} (${t.message}), expected ${TaskState[state]}`);
+        return t;
+      });
+    },
+    async containers() {
+      const ids = await Promise.all(nodeIds.map((n) => listContainers(`trainyard.node=${n}`)));
+      return ids.flat();
+    },
+    async stop() {
+      await Promise.allSettled(agents.map((a) => a.close()));
+      await Promise.allSettled(schedulers.map((s) => s.close()));
+      await nats.stop();
+    },
+  };
+  cluster.scheduler = await cluster.startScheduler();
+  cluster.client = createTrainyardClient({ baseUrl: cluster.scheduler.url });
+  for (const a of o.agents ?? [{}]) await cluster.startAgent(a);
+  return cluster;
+}
+
+export { createAgentClient };
+
+/** Service logs of a suite go to $TMPDIR/trainyard-tests/<name>.log (TRAINYARD_TEST_LOG=stderr to see them live). */
+function testLogger(name: string): Logger {
+  if (process.env.TRAINYARD_TEST_LOG === "stderr") return pino({ level: "debug" }, pino.destination(2));
+  const dir = path.join(os.tmpdir(), "trainyard-tests");
+  mkdirSync(dir, { recursive: true });
+  return pino({ level: "debug", base: { suite: name } }, pino.destination({ dest: path.join(dir, `${name}.log`), sync: false, mkdir: true }));
+}

@@ -1,0 +1,62 @@
+// Helpers for building task specs and reading logs in tests.
+import { create } from "@bufbuild/protobuf";
+import { durationFromMs } from "@bufbuild/protobuf/wkt";
+import { LogStream, SubmitRequestSchema, type LogFrame, type SchedulerClient, type SubmitRequest } from "@trainyard/client";
+import { TEST_IMAGE } from "./docker.js";
+
+export interface SpecOptions {
+  command: string[];
+  image?: string;
+  maxRetries?: number;
+  delayMs?: number;
+  timeoutMs?: number;
+  memoryBytes?: number;
+  cpus?: number;
+  graceMs?: number;
+  labels?: Record<string, string>;
+  env?: Record<string, string>;
+  pool?: string;
+  idempotencyKey?: string;
+}
+
+/** A SubmitRequest for the busybox test image; retries off unless asked for. */
+export function spec(o: SpecOptions): SubmitRequest {
+  return create(SubmitRequestSchema, {
+    spec: {
+      image: o.image ?? TEST_IMAGE,
+      command: o.command,
+      env: o.env ?? {},
+      labels: o.labels ?? {},
+      pool: o.pool ?? "",
+      resources: { cpus: o.cpus ?? 0, memoryBytes: BigInt(o.memoryBytes ?? 0) },
+      retry: { maxRetries: o.maxRetries ?? 0, ...(o.delayMs !== undefined ? { delay: durationFromMs(o.delayMs) } : {}) },
+      ...(o.timeoutMs ? { timeout: durationFromMs(o.timeoutMs) } : {}),
+      ...(o.graceMs !== undefined ? { stopGracePeriod: durationFromMs(o.graceMs) } : {}),
+    },
+    idempotencyKey: o.idempotencyKey ?? "",
+  });
+}
+
+export const sh = (script: string) => ["sh", "-c", script];
+
+/** Every frame of a task's log (no follow), optionally after a seq. */
+export async function readLog(client: SchedulerClient, taskId: string, o: { afterSeq?: bigint; follow?: boolean; tailLines?: number; signal?: AbortSignal } = {}): Promise<LogFrame[]> {
+  const frames: LogFrame[] = [];
+  for await (const r of client.streamLogs(
+    { taskId, afterSeq: o.afterSeq ?? 0n, follow: o.follow ?? false, tailLines: o.tailLines ?? 0 },
+    o.signal ? { signal: o.signal } : {},
+  )) {
+    frames.push(...r.frames);
+  }
+  return frames;
+}
+
+const decoder = new TextDecoder();
+
+/** The text of one stream (or all) of a list of frames. */
+export function text(frames: LogFrame[], stream?: LogStream): string {
+  return frames
+    .filter((f) => stream === undefined || f.stream === stream)
+    .map((f) => decoder.decode(f.data))
+    .join("");
+}
