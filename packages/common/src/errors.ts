@@ -1,6 +1,6 @@
 /**
  * Domain errors. Code inside Trainyard throws these; the gRPC boundary
- * (grpc/error-interceptor.ts) turns them into ConnectError codes. Never branch on messages.
+ * (grpc/errors.ts) turns them into ConnectError codes. Never branch on messages.
  */
 export type ErrorKind =
   | "not_found"

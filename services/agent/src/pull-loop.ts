@@ -5,7 +5,7 @@ import type { Slots } from "./slots.js";
 
 /**
  * Pulls dispatch messages from one pool's work queue, one at a time and only while a slot is
- * free: acquire a slot, ask for one message (waiting up to 5 s), hand it over. `handle`
+ * free: acquire a slot, ask for one message (waiting up to 5 s, or until `signal`), hand it over. `handle`
  * returns true when it kept the slot (it started the attempt and releases the slot when the
  * attempt ends); otherwise the slot is released here. Runs until `signal` aborts; NATS errors
  * are logged and retried.
@@ -27,8 +27,7 @@ export async function pullLoop(
     }
     let kept = false;
     try {
-      const consumer = await js.consumers.get(STREAM.dispatch, poolConsumer(pool));
-      const m = await consumer.next({ expires: 5_000 });
+      const m = await nextMessage(js, pool, signal);
       if (!m) continue;
       if (signal.aborted) {
         m.nak();
@@ -48,6 +47,20 @@ export async function pullLoop(
     } finally {
       if (!kept) slots.release();
     }
+  }
+}
+
+/** One message or null after 5 s; abortable (a message that arrives anyway is nak'ed). */
+async function nextMessage(js: JetStreamClient, pool: string, signal: AbortSignal): Promise<JsMsg | null> {
+  const consumer = await js.consumers.get(STREAM.dispatch, poolConsumer(pool));
+  const batch = await consumer.fetch({ max_messages: 1, expires: 5_000 });
+  const stop = () => void batch.stop();
+  signal.addEventListener("abort", stop, { once: true });
+  try {
+    for await (const m of batch) return m;
+    return null;
+  } finally {
+    signal.removeEventListener("abort", stop);
   }
 }
 

@@ -30,7 +30,7 @@ import { loggingInterceptor } from "./logging.js";
 import { reflectionRoutes } from "./reflection.js";
 
 export interface GrpcServerOptions {
-  /** "host:port" ("[::1]:port" for IPv6); port 0 picks a free port. */
+  /** "host:port" ("[::1]:port" for IPv6, ":port" for every interface); port 0 picks a free port. */
   address: string;
   routes: (router: ConnectRouter) => void;
   /** Fully qualified names of the services `routes` implements, for health and reflection. */
@@ -84,7 +84,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, host, () => {
+    server.listen(port, host === "" ? undefined : host, () => {
       server.off("error", reject);
       resolve();
     });

@@ -1,0 +1,104 @@
+// StreamLogs on real NATS and Docker: follow from before the start to the end, exact resume
+// with after_seq, tail_lines, replay after the end, and a fast writer followed without loss.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LogStream, TaskState, type LogFrame } from "@trainyard/client";
+import { startCluster, type TestCluster } from "./harness/cluster.js";
+import { readLog, sh, spec, text } from "./harness/tasks.js";
+
+let c: TestCluster;
+beforeAll(async () => {
+  c = await startCluster("logs", { agents: [{ slots: 2 }] });
+});
+afterAll(() => c?.stop());
+
+function expectIncreasing(frames: LogFrame[]) {
+  for (let i = 1; i < frames.length; i++) expect(frames[i]!.seq).toBeGreaterThan(frames[i - 1]!.seq);
+}
+
+describe("StreamLogs", () => {
+  it("follows a task from before it starts to its end, then ends OK", async () => {
+    const { task } = await c.client.submit(spec({ command: sh("for i in 1 2 3; do echo line $i; done"), pool: "follow" }));
+    const following = readLog(c.client, task!.id, { follow: true });
+    await new Promise((r) => setTimeout(r, 300));
+    const agent = await c.startAgent({ pools: ["follow"], slots: 1 });
+    const frames = await following;
+    expectIncreasing(frames);
+    expect(text(frames, LogStream.STDOUT)).toBe("line 1\nline 2\nline 3\n");
+    expect(text(frames, LogStream.SYSTEM)).toContain("exited with code 0");
+    expect((await c.client.get({ taskId: task!.id })).task!.state).toBe(TaskState.SUCCEEDED);
+    await agent.close();
+  });
+
+  it("resumes exactly with after_seq: no gap, no duplicate", async () => {
+    const { task } = await c.client.submit(spec({ command: sh("for i in $(seq 1 40); do echo $i; sleep 0.02; done") }));
+    const first: LogFrame[] = [];
+    const ac = new AbortController();
+    await expect(
+      (async () => {
+        for await (const r of c.client.streamLogs({ taskId: task!.id, follow: true }, { signal: ac.signal })) {
+          first.push(...r.frames);
+          if (text(first).split("\n").length > 10) ac.abort();
+        }
+      })(),
+    ).rejects.toThrow();
+    const last = first[first.length - 1]!.seq;
+    const rest = await readLog(c.client, task!.id, { follow: true, afterSeq: last });
+    expect(rest[0]!.seq).toBeGreaterThan(last);
+    const expected = Array.from({ length: 40 }, (_, i) => `${i + 1}\n`).join("");
+    expect(text([...first, ...rest], LogStream.STDOUT)).toBe(expected);
+    // And the same frames again, replayed after the end.
+    const all = await readLog(c.client, task!.id);
+    expect(all.map((f) => f.seq)).toEqual([...first, ...rest].map((f) => f.seq));
+  });
+
+  it("replays a finished task's log, also from the middle", async () => {
+    const { task } = await c.client.submit(spec({ command: sh("echo a; echo b >&2; echo c") }));
+    await c.waitForState(task!.id, TaskState.SUCCEEDED);
+    const all = await readLog(c.client, task!.id);
+    expectIncreasing(all);
+    expect(all.every((f) => f.attempt === 1 && f.time !== undefined)).toBe(true);
+    const fromSecond = await readLog(c.client, task!.id, { afterSeq: all[0]!.seq });
+    expect(fromSecond).toEqual(all.slice(1));
+    const none = await readLog(c.client, task!.id, { afterSeq: all[all.length - 1]!.seq, follow: true });
+    expect(none).toEqual([]);
+  });
+
+  it("returns the last lines with tail_lines", async () => {
+    const { task } = await c.client.submit(spec({ command: sh("seq 1 100") }));
+    await c.waitForState(task!.id, TaskState.SUCCEEDED);
+    const tail = await readLog(c.client, task!.id, { tailLines: 5 });
+    expect(text(tail)).toBe("97\n98\n99\n100\nexited with code 0\n");
+    const many = await readLog(c.client, task!.id, { tailLines: 1000 });
+    expect(text(many, LogStream.STDOUT)).toBe(Array.from({ length: 100 }, (_, i) => `${i + 1}\n`).join(""));
+  });
+
+  it("tails and then follows a running task", async () => {
+    const { task } = await c.client.submit(spec({ command: sh("seq 1 20; sleep 1; echo after") }));
+    await c.waitFor(task!.id, (t) => t.state === TaskState.RUNNING && t.attempts[0]!.containerId !== "");
+    await new Promise((r) => setTimeout(r, 300));
+    const frames = await readLog(c.client, task!.id, { tailLines: 2, follow: true });
+    expect(text(frames, LogStream.STDOUT)).toBe("19\n20\nafter\n");
+  });
+
+  it("follows a container writing 200,000 lines as fast as it can, without loss, in coalesced frames", async () => {
+    const n = 200_000;
+    const { task } = await c.client.submit(spec({ command: sh(`seq 1 ${n}`) }));
+    const t0 = Date.now();
+    const frames = await readLog(c.client, task!.id, { follow: true });
+    const secs = (Date.now() - t0) / 1000;
+    const out = text(frames, LogStream.STDOUT);
+    const lines = out.split("\n");
+    expect(lines.length).toBe(n + 1);
+    expect(lines[0]).toBe("1");
+    expect(lines[n - 1]).toBe(String(n));
+    expect(out).toBe(Array.from({ length: n }, (_, i) => `${i + 1}\n`).join(""));
+    expectIncreasing(frames);
+    expect(frames.length).toBeLessThan(n / 100);
+    console.log(`followed ${n} lines in ${secs.toFixed(2)}s (${Math.round(n / secs)} lines/s) in ${frames.length} frames`);
+  });
+
+  it("answers NOT_FOUND for an unknown task and INVALID_ARGUMENT for a bad id", async () => {
+    await expect(readLog(c.client, "t-doesnotexist")).rejects.toMatchObject({ code: 5 });
+    await expect(readLog(c.client, "bad id*")).rejects.toMatchObject({ code: 3 });
+  });
+});
