@@ -11,7 +11,7 @@ export function getNode(d: AgentDeps) {
         id: d.config.nodeId,
         pools: d.config.pools,
         slots: d.slots.total,
-        freeSlots: d.slots.free,
+        freeSlots: d.slots.total - d.running.active().length,
         gpus: d.config.gpus,
         dockerVersion: d.dockerVersion,
         startTime: timestampFromMs(d.startTime),

@@ -1,0 +1,122 @@
+/**
+ * Plain-data fixtures for the scheduler's pure core: specs, task records in every lifecycle
+ * state, and the inputs the state machine accepts. Times are small fixed numbers so that
+ * expectations can be written by hand.
+ */
+import type { Attempt, FailureReason, LogFrame, Outcome, StreamName, TaskRecord, TaskSpec } from "@trainyard/common";
+import type { Input } from "../src/core/transition.js";
+
+export const TASK_ID = "t-0000000000000000000000";
+export const NODE = "n1";
+export const CONTAINER = "c1";
+
+/** Lifecycle times: created, dispatched, claimed, started, cancel asked, ended, input time. */
+export const T = { create: 1_000, dispatch: 2_000, claim: 3_000, start: 4_000, cancel: 5_000, end: 6_000, now: 10_000 } as const;
+
+export function spec(patch: Partial<TaskSpec> = {}): TaskSpec {
+  return {
+    image: "busybox",
+    command: ["sh", "-c", "exit 3"],
+    env: {},
+    resources: { cpus: 0, memoryBytes: 0, gpus: 0 },
+    retry: { maxRetries: 3, delayMs: 5_000 },
+    timeoutMs: 0,
+    labels: {},
+    pool: "default",
+    stopGraceMs: 10_000,
+    ...patch,
+  };
+}
+
+export function record(patch: Partial<TaskRecord> = {}, s: TaskSpec = spec()): TaskRecord {
+  return {
+    id: TASK_ID,
+    spec: s,
+    state: "PENDING",
+    attempts: [{ number: 1, state: "PENDING", notBefore: T.create }],
+    message: `waiting for an agent in pool ${s.pool}`,
+    createTime: T.create,
+    ...patch,
+  };
+}
+
+/** Replaces the current (last) attempt. */
+function withCurrent(task: TaskRecord, a: Partial<Attempt>, patch: Partial<TaskRecord>): TaskRecord {
+  const cur = task.attempts[task.attempts.length - 1]!;
+  return { ...task, ...patch, attempts: [...task.attempts.slice(0, -1), { ...cur, ...a }] };
+}
+
+/** The task states the transition table runs over, each as a function of the spec. */
+export const states = {
+  "PENDING undispatched": (s = spec()) => record({}, s),
+  "PENDING dispatched": (s = spec()) => withCurrent(record({}, s), { dispatchTime: T.dispatch }, {}),
+  "RUNNING claimed": (s = spec()) =>
+    withCurrent(states["PENDING dispatched"](s), { state: "RUNNING", nodeId: NODE, claimTime: T.claim }, { state: "RUNNING", message: `preparing on node ${NODE}` }),
+  "RUNNING started": (s = spec()) =>
+    withCurrent(states["RUNNING claimed"](s), { containerId: CONTAINER, startTime: T.start }, { startTime: T.start, message: `running on node ${NODE}` }),
+  "RUNNING cancel requested": (s = spec()) => ({
+    ...states["RUNNING started"](s),
+    cancel: { reason: "by user", time: T.cancel },
+    message: "cancelling: by user",
+  }),
+  SUCCEEDED: (s = spec()) =>
+    withCurrent(
+      states["RUNNING started"](s),
+      { state: "SUCCEEDED", exitCode: 0, message: "exit code 0", endTime: T.end },
+      { state: "SUCCEEDED", exitCode: 0, endTime: T.end, message: "succeeded" },
+    ),
+  FAILED: (s = spec()) =>
+    withCurrent(
+      states["RUNNING started"](s),
+      { state: "FAILED", exitCode: 3, failureReason: "EXIT_CODE", message: "exit code 3", endTime: T.end },
+      { state: "FAILED", exitCode: 3, failureReason: "EXIT_CODE", endTime: T.end, message: "failed after 4 attempts: exit code 3" },
+    ),
+  CANCELLED: (s = spec()) =>
+    withCurrent(
+      states["PENDING dispatched"](s),
+      { state: "CANCELLED", failureReason: "CANCELLED", message: "cancelled: by user", endTime: T.cancel },
+      { state: "CANCELLED", failureReason: "CANCELLED", endTime: T.cancel, message: "cancelled: by user", cancel: { reason: "by user", time: T.cancel } },
+    ),
+} satisfies Record<string, (s?: TaskSpec) => TaskRecord>;
+
+export type StateName = keyof typeof states;
+
+/** Outcomes as the agent's classify() produces them. */
+export const outcomes = {
+  success: { exitCode: 0, message: "exit code 0" },
+  EXIT_CODE: { exitCode: 3, failureReason: "EXIT_CODE", message: "exit code 3" },
+  OOM_KILLED: { exitCode: 137, failureReason: "OOM_KILLED", message: "OOM killed (exit code 137)" },
+  TIMEOUT: { exitCode: 137, failureReason: "TIMEOUT", message: "killed after timeout 30s" },
+  CANCELLED: { exitCode: 143, failureReason: "CANCELLED", message: "cancelled: by user" },
+  IMAGE_UNAVAILABLE: { exitCode: -1, failureReason: "IMAGE_UNAVAILABLE", message: "pull access denied for nope" },
+  NODE_LOST: { exitCode: -1, failureReason: "NODE_LOST", message: "node n1 lost" },
+  CONTAINER_ERROR: { exitCode: -1, failureReason: "CONTAINER_ERROR", message: "no such file" },
+} satisfies Record<string, Outcome>;
+
+const base = { taskId: TASK_ID, nodeId: NODE };
+
+export const input = {
+  dispatched: (attempt = 1, time = T.now): Input => ({ type: "dispatched", taskId: TASK_ID, attempt, time }),
+  claimed: (attempt = 1, time = T.now, nodeId = NODE): Input => ({ type: "claimed", ...base, nodeId, attempt, time }),
+  started: (attempt = 1, time = T.now, nodeId = NODE): Input => ({ type: "started", ...base, nodeId, attempt, containerId: CONTAINER, time }),
+  progress: (attempt = 1, message = "pulling image busybox", time = T.now): Input => ({ type: "progress", ...base, attempt, message, time }),
+  finished: (outcome: Outcome, attempt = 1, time = T.now, nodeId = NODE): Input => ({ type: "finished", ...base, nodeId, attempt, outcome, time }),
+  cancel: (reason = "by user", time = T.now): Input => ({ type: "cancel", taskId: TASK_ID, reason, time }),
+};
+
+export function outcome(reason: FailureReason | undefined, exitCode = reason ? 1 : 0, message = reason ? "boom" : "exit code 0"): Outcome {
+  return reason ? { exitCode, failureReason: reason, message } : { exitCode, message };
+}
+
+/** Freezes a value and everything in it, so a test fails if the code under test mutates it. */
+export function deepFreeze<V>(v: V): V {
+  if (v && typeof v === "object" && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
+
+export function frame(data: string, seq = 1, stream: StreamName = "stdout"): LogFrame {
+  return { seq, attempt: 1, stream, time: seq, data: Buffer.from(data) };
+}
