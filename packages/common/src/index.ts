@@ -1,5 +1,6 @@
 export * from "./errors.js";
 export * from "./logger.js";
+export * from "./signals.js";
 export * from "./duration.js";
 export * from "./config.js";
 export * from "./model/index.js";

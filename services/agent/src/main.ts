@@ -1,4 +1,4 @@
-import { createLogger } from "@trainyard/common";
+import { createLogger, onSignals } from "@trainyard/common";
 import { startAgent } from "./agent.js";
 import { loadAgentConfig } from "./config.js";
 
@@ -16,8 +16,7 @@ try {
       },
     );
   };
-  process.once("SIGTERM", () => shutdown("SIGTERM"));
-  process.once("SIGINT", () => shutdown("SIGINT"));
+  onSignals(shutdown);
 } catch (err) {
   logger.fatal({ err }, "agent failed to start");
   process.exit(1);

@@ -1,4 +1,4 @@
-import { createLogger } from "@trainyard/common";
+import { createLogger, onSignals } from "@trainyard/common";
 import { loadSchedulerConfig } from "./config.js";
 import { startScheduler } from "./scheduler.js";
 
@@ -16,8 +16,7 @@ try {
       },
     );
   };
-  process.once("SIGTERM", () => shutdown("SIGTERM"));
-  process.once("SIGINT", () => shutdown("SIGINT"));
+  onSignals(shutdown);
 } catch (err) {
   logger.fatal({ err }, "scheduler failed to start");
   process.exit(1);

@@ -1,0 +1,35 @@
+/** When a task's current attempt is handed to its pool (core/dispatch.ts). */
+import { describe, expect, it } from "vitest";
+import type { TaskRecord } from "@trainyard/common";
+import { dispatchDue } from "../src/core/dispatch.js";
+import { input, outcomes, states, T, type StateName } from "./fixtures.js";
+import { transition } from "../src/core/transition.js";
+
+const retrying = (): TaskRecord => transition(states["RUNNING started"](), input.finished(outcomes.EXIT_CODE, 1, 20_000)).task;
+
+describe("dispatchDue", () => {
+  it("a new PENDING task is due at once for attempt 1", () => {
+    expect(dispatchDue(states["PENDING undispatched"](), T.create)).toEqual({ due: true, attempt: 1 });
+  });
+
+  it.each<StateName>(["PENDING dispatched", "RUNNING claimed", "RUNNING started", "RUNNING cancel requested", "SUCCEEDED", "FAILED", "CANCELLED"])(
+    "%s is not due",
+    (s) => {
+      expect(dispatchDue(states[s](), T.now)).toEqual({ due: false });
+    },
+  );
+
+  it.each([
+    [20_000, { due: false, at: 25_000 }],
+    [24_999, { due: false, at: 25_000 }],
+    [25_000, { due: true, attempt: 2 }],
+    [99_000, { due: true, attempt: 2 }],
+  ])("a retry waiting until 25000 at %i → %o", (now, expected) => {
+    expect(dispatchDue(retrying(), now)).toEqual(expected);
+  });
+
+  it("a dispatched retry is no longer due", () => {
+    const t = transition(retrying(), input.dispatched(2, 25_000)).task;
+    expect(dispatchDue(t, 30_000)).toEqual({ due: false });
+  });
+});
