@@ -425,6 +425,15 @@ describe("transition: cancel", () => {
     expect(lines.at(-1)).toEqual({ attempt: 2, text: "cancelled (while pending)" });
   });
 
+  // The attempt that ended last (2, cancelled before it ran) has no exit code, yet the task
+  // keeps attempt 1's exit code 3 beside failureReason CANCELLED (cancel() in transition.ts
+  // never touches task.exitCode).
+  it.fails("cancel while a retry waits: the task's exit code is no longer the failed attempt's", () => {
+    const { task } = run(states["PENDING undispatched"](), ...attemptRun(1, 10_000, outcomes.EXIT_CODE), input.cancel("", 11_000));
+    expect(task.attempts[1]!.exitCode).toBeUndefined();
+    expect(task.exitCode).toBeUndefined();
+  });
+
   it.each([
     ["PENDING dispatched", "cancelled", ["cancelled (while pending)"]],
     ["RUNNING started", "cancelling", ["cancel requested"]],
