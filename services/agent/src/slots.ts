@@ -19,6 +19,8 @@ export class Slots {
       await new Promise<void>((resolve) => {
         const done = () => {
           signal.removeEventListener("abort", done);
+          const i = this.waiters.indexOf(done);
+          if (i >= 0) this.waiters.splice(i, 1);
           resolve();
         };
         this.waiters.push(done);

@@ -48,36 +48,36 @@ function withCurrent(task: TaskRecord, a: Partial<Attempt>, patch: Partial<TaskR
 
 /** The task states the transition table runs over, each as a function of the spec. */
 export const states = {
-  "PENDING undispatched": (s = spec()) => record({}, s),
-  "PENDING dispatched": (s = spec()) => withCurrent(record({}, s), { dispatchTime: T.dispatch }, {}),
-  "RUNNING claimed": (s = spec()) =>
+  "PENDING undispatched": (s: TaskSpec = spec()): TaskRecord => record({}, s),
+  "PENDING dispatched": (s: TaskSpec = spec()): TaskRecord => withCurrent(record({}, s), { dispatchTime: T.dispatch }, {}),
+  "RUNNING claimed": (s: TaskSpec = spec()): TaskRecord =>
     withCurrent(states["PENDING dispatched"](s), { state: "RUNNING", nodeId: NODE, claimTime: T.claim }, { state: "RUNNING", message: `preparing on node ${NODE}` }),
-  "RUNNING started": (s = spec()) =>
+  "RUNNING started": (s: TaskSpec = spec()): TaskRecord =>
     withCurrent(states["RUNNING claimed"](s), { containerId: CONTAINER, startTime: T.start }, { startTime: T.start, message: `running on node ${NODE}` }),
-  "RUNNING cancel requested": (s = spec()) => ({
+  "RUNNING cancel requested": (s: TaskSpec = spec()): TaskRecord => ({
     ...states["RUNNING started"](s),
     cancel: { reason: "by user", time: T.cancel },
     message: "cancelling: by user",
   }),
-  SUCCEEDED: (s = spec()) =>
+  SUCCEEDED: (s: TaskSpec = spec()): TaskRecord =>
     withCurrent(
       states["RUNNING started"](s),
       { state: "SUCCEEDED", exitCode: 0, message: "exit code 0", endTime: T.end },
       { state: "SUCCEEDED", exitCode: 0, endTime: T.end, message: "succeeded" },
     ),
-  FAILED: (s = spec()) =>
+  FAILED: (s: TaskSpec = spec()): TaskRecord =>
     withCurrent(
       states["RUNNING started"](s),
       { state: "FAILED", exitCode: 3, failureReason: "EXIT_CODE", message: "exit code 3", endTime: T.end },
       { state: "FAILED", exitCode: 3, failureReason: "EXIT_CODE", endTime: T.end, message: "failed after 4 attempts: exit code 3" },
     ),
-  CANCELLED: (s = spec()) =>
+  CANCELLED: (s: TaskSpec = spec()): TaskRecord =>
     withCurrent(
       states["PENDING dispatched"](s),
       { state: "CANCELLED", failureReason: "CANCELLED", message: "cancelled: by user", endTime: T.cancel },
       { state: "CANCELLED", failureReason: "CANCELLED", endTime: T.cancel, message: "cancelled: by user", cancel: { reason: "by user", time: T.cancel } },
     ),
-} satisfies Record<string, (s?: TaskSpec) => TaskRecord>;
+};
 
 export type StateName = keyof typeof states;
 
@@ -96,12 +96,12 @@ export const outcomes = {
 const base = { taskId: TASK_ID, nodeId: NODE };
 
 export const input = {
-  dispatched: (attempt = 1, time = T.now): Input => ({ type: "dispatched", taskId: TASK_ID, attempt, time }),
-  claimed: (attempt = 1, time = T.now, nodeId = NODE): Input => ({ type: "claimed", ...base, nodeId, attempt, time }),
-  started: (attempt = 1, time = T.now, nodeId = NODE): Input => ({ type: "started", ...base, nodeId, attempt, containerId: CONTAINER, time }),
-  progress: (attempt = 1, message = "pulling image busybox", time = T.now): Input => ({ type: "progress", ...base, attempt, message, time }),
-  finished: (outcome: Outcome, attempt = 1, time = T.now, nodeId = NODE): Input => ({ type: "finished", ...base, nodeId, attempt, outcome, time }),
-  cancel: (reason = "by user", time = T.now): Input => ({ type: "cancel", taskId: TASK_ID, reason, time }),
+  dispatched: (attempt = 1, time: number = T.now): Input => ({ type: "dispatched", taskId: TASK_ID, attempt, time }),
+  claimed: (attempt = 1, time: number = T.now, nodeId: string = NODE): Input => ({ type: "claimed", ...base, nodeId, attempt, time }),
+  started: (attempt = 1, time: number = T.now, nodeId: string = NODE): Input => ({ type: "started", ...base, nodeId, attempt, containerId: CONTAINER, time }),
+  progress: (attempt = 1, message = "pulling image busybox", time: number = T.now): Input => ({ type: "progress", ...base, attempt, message, time }),
+  finished: (outcome: Outcome, attempt = 1, time: number = T.now, nodeId: string = NODE): Input => ({ type: "finished", ...base, nodeId, attempt, outcome, time }),
+  cancel: (reason = "by user", time: number = T.now): Input => ({ type: "cancel", taskId: TASK_ID, reason, time }),
 };
 
 export function outcome(reason: FailureReason | undefined, exitCode = reason ? 1 : 0, message = reason ? "boom" : "exit code 0"): Outcome {

@@ -29,8 +29,8 @@ describe("decideRetry", () => {
     expect(decideRetry(s, 1, outcome(reason))).toEqual({ retry: true, nextAttempt: 2, delayMs: 5_000, text: `attempt 2 of 4 in 5s after ${why}` });
   });
 
-  it("a TIMEOUT without a message is described as timed out", () => {
-    expect(decideRetry(s, 1, outcome("TIMEOUT", 137, "")).text).toBe("attempt 2 of 4 in 5s after timed out");
+  it("a TIMEOUT without a message is described as timeout", () => {
+    expect(decideRetry(s, 1, outcome("TIMEOUT", 137, "")).text).toBe("attempt 2 of 4 in 5s after timeout");
   });
 
   it.each([1, 4])("CANCELLED is never retried (attempt %i)", (n) => {

@@ -2,10 +2,11 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { InvalidArgumentError } from "@trainyard/common";
-import { SubmitRequestSchema } from "@trainyard/client";
+import { SubmitRequestSchema, TaskSpecSchema } from "@trainyard/client";
 import { DEFAULTS, LIMITS, validateSubmit } from "../src/core/spec.js";
 
-type SpecInit = NonNullable<MessageInitShape<typeof SubmitRequestSchema>["spec"]>;
+/** The init shape of a TaskSpec message (not a TaskSpec instance). */
+type SpecInit = Exclude<MessageInitShape<typeof TaskSpecSchema>, { $typeName: string }>;
 
 const req = (spec: Partial<SpecInit> = {}, idempotencyKey = "") =>
   create(SubmitRequestSchema, { spec: { image: "busybox", command: ["true"], ...spec }, idempotencyKey });
@@ -146,7 +147,7 @@ describe("validateSubmit resolves every default", () => {
       req({ timeout: { seconds: 30n, nanos: 500_000_000 }, retry: { delay: { nanos: 1_500_000 } }, stopGracePeriod: { seconds: 2n } }),
     );
     expect(spec.timeoutMs).toBe(30_500);
-    expect(spec.retry.delayMs).toBe(1);
+    expect(spec.retry.delayMs).toBe(2); // rounded up: a positive duration never becomes 0
     expect(spec.stopGraceMs).toBe(2_000);
   });
 

@@ -10,7 +10,7 @@ export function describeOutcome(o: Outcome): string {
     case "OOM_KILLED":
       return "OOM killed (out of memory)";
     case "TIMEOUT":
-      return o.message || "timed out";
+      return o.message.replace(/^killed after /, "") || "timeout";
     case "CANCELLED":
       return "cancelled";
     case "NODE_LOST":

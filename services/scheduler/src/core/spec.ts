@@ -100,7 +100,8 @@ export function validateSubmit(req: SubmitRequest): { spec: TaskSpec; idempotenc
 function durationMs(d: Duration | undefined, unset: number, max: number, field: string): number {
   if (!d) return unset;
   if (d.seconds < 0n || d.nanos < 0) throw new InvalidArgumentError(`spec.${field}`, "must not be negative");
-  const ms = Number(d.seconds) * 1000 + Math.floor(d.nanos / 1e6);
+  if (d.nanos >= 1e9) throw new InvalidArgumentError(`spec.${field}`, "nanos must be below 1,000,000,000");
+  const ms = Number(d.seconds) * 1000 + Math.ceil(d.nanos / 1e6);
   if (ms > max) throw new InvalidArgumentError(`spec.${field}`, `must be at most ${max / 1000}s`);
   return ms;
 }

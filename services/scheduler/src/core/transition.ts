@@ -56,7 +56,7 @@ export function transition(task: TaskRecord, input: Input): Transition {
       );
 
     case "progress":
-      if (task.message === input.message) return unchanged;
+      if (task.message === input.message || task.cancel) return unchanged;
       return changed({ ...task, message: input.message });
 
     case "finished":
@@ -102,9 +102,10 @@ function cancel(task: TaskRecord, cur: Attempt, reason: string, time: number): T
   const why = reason ? `cancelled: ${reason}` : "cancelled";
   if (task.state === "PENDING") {
     const ended: Attempt = { ...cur, state: "CANCELLED", failureReason: "CANCELLED", message: why, endTime: time };
+    const { exitCode: _lastExit, ...rest } = withAttempt(task, ended);
     return changed(
       {
-        ...withAttempt(task, ended),
+        ...rest,
         state: "CANCELLED",
         failureReason: "CANCELLED",
         endTime: time,

@@ -1,0 +1,73 @@
+/** The container for one attempt (runner/container-spec.ts). */
+import { describe, expect, it } from "vitest";
+import { containerSpec, LABEL } from "../src/runner/container-spec.js";
+import { spec, task } from "./fixtures.js";
+
+const t = task(
+  "RUNNING",
+  2,
+  {},
+  spec({
+    image: "registry.local/train:v3",
+    command: ["python", "train.py"],
+    env: { LR: "0.1", TRAINYARD_TASK_ID: "forged", TRAINYARD_ATTEMPT: "99" },
+    labels: { team: "ml", "trainyard.task": "forged", "trainyard.node": "forged" },
+    resources: { cpus: 1.5, memoryBytes: 512 * 1024 * 1024, gpus: 1 },
+  }),
+);
+const c = containerSpec(t, 2, "node-a", 4096);
+
+describe("containerSpec", () => {
+  it("names the container after task and attempt and runs the spec's image and command", () => {
+    expect(c).toMatchObject({ name: `trainyard-${t.id}-2`, image: "registry.local/train:v3", command: ["python", "train.py"] });
+  });
+
+  it.each([
+    [LABEL.task, t.id],
+    [LABEL.attempt, "2"],
+    [LABEL.node, "node-a"],
+  ])("carries label %s = %s", (k, v) => {
+    expect(c.labels[k]).toBe(v);
+  });
+
+  it("label names are trainyard.task / trainyard.attempt / trainyard.node", () => {
+    expect(LABEL).toEqual({ task: "trainyard.task", attempt: "trainyard.attempt", node: "trainyard.node" });
+  });
+
+  it("user labels go under trainyard.label. and never override ours", () => {
+    expect(c.labels).toEqual({
+      "trainyard.label.team": "ml",
+      "trainyard.label.trainyard.task": "forged",
+      "trainyard.label.trainyard.node": "forged",
+      "trainyard.task": t.id,
+      "trainyard.attempt": "2",
+      "trainyard.node": "node-a",
+    });
+  });
+
+  it("env has the user's variables plus TRAINYARD_TASK_ID and TRAINYARD_ATTEMPT, which the user cannot override", () => {
+    expect(c.env).toEqual({ LR: "0.1", TRAINYARD_TASK_ID: t.id, TRAINYARD_ATTEMPT: "2" });
+  });
+
+  it.each([
+    [0, 0],
+    [0.5, 500_000_000],
+    [1.5, 1_500_000_000],
+    [0.1, 100_000_000],
+    [1 / 3, 333_333_333],
+    [64, 64_000_000_000],
+  ])("cpus %d → NanoCpus %i (an integer)", (cpus, nano) => {
+    const n = containerSpec(task("RUNNING", 1, {}, spec({ resources: { cpus, memoryBytes: 0, gpus: 0 } })), 1, "n", 1).nanoCpus;
+    expect(n).toBe(nano);
+    expect(Number.isInteger(n)).toBe(true);
+  });
+
+  it("memory, gpus and the pids limit are passed through", () => {
+    expect(c).toMatchObject({ memoryBytes: 512 * 1024 * 1024, gpus: 1, pidsLimit: 4096 });
+  });
+
+  it("does not share arrays or objects it must not change with the task", () => {
+    expect(c.env).not.toBe(t.spec.env);
+    expect(c.labels).not.toBe(t.spec.labels);
+  });
+});
