@@ -25,7 +25,7 @@ fi
 
 log "vitest run ${*:-}"
 rc=0
-npx --no-install vitest run "${reporter_args[@]}" "$@" || rc=$?
+npx --no-install vitest run --project unit --project integration "${reporter_args[@]}" "$@" || rc=$?
 
 if ((${#reporter_args[@]})) && [[ -s $report ]]; then
   # shellcheck disable=SC2016

@@ -4,6 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LogStream, TaskState, type LogFrame } from "@trainyard/client";
 import { startCluster, type TestCluster } from "./harness/cluster.js";
 import { readLog, sh, spec, text } from "./harness/tasks.js";
+import { jetstream } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+import { frameHeaders, logSubject } from "@trainyard/common";
 
 let c: TestCluster;
 beforeAll(async () => {
@@ -95,6 +98,35 @@ describe("StreamLogs", () => {
     expectIncreasing(frames);
     expect(frames.length).toBeLessThan(n / 100);
     console.log(`followed ${n} lines in ${secs.toFixed(2)}s (${Math.round(n / secs)} lines/s) in ${frames.length} frames`);
+  });
+
+  it("replays and follows a 20 MB log, more than a reader holds at once, completely", async () => {
+    // One 20 MB line: Docker cuts it into 16 KiB entries, Trainyard into 64 KiB frames.
+    const { task } = await c.client.submit(spec({ command: sh("head -c 20000000 /dev/zero | tr '\\0' x; echo") }));
+    const followed = await readLog(c.client, task!.id, { follow: true });
+    const replayed = await readLog(c.client, task!.id);
+    for (const frames of [followed, replayed]) {
+      const out = text(frames, LogStream.STDOUT);
+      expect(out.length).toBe(20_000_001);
+      expect(out).toBe(`${"x".repeat(20_000_000)}\n`);
+    }
+    expect(replayed.map((f) => f.seq)).toEqual(followed.map((f) => f.seq));
+  });
+
+  it("replays 10,000 small frames (many read-ahead refills) completely", async () => {
+    // Frames published straight to the task's subject, the way agents publish them.
+    const { task } = await c.client.submit(spec({ command: ["true"] }));
+    await c.waitForState(task!.id, TaskState.SUCCEEDED);
+    const nc = await connect({ servers: c.nats.url });
+    const js = jetstream(nc);
+    const line = (i: number) => `${String(i).padStart(8, "0")} ${"y".repeat(1700)}\n`;
+    const acks = [];
+    for (let i = 0; i < 10_000; i++) acks.push(js.publish(logSubject(task!.id), line(i), { headers: frameHeaders(9, "stdout", Date.now()) }));
+    await Promise.all(acks);
+    await nc.close();
+    const frames = (await readLog(c.client, task!.id)).filter((f) => f.attempt === 9);
+    expect(frames).toHaveLength(10_000);
+    expect(text(frames)).toBe(Array.from({ length: 10_000 }, (_, i) => line(i)).join(""));
   });
 
   it("answers NOT_FOUND for an unknown task and INVALID_ARGUMENT for a bad id", async () => {

@@ -99,7 +99,12 @@ async function supervise(c: AttemptContext, id: string, stop: AbortController): 
   const { runtime, log, task } = c;
   const logsDone = new AbortController();
   const pump = (async () => {
-    for await (const e of runtime.logs(id, { signal: logsDone.signal })) await log.write(e.stream, e.time, e.data);
+    for await (const batch of runtime.logs(id, { signal: logsDone.signal })) {
+      for (const e of batch) {
+        const full = log.write(e.stream, e.time, e.data, e.stamp);
+        if (full) await full;
+      }
+    }
   })().catch((err) => {
     if (!logsDone.signal.aborted) c.logger.warn({ err }, "log stream ended early");
   });

@@ -21,6 +21,8 @@ export interface LogEntry {
   stream: "stdout" | "stderr";
   /** Epoch ms (fractional) when the engine received the line. */
   time: number;
+  /** The engine's own RFC 3339 timestamp of the line, when it gave one. */
+  stamp?: string;
   data: Buffer;
 }
 
@@ -52,8 +54,8 @@ export interface ContainerRuntime {
   /** Creates (never starts) a container; replaces a leftover one of the same name. */
   create(spec: ContainerSpec): Promise<string>;
   start(id: string): Promise<void>;
-  /** stdout and stderr entries in order, from the start (or after `sinceMs`); ends when the container stops. */
-  logs(id: string, opts: { signal: AbortSignal; sinceMs?: number }): AsyncIterable<LogEntry>;
+  /** stdout and stderr entries in order, in batches, from the start (or after `sinceMs`); ends when the container stops. */
+  logs(id: string, opts: { signal: AbortSignal; sinceMs?: number }): AsyncIterable<LogEntry[]>;
   /** Resolves once the container is not running. */
   wait(id: string, signal?: AbortSignal): Promise<void>;
   inspect(id: string): Promise<ContainerState>;

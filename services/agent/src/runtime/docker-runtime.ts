@@ -9,7 +9,7 @@ import {
   type LogEntry,
   type PullProgress,
 } from "./container-runtime.js";
-import { demuxLogEntries } from "./docker-demux.js";
+import { demuxLogBatches } from "./docker-demux.js";
 
 /**
  * ContainerRuntime on the Docker Engine API (dockerode; DOCKER_HOST or the local socket).
@@ -109,7 +109,7 @@ export class DockerRuntime implements ContainerRuntime {
     await this.docker.getContainer(id).start();
   }
 
-  async *logs(id: string, opts: { signal: AbortSignal; sinceMs?: number }): AsyncGenerator<LogEntry> {
+  async *logs(id: string, opts: { signal: AbortSignal; sinceMs?: number }): AsyncGenerator<LogEntry[]> {
     const stream = (await this.docker.getContainer(id).logs({
       follow: true,
       stdout: true,
@@ -121,7 +121,7 @@ export class DockerRuntime implements ContainerRuntime {
     const onAbort = () => stream.destroy();
     opts.signal.addEventListener("abort", onAbort, { once: true });
     try {
-      yield* demuxLogEntries(stream);
+      yield* demuxLogBatches(stream);
     } finally {
       opts.signal.removeEventListener("abort", onAbort);
       stream.destroy();

@@ -1,0 +1,78 @@
+// Benchmark (not part of `npm test`; run with `npm run bench`): how fast Trainyard delivers a
+// container's output to a StreamLogs follower, as a ratio to what the Docker Engine itself
+// delivers for the same output in the same run (its logs API, read raw over the socket). Ratios
+// stay meaningful on shared, noisy machines where absolute numbers do not.
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { LogStream, TaskState } from "@trainyard/client";
+import { startCluster, type TestCluster } from "../test/harness/cluster.js";
+import { dockerRequest, TEST_IMAGE } from "../test/harness/docker.js";
+import { readLog, sh, spec, text } from "../test/harness/tasks.js";
+import { execFileSync } from "node:child_process";
+
+let c: TestCluster;
+beforeAll(async () => {
+  c = await startCluster("bench", { agents: [{ slots: 2 }] });
+});
+afterAll(() => c?.stop());
+
+const N = 500_000;
+const rows: string[][] = [];
+
+function dockerBaseline(n: number): { secs: number; lines: number } {
+  const id = execFileSync("docker", ["run", "-d", "--network", "none", "--log-driver", "json-file", TEST_IMAGE, "seq", "1", String(n)]).toString().trim();
+  execFileSync("docker", ["wait", id]);
+  try {
+    const t0 = process.hrtime.bigint();
+    const out = execFileSync("curl", ["-s", "--unix-socket", "/var/run/docker.sock", `http://docker/containers/${id}/logs?stdout=1&stderr=1&timestamps=1&follow=1`], { maxBuffer: 1 << 30 });
+    const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+    return { secs, lines: countNewlines(out) };
+  } finally {
+    execFileSync("docker", ["rm", "-f", id]);
+  }
+}
+
+function countNewlines(b: Uint8Array): number {
+  let n = 0;
+  for (const x of b) if (x === 10) n++;
+  return n;
+}
+
+it(`follows ${N} lines as fast as the writer makes them`, async () => {
+  void dockerRequest;
+  const base = dockerBaseline(N);
+  const { task } = await c.client.submit(spec({ command: sh(`seq 1 ${N}`) }));
+  await c.waitFor(task!.id, (t) => t.attempts[0]!.containerId !== "");
+  const t0 = process.hrtime.bigint();
+  const frames = await readLog(c.client, task!.id, { follow: true });
+  const follow = Number(process.hrtime.bigint() - t0) / 1e9;
+  const out = text(frames, LogStream.STDOUT);
+  expect(countNewlines(Buffer.from(out))).toBe(N);
+  const t1 = process.hrtime.bigint();
+  const replayed = await readLog(c.client, task!.id);
+  const replay = Number(process.hrtime.bigint() - t1) / 1e9;
+  expect(text(replayed, LogStream.STDOUT)).toBe(out);
+  const dockerRate = base.lines / base.secs;
+  rows.push(
+    ["Docker logs API, replay of a finished container (baseline)", fmt(dockerRate), "1.00"],
+    ["Trainyard follow, from container start to the last frame", fmt(N / follow), (N / follow / dockerRate).toFixed(2)],
+    ["Trainyard replay of the finished task from JetStream", fmt(N / replay), (N / replay / dockerRate).toFixed(2)],
+  );
+  rows.push(["frames for the task", String(frames.length), `${Math.round(N / frames.length)} lines/frame`]);
+});
+
+it("keeps up with a writer paced at about 100,000 lines a second for 5 s", async () => {
+  // 50 bursts of 10,000 lines, 0.1 s apart.
+  const { task } = await c.client.submit(spec({ command: sh("for i in $(seq 1 50); do seq 1 10000; sleep 0.1; done") }));
+  const frames = await readLog(c.client, task!.id, { follow: true });
+  const done = (await c.client.get({ taskId: task!.id })).task!;
+  expect(done.state).toBe(TaskState.SUCCEEDED);
+  expect(countNewlines(Buffer.from(text(frames, LogStream.STDOUT)))).toBe(500_000);
+  const ms = (t?: { seconds: bigint; nanos: number }) => (t ? Number(t.seconds) * 1000 + t.nanos / 1e6 : NaN);
+  const run = (ms(done.attempts[0]!.endTime) - ms(done.attempts[0]!.startTime)) / 1000;
+  rows.push(["paced writer: 500,000 lines, container run time", `${run.toFixed(2)} s`, `${fmt(500_000 / run)} lines/s written and delivered`]);
+  console.log(`\n| measurement | lines/s | ratio to Docker |\n| --- | --- | --- |\n${rows.map((r) => `| ${r.join(" | ")} |`).join("\n")}\n`);
+});
+
+function fmt(n: number): string {
+  return Math.round(n).toLocaleString("en-US");
+}
