@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { LogStream, TaskState } from "@trainyard/client";
 import { startCluster, type TestCluster } from "../test/harness/cluster.js";
-import { dockerRequest, TEST_IMAGE } from "../test/harness/docker.js";
-import { readLog, sh, spec, text } from "../test/harness/tasks.js";
+import { TEST_IMAGE } from "../test/harness/docker.js";
+import { ms, readLog, sh, spec, text } from "../test/harness/tasks.js";
 import { execFileSync } from "node:child_process";
 
 let c: TestCluster;
@@ -38,7 +38,6 @@ function countNewlines(b: Uint8Array): number {
 }
 
 it(`follows ${N} lines as fast as the writer makes them`, async () => {
-  void dockerRequest;
   const base = dockerBaseline(N);
   const { task } = await c.client.submit(spec({ command: sh(`seq 1 ${N}`) }));
   await c.waitFor(task!.id, (t) => t.attempts[0]!.containerId !== "");
@@ -67,7 +66,6 @@ it("keeps up with a writer paced at about 100,000 lines a second for 5 s", async
   const done = (await c.client.get({ taskId: task!.id })).task!;
   expect(done.state).toBe(TaskState.SUCCEEDED);
   expect(countNewlines(Buffer.from(text(frames, LogStream.STDOUT)))).toBe(500_000);
-  const ms = (t?: { seconds: bigint; nanos: number }) => (t ? Number(t.seconds) * 1000 + t.nanos / 1e6 : NaN);
   const run = (ms(done.attempts[0]!.endTime) - ms(done.attempts[0]!.startTime)) / 1000;
   rows.push(["paced writer: 500,000 lines, container run time", `${run.toFixed(2)} s`, `${fmt(500_000 / run)} lines/s written and delivered`]);
   console.log(`\n| measurement | lines/s | ratio to Docker |\n| --- | --- | --- |\n${rows.map((r) => `| ${r.join(" | ")} |`).join("\n")}\n`);

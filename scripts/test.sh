@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs Trainyard's whole test suite: scripts/setup.sh, `buf lint`, then vitest (projects
+# Runs Trainyard's whole test suite: scripts/setup.sh, `buf lint`, a type-check of the tests,
+# then vitest (projects
 # `unit` and `integration`). Extra arguments go to vitest, e.g.
 #   npm test -- test/harness             # one folder
 #   npm test -- --project unit           # one project
@@ -14,6 +15,9 @@ bash "$REPO/scripts/setup.sh"
 
 log "buf lint"
 npx --no-install buf lint || die "buf lint failed"
+
+log "type-check the tests"
+npx --no-install tsc -p tsconfig.test.json || die "tests do not type-check"
 
 reporter_args=()
 report="$TRAINYARD_STATE_DIR/vitest-report.json"

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FailureReason, LogStream, TaskState } from "@trainyard/client";
 import { startCluster, type TestCluster } from "./harness/cluster.js";
-import { readLog, sh, spec, text } from "./harness/tasks.js";
+import { ms, readLog, sh, spec, text } from "./harness/tasks.js";
 
 let c: TestCluster;
 beforeAll(async () => {
@@ -11,7 +11,6 @@ beforeAll(async () => {
 });
 afterAll(() => c?.stop());
 
-const ms = (t?: { seconds: bigint; nanos: number }) => (t ? Number(t.seconds) * 1000 + t.nanos / 1e6 : NaN);
 
 describe("task outcomes", () => {
   it("succeeds with exact stdout and stderr, and removes its container", async () => {

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TaskState } from "@trainyard/client";
 import { createAgentClient, startCluster, type TestCluster } from "./harness/cluster.js";
-import { sh, spec } from "./harness/tasks.js";
+import { ms, sh, spec } from "./harness/tasks.js";
 
 let c: TestCluster;
 beforeAll(async () => {
@@ -11,7 +11,6 @@ beforeAll(async () => {
 });
 afterAll(() => c?.stop());
 
-const ms = (t?: { seconds: bigint; nanos: number }) => (t ? Number(t.seconds) * 1000 + t.nanos / 1e6 : NaN);
 
 describe("slots", () => {
   it("never runs more than TRAINYARD_AGENT_SLOTS tasks at once", async () => {

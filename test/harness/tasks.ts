@@ -60,3 +60,8 @@ export function text(frames: LogFrame[], stream?: LogStream): string {
     .map((f) => decoder.decode(f.data))
     .join("");
 }
+
+/** A Timestamp as epoch milliseconds (NaN when unset). */
+export function ms(t?: { seconds: bigint; nanos: number }): number {
+  return t ? Number(t.seconds) * 1000 + t.nanos / 1e6 : NaN;
+}

@@ -1,19 +1,9 @@
 /** Plain-data fixtures and small async helpers for the agent's unit tests. */
+import { taskSpec } from "../../../packages/common/test/fixtures.js";
 import type { TaskRecord, TaskSpec } from "@trainyard/common";
 
 export function spec(patch: Partial<TaskSpec> = {}): TaskSpec {
-  return {
-    image: "busybox",
-    command: ["sh", "-c", "echo hi"],
-    env: {},
-    resources: { cpus: 0, memoryBytes: 0, gpus: 0 },
-    retry: { maxRetries: 3, delayMs: 5_000 },
-    timeoutMs: 0,
-    labels: {},
-    pool: "default",
-    stopGraceMs: 10_000,
-    ...patch,
-  };
+  return taskSpec({ command: ["sh", "-c", "echo hi"], ...patch });
 }
 
 /** A task whose current attempt is `attempt` (earlier ones FAILED), in the given state. */

@@ -3,6 +3,7 @@
  * state, and the inputs the state machine accepts. Times are small fixed numbers so that
  * expectations can be written by hand.
  */
+import { taskSpec } from "../../../packages/common/test/fixtures.js";
 import type { Attempt, FailureReason, LogFrame, Outcome, StreamName, TaskRecord, TaskSpec } from "@trainyard/common";
 import type { Input } from "../src/core/transition.js";
 
@@ -14,18 +15,7 @@ export const CONTAINER = "c1";
 export const T = { create: 1_000, dispatch: 2_000, claim: 3_000, start: 4_000, cancel: 5_000, end: 6_000, now: 10_000 } as const;
 
 export function spec(patch: Partial<TaskSpec> = {}): TaskSpec {
-  return {
-    image: "busybox",
-    command: ["sh", "-c", "exit 3"],
-    env: {},
-    resources: { cpus: 0, memoryBytes: 0, gpus: 0 },
-    retry: { maxRetries: 3, delayMs: 5_000 },
-    timeoutMs: 0,
-    labels: {},
-    pool: "default",
-    stopGraceMs: 10_000,
-    ...patch,
-  };
+  return taskSpec({ command: ["sh", "-c", "exit 3"], ...patch });
 }
 
 export function record(patch: Partial<TaskRecord> = {}, s: TaskSpec = spec()): TaskRecord {

@@ -1,0 +1,30 @@
+import { createLogger, type Logger } from "./logger.js";
+import { onSignals } from "./signals.js";
+
+/**
+ * The body of a service's main.ts: create the logger, start the service, close it gracefully
+ * on the first SIGTERM/SIGINT (see onSignals), exit 0 when closed, 1 when start or close fails.
+ */
+export async function runMain(
+  name: string,
+  start: (logger: Logger) => Promise<{ close(): Promise<void> }>,
+  shutdownNote = "shutting down",
+): Promise<void> {
+  const logger = createLogger(name);
+  try {
+    const service = await start(logger);
+    onSignals((signal) => {
+      logger.info({ signal }, shutdownNote);
+      service.close().then(
+        () => process.exit(0),
+        (err) => {
+          logger.error({ err }, "shutdown failed");
+          process.exit(1);
+        },
+      );
+    });
+  } catch (err) {
+    logger.fatal({ err }, `${name} failed to start`);
+    process.exit(1);
+  }
+}
