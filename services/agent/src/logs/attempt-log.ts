@@ -1,0 +1,102 @@
+import type { JetStreamClient } from "@nats-io/jetstream";
+import type { Logger } from "pino";
+import { frameHeaders, logSubject, sleep, type StreamName } from "@trainyard/common";
+import { FrameBatcher } from "./frame-batcher.js";
+import { LocalLog } from "./local-log.js";
+import { RotatingFile } from "./rotating-file.js";
+
+export interface AttemptLogOptions {
+  js: JetStreamClient;
+  taskId: string;
+  attempt: number;
+  /** TRAINYARD_LOG_DIR/<task>/attempt-<n>.log, rotated at fileMaxBytes × fileKeep. */
+  filePath: string;
+  fileMaxBytes: number;
+  fileKeep: number;
+  logger: Logger;
+  /** Aborts publishing retries (agent shutdown); frames not yet out are then lost. */
+  signal: AbortSignal;
+}
+
+/**
+ * Everything one attempt writes: container output and Trainyard's SYSTEM lines, in order,
+ * to three places: the LOGS stream (coalesced frames, published one at a time with message
+ * ids "<task>:<attempt>:<n>" so a retried publish is stored once), the local rotating file,
+ * and the in-memory tail that AgentService.StreamLogs serves.
+ * write() applies back-pressure; close() flushes everything and returns when all is stored.
+ */
+export class AttemptLog {
+  private readonly batcher = new FrameBatcher();
+  private readonly file: RotatingFile;
+  readonly local: LocalLog;
+  private readonly publishing: Promise<void>;
+  private published = 0;
+  private closed?: Promise<void>;
+
+  constructor(private readonly o: AttemptLogOptions) {
+    this.file = new RotatingFile(o.filePath, o.fileMaxBytes, o.fileKeep);
+    this.local = new LocalLog(o.attempt);
+    this.publishing = this.publishLoop();
+  }
+
+  /**
+   * Takes one entry. Returns a promise only when a queue is full: the caller awaits it before
+   * writing more (back-pressure). `stamp` is the engine's timestamp text, used in the file.
+   */
+  write(stream: StreamName, time: number, data: Buffer, stamp?: string): Promise<unknown> | undefined {
+    this.local.append(stream, time, data);
+    const line = `${stamp ?? new Date(time).toISOString()} ${stream} ${data.toString()}${endsWithNewline(data) ? "" : "\n"}`;
+    const fileWrite = this.file.write(line);
+    const queued = this.batcher.push(stream, time, data);
+    return fileWrite || queued ? Promise.all([fileWrite, queued]) : undefined;
+  }
+
+  async system(text: string, time = Date.now()): Promise<void> {
+    await this.write("system", time, Buffer.from(`${text}\n`));
+  }
+
+  /** Frames published so far. */
+  get framesPublished(): number {
+    return this.published;
+  }
+
+  /** Flushes: every frame published, file closed. Idempotent. */
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      this.batcher.end();
+      await this.publishing;
+      await this.file.close();
+      this.local.end();
+    })();
+    return this.closed;
+  }
+
+  private async publishLoop(): Promise<void> {
+    const { js, taskId, attempt, logger, signal } = this.o;
+    for (let f = await this.batcher.take(); f; f = await this.batcher.take()) {
+      const n = this.published + 1;
+      for (let delay = 100; ; delay = Math.min(delay * 2, 5_000)) {
+        try {
+          await js.publish(logSubject(taskId), f.data, {
+            headers: frameHeaders(attempt, f.stream, f.time),
+            msgID: `${taskId}:${attempt}:${n}`,
+          });
+          break;
+        } catch (err) {
+          if (signal.aborted) {
+            logger.error({ err, frame: n }, "log frame not published before shutdown");
+            return;
+          }
+          logger.warn({ err: String(err), frame: n, retryInMs: delay }, "log frame publish failed; retrying");
+          await sleep(delay, signal).catch(() => {});
+        }
+      }
+      this.published = n;
+    }
+  }
+}
+
+function endsWithNewline(b: Buffer): boolean {
+  return b.length > 0 && b[b.length - 1] === 10;
+}
+

@@ -1,0 +1,77 @@
+import type { StreamName } from "@trainyard/common";
+
+/**
+ * A bounded queue that coalesces output into frames: consecutive chunks of one stream join
+ * the newest frame until it holds `maxFrameBytes`. While the publisher is busy with one frame
+ * the next one grows, so a fast writer yields few large frames and a slow one small, prompt
+ * frames. push() returns a promise that resolves once the queue is below `maxQueuedBytes`:
+ * the caller awaits it, so a writer faster than NATS is slowed, never buffered without bound.
+ *
+ *   open ──end()──▶ ending (take() drains) ──empty──▶ ended (take() → null)
+ */
+export interface PendingFrame {
+  stream: StreamName;
+  time: number;
+  chunks: Buffer[];
+  bytes: number;
+}
+
+export class FrameBatcher {
+  private readonly frames: PendingFrame[] = [];
+  private queued = 0;
+  private ended = false;
+  private taker?: () => void;
+  private readonly drainWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly maxFrameBytes = 64 * 1024,
+    private readonly maxQueuedBytes = 8 * 1024 * 1024,
+  ) {}
+
+  push(stream: StreamName, time: number, data: Buffer): Promise<void> | undefined {
+    if (this.ended) throw new Error("push after end");
+    for (let off = 0; off < data.length; ) {
+      let last = this.frames[this.frames.length - 1];
+      if (!last || last.stream !== stream || last.bytes >= this.maxFrameBytes) {
+        last = { stream, time, chunks: [], bytes: 0 };
+        this.frames.push(last);
+      }
+      const n = Math.min(data.length - off, this.maxFrameBytes - last.bytes);
+      last.chunks.push(data.subarray(off, off + n));
+      last.bytes += n;
+      this.queued += n;
+      off += n;
+    }
+    this.wakeTaker();
+    if (this.queued < this.maxQueuedBytes) return undefined;
+    return new Promise((r) => this.drainWaiters.push(r));
+  }
+
+  /** The oldest frame, waiting for one; null once ended and empty. One taker at a time. */
+  async take(): Promise<{ stream: StreamName; time: number; data: Buffer } | null> {
+    while (this.frames.length === 0) {
+      if (this.ended) return null;
+      await new Promise<void>((r) => (this.taker = r));
+    }
+    const f = this.frames.shift()!;
+    this.queued -= f.bytes;
+    if (this.queued < this.maxQueuedBytes) this.drainWaiters.splice(0).forEach((r) => r());
+    return { stream: f.stream, time: f.time, data: f.chunks.length === 1 ? f.chunks[0]! : Buffer.concat(f.chunks) };
+  }
+
+  end(): void {
+    this.ended = true;
+    this.wakeTaker();
+    this.drainWaiters.splice(0).forEach((r) => r());
+  }
+
+  get queuedBytes(): number {
+    return this.queued;
+  }
+
+  private wakeTaker(): void {
+    const t = this.taker;
+    this.taker = undefined;
+    t?.();
+  }
+}
