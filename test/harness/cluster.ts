@@ -38,7 +38,7 @@ export interface TestCluster {
 
 export const FINAL = new Set([TaskState.SUCCEEDED, TaskState.FAILED, TaskState.CANCELLED]);
 
-export async function startCluster(name: string, o: { agents?: AgentOptions[] } = {}): Promise<TestCluster> {
+export async function startCluster(name: string, o: { agents?: AgentOptions[]; schedulerEnv?: Record<string, string> } = {}): Promise<TestCluster> {
   await dockerAvailable();
   const nats = await startNats();
   const logger = testLogger(name);
@@ -56,7 +56,10 @@ export async function startCluster(name: string, o: { agents?: AgentOptions[] } 
     client: undefined as unknown as SchedulerClient,
     logDir,
     async startScheduler() {
-      const s = await startScheduler(loadSchedulerConfig({ ...env, TRAINYARD_GRPC_ADDR: "127.0.0.1:0" }), logger.child({ svc: "scheduler" }));
+      const s = await startScheduler(
+        loadSchedulerConfig({ ...env, TRAINYARD_GRPC_ADDR: "127.0.0.1:0", ...o.schedulerEnv }),
+        logger.child({ svc: "scheduler" }),
+      );
       schedulers.push(s);
       return s;
     },

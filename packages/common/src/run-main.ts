@@ -11,6 +11,9 @@ export async function runMain(
   shutdownNote = "shutting down",
 ): Promise<void> {
   const logger = createLogger(name);
+  // A promise nobody awaited failed: log it loudly, keep serving (it is a bug to fix, not a
+  // reason to drop every client and running task).
+  process.on("unhandledRejection", (err) => logger.error({ err }, "unhandled rejection"));
   try {
     const service = await start(logger);
     onSignals((signal) => {

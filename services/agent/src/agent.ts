@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { jetstream, type JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { AgentService, file_trainyard_v1_agent } from "@trainyard/client";
-import { connectNats, ensureInfrastructure, ensurePoolConsumer, type DispatchMessage } from "@trainyard/common";
+import { connectNats, ensureInfrastructure, ensurePoolConsumer, type AgentEvent, type DispatchMessage } from "@trainyard/common";
 import { startGrpcServer } from "@trainyard/common/grpc/index";
 import { claimAttempt } from "./claim.js";
 import type { AgentConfig } from "./config.js";
@@ -30,6 +30,9 @@ export interface Agent {
   close(): Promise<void>;
 }
 
+/** After shutdown begins, how long outcomes of stopped attempts are retried before the agent gives up. */
+const FINAL_REPORT_GRACE_MS = 30_000;
+
 /** How long a dispatch message may stay unacknowledged before another agent gets it. */
 const DISPATCH_ACK_WAIT_MS = 30_000;
 
@@ -45,6 +48,7 @@ export async function startAgent(config: AgentConfig, logger: Logger, runtime: C
   const running = new RunningAttempts();
   const pulling = new AbortController();
   const shutdown = new AbortController();
+  const lastCall = new AbortController();
   const attempts = new Set<Promise<unknown>>();
   const startTime = Date.now();
 
@@ -55,14 +59,22 @@ export async function startAgent(config: AgentConfig, logger: Logger, runtime: C
       if (claim.why === "does-not-fit") {
         alog.debug("task does not fit this node; leaving it to another agent");
         m.nak(10_000);
+      } else if (claim.why === "gone" && m.info.deliveryCount < 5) {
+        m.nak(2_000); // maybe a read that lagged the write: look again shortly
       } else {
         alog.info({ why: claim.why }, "dispatch dropped");
         m.ack();
       }
       return false;
     }
-    const report = (e: Parameters<typeof publishEvent>[1]) => publishEvent(js, e, alog, shutdown.signal);
-    await report({ type: "claimed", taskId: d.taskId, attempt: d.attempt, nodeId: config.nodeId, time: Date.now() });
+    const mine = running.get(d.taskId);
+    if (claim.again && mine && mine.attempt === d.attempt) {
+      m.ack(); // a redelivery of what this agent already runs
+      return false;
+    }
+    // The outcome is retried until FINAL_REPORT_GRACE_MS after shutdown began; the rest give up at shutdown.
+    const report = (e: AgentEvent) => publishEvent(js, e, alog, e.type === "finished" ? lastCall.signal : shutdown.signal);
+    await publishEvent(js, { type: "claimed", taskId: d.taskId, attempt: d.attempt, nodeId: config.nodeId, time: Date.now() }, alog, pulling.signal);
     m.ack();
     alog.info({ image: claim.task.spec.image }, "attempt claimed");
     const attemptLog = new AttemptLog({
@@ -90,11 +102,13 @@ export async function startAgent(config: AgentConfig, logger: Logger, runtime: C
       report,
       shutdown: shutdown.signal,
       onContainer: (id) => (entry.containerId = id),
-    }).finally(() => {
-      running.finish(d.taskId, d.attempt);
-      slots.release();
-      attempts.delete(p);
-    });
+    })
+      .catch((err) => alog.error({ err }, "attempt runner failed"))
+      .finally(() => {
+        running.finish(d.taskId, d.attempt);
+        slots.release();
+        attempts.delete(p);
+      });
     attempts.add(p);
     return true;
   }
@@ -120,7 +134,9 @@ export async function startAgent(config: AgentConfig, logger: Logger, runtime: C
         pulling.abort();
         await Promise.all(loops);
         shutdown.abort();
+        const giveUp = setTimeout(() => lastCall.abort(), FINAL_REPORT_GRACE_MS);
         await Promise.allSettled([...attempts]);
+        clearTimeout(giveUp);
         await server.close();
         await nc.drain().catch(() => {});
         log.info("agent stopped");

@@ -8,7 +8,7 @@ import { claimKey, currentAttempt, type DispatchMessage, type TaskRecord } from 
  * exactly one agent. Redelivered or stale dispatch messages thus never start a second run.
  */
 export type ClaimResult =
-  | { claimed: true; task: TaskRecord }
+  | { claimed: true; task: TaskRecord; again: boolean }
   | { claimed: false; why: "gone" | "not-wanted" | "taken" | "does-not-fit" };
 
 export async function claimAttempt(
@@ -26,10 +26,13 @@ export async function claimAttempt(
   try {
     await claims.create(claimKey(d.taskId, d.attempt), nodeId);
   } catch (err) {
-    if (err instanceof JetStreamApiError && err.code === 10071) return { claimed: false, why: "taken" };
-    throw err;
+    if (!(err instanceof JetStreamApiError && err.code === 10071)) throw err;
+    // Ours already (an earlier delivery claimed it, then the ack was lost)? Then it is ours to run.
+    const held = await claims.get(claimKey(d.taskId, d.attempt));
+    if (held?.operation === "PUT" && held.string() === nodeId) return { claimed: true, task, again: true };
+    return { claimed: false, why: "taken" };
   }
-  return { claimed: true, task };
+  return { claimed: true, task, again: false };
 }
 
 /** Pure: is `attempt` the current, still pending attempt of a task that is not cancelled? */

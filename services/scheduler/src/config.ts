@@ -6,12 +6,15 @@ export interface SchedulerConfig {
   /** host:port; port 0 picks a free one. */
   grpcAddr: string;
   infra: InfraOptions;
+  /** How old a dispatch must be before the scheduler checks it was not lost (and how often it checks). */
+  dispatchVerifyMs: number;
 }
 
 export function loadSchedulerConfig(env: Env = process.env): SchedulerConfig {
   return {
     natsServers: envList(env, "TRAINYARD_NATS_URL", "nats://127.0.0.1:4222"),
     grpcAddr: envString(env, "TRAINYARD_GRPC_ADDR", "127.0.0.1:50051"),
+    dispatchVerifyMs: envDuration(env, "TRAINYARD_DISPATCH_VERIFY", "30s"),
     infra: {
       replicas: envInt(env, "TRAINYARD_NATS_REPLICAS", 1, 1, 5),
       logRetentionMs: envDuration(env, "TRAINYARD_LOG_RETENTION", "7d"),

@@ -37,9 +37,9 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
   const deps: SchedulerDeps = { js, jsm, infra, store, view, clock, newId: () => taskId(clock(), randomBytes(12)), logger };
 
   const stopping = new AbortController();
-  const loop = new DispatchLoop(view, store, js, clock, logger);
+  const loop = new DispatchLoop(view, store, js, jsm, clock, logger, config.dispatchVerifyMs);
   void view.ready.then(() => loop.start());
-  const consumer = consumeEvents(js, store, (s) => view.offer(s.task, s.revision), logger, stopping.signal);
+  const consumer = consumeEvents(js, store, (s) => view.offer(s.task, s.revision), clock, logger, stopping.signal);
 
   const server = await startGrpcServer({
     address: config.grpcAddr,

@@ -1,7 +1,7 @@
 /** When a task's current attempt is handed to its pool (core/dispatch.ts). */
 import { describe, expect, it } from "vitest";
 import type { TaskRecord } from "@trainyard/common";
-import { dispatchDue } from "../src/core/dispatch.js";
+import { dispatchDue, dispatchToVerify } from "../src/core/dispatch.js";
 import { input, outcomes, states, T, type StateName } from "./fixtures.js";
 import { transition } from "../src/core/transition.js";
 
@@ -31,5 +31,17 @@ describe("dispatchDue", () => {
   it("a dispatched retry is no longer due", () => {
     const t = transition(retrying(), input.dispatched(2, 25_000)).task;
     expect(dispatchDue(t, 30_000)).toEqual({ due: false });
+  });
+});
+
+describe("dispatchToVerify", () => {
+  it("names the message of a dispatch older than the minimum age of a pending task", () => {
+    const t = states["PENDING dispatched"]();
+    expect(dispatchToVerify(t, T.dispatch + 30_000, 30_000)).toBe(7);
+    expect(dispatchToVerify(t, T.dispatch + 29_999, 30_000)).toBeNull();
+  });
+
+  it.each<StateName>(["PENDING undispatched", "RUNNING claimed", "RUNNING started", "SUCCEEDED", "FAILED", "CANCELLED"])("has nothing to verify for %s", (s) => {
+    expect(dispatchToVerify(states[s](), T.now + 1e9, 30_000)).toBeNull();
   });
 });

@@ -39,7 +39,7 @@ function withCurrent(task: TaskRecord, a: Partial<Attempt>, patch: Partial<TaskR
 /** The task states the transition table runs over, each as a function of the spec. */
 export const states = {
   "PENDING undispatched": (s: TaskSpec = spec()): TaskRecord => record({}, s),
-  "PENDING dispatched": (s: TaskSpec = spec()): TaskRecord => withCurrent(record({}, s), { dispatchTime: T.dispatch }, {}),
+  "PENDING dispatched": (s: TaskSpec = spec()): TaskRecord => withCurrent(record({}, s), { dispatchTime: T.dispatch, dispatchSeq: 7, dispatches: 1 }, {}),
   "RUNNING claimed": (s: TaskSpec = spec()): TaskRecord =>
     withCurrent(states["PENDING dispatched"](s), { state: "RUNNING", nodeId: NODE, claimTime: T.claim }, { state: "RUNNING", message: `preparing on node ${NODE}` }),
   "RUNNING started": (s: TaskSpec = spec()): TaskRecord =>
@@ -86,7 +86,8 @@ export const outcomes = {
 const base = { taskId: TASK_ID, nodeId: NODE };
 
 export const input = {
-  dispatched: (attempt = 1, time: number = T.now): Input => ({ type: "dispatched", taskId: TASK_ID, attempt, time }),
+  dispatched: (attempt = 1, time: number = T.now, seq = 7): Input => ({ type: "dispatched", taskId: TASK_ID, attempt, seq, time }),
+  dispatchLost: (attempt = 1, time: number = T.now): Input => ({ type: "dispatch-lost", taskId: TASK_ID, attempt, time }),
   claimed: (attempt = 1, time: number = T.now, nodeId: string = NODE): Input => ({ type: "claimed", ...base, nodeId, attempt, time }),
   started: (attempt = 1, time: number = T.now, nodeId: string = NODE): Input => ({ type: "started", ...base, nodeId, attempt, containerId: CONTAINER, time }),
   progress: (attempt = 1, message = "pulling image busybox", time: number = T.now): Input => ({ type: "progress", ...base, attempt, message, time }),

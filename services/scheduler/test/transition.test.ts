@@ -26,6 +26,7 @@ type Change = Exclude<Expect, "unchanged">;
 
 const inputs = {
   dispatched: input.dispatched(),
+  "dispatch-lost": input.dispatchLost(),
   claimed: input.claimed(),
   started: input.started(),
   progress: input.progress(),
@@ -87,6 +88,7 @@ const allUnchanged = Object.fromEntries(Object.keys(inputs).map((k) => [k, "unch
 const table: Record<StateName, Record<InputName, Expect>> = {
   "PENDING undispatched": {
     dispatched: pending(),
+    "dispatch-lost": "unchanged",
     claimed: running(`preparing on node ${NODE}`),
     started: running(`running on node ${NODE}`),
     progress: pending("pulling image busybox"),
@@ -95,6 +97,7 @@ const table: Record<StateName, Record<InputName, Expect>> = {
   },
   "PENDING dispatched": {
     dispatched: "unchanged",
+    "dispatch-lost": { ...pending(), lines: ["dispatch of attempt 1 was taken but not run; dispatching it again"] },
     claimed: running(`preparing on node ${NODE}`),
     started: running(`running on node ${NODE}`),
     progress: pending("pulling image busybox"),
@@ -103,6 +106,7 @@ const table: Record<StateName, Record<InputName, Expect>> = {
   },
   "RUNNING claimed": {
     dispatched: "unchanged",
+    "dispatch-lost": "unchanged",
     claimed: "unchanged",
     started: running(`running on node ${NODE}`),
     progress: running("pulling image busybox"),
@@ -111,6 +115,7 @@ const table: Record<StateName, Record<InputName, Expect>> = {
   },
   "RUNNING started": {
     dispatched: "unchanged",
+    "dispatch-lost": "unchanged",
     claimed: "unchanged",
     started: "unchanged",
     progress: running("pulling image busybox"),
@@ -119,6 +124,7 @@ const table: Record<StateName, Record<InputName, Expect>> = {
   },
   "RUNNING cancel requested": {
     dispatched: "unchanged",
+    "dispatch-lost": "unchanged",
     claimed: "unchanged",
     started: "unchanged",
     // Once cancelling, progress no longer replaces "cancelling: by user".
@@ -183,11 +189,29 @@ describe("transition: every state × every input", () => {
 });
 
 describe("transition: what each input records", () => {
-  it("dispatched stamps the attempt's dispatch time and nothing else", () => {
+  it("dispatched stamps the attempt's dispatch time, message sequence and count, and nothing else", () => {
     const before = states["PENDING undispatched"]();
-    const r = transition(before, input.dispatched(1, 2_500));
-    expect(r.task.attempts).toEqual([{ ...before.attempts[0], dispatchTime: 2_500 }]);
+    const r = transition(before, input.dispatched(1, 2_500, 42));
+    expect(r.task.attempts).toEqual([{ ...before.attempts[0], dispatchTime: 2_500, dispatchSeq: 42, dispatches: 1 }]);
     expect(r.task.state).toBe("PENDING");
+  });
+
+  it("dispatch-lost makes the attempt due again and keeps the count, so the next message id differs", () => {
+    const r = transition(states["PENDING dispatched"](), input.dispatchLost());
+    const a = r.task.attempts[0]!;
+    expect(a.dispatchTime).toBeUndefined();
+    expect(a.dispatchSeq).toBeUndefined();
+    expect(a.dispatches).toBe(1);
+    const again = transition(r.task, input.dispatched(1, T.now + 1, 99));
+    expect(again.task.attempts[0]).toMatchObject({ dispatchSeq: 99, dispatches: 2 });
+  });
+
+  it("retry delays count from the scheduler's clock, not the agent's", () => {
+    const agentTime = 1_000_000;
+    const schedulerNow = 2_000_000;
+    const r = transition(states["RUNNING started"](), input.finished(outcomes.EXIT_CODE, 1, agentTime), schedulerNow);
+    expect(r.task.attempts[1]!.notBefore).toBe(schedulerNow + 5_000);
+    expect(r.task.attempts[0]!.endTime).toBe(agentTime);
   });
 
   it("claimed records node and claim time on the attempt and makes the task RUNNING", () => {
@@ -210,6 +234,8 @@ describe("transition: what each input records", () => {
       state: "FAILED",
       notBefore: T.create,
       dispatchTime: T.dispatch,
+      dispatchSeq: 7,
+      dispatches: 1,
       nodeId: NODE,
       claimTime: T.claim,
       containerId: "c1",

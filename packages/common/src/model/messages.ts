@@ -26,6 +26,15 @@ export type AgentEvent =
   | { type: "finished"; taskId: string; attempt: number; nodeId: string; outcome: Outcome; time: number };
 
 const EVENT_TYPES = new Set(["claimed", "started", "progress", "finished"]);
+const FAILURE_REASONS: ReadonlySet<string> = new Set<FailureReason>([
+  "EXIT_CODE",
+  "OOM_KILLED",
+  "TIMEOUT",
+  "CANCELLED",
+  "NODE_LOST",
+  "IMAGE_UNAVAILABLE",
+  "CONTAINER_ERROR",
+]);
 
 /** Parses an event; null when it is not one (the consumer terminates such messages). */
 export function parseAgentEvent(data: unknown): AgentEvent | null {
@@ -33,7 +42,21 @@ export function parseAgentEvent(data: unknown): AgentEvent | null {
   const e = data as Record<string, unknown>;
   if (!EVENT_TYPES.has(e.type as string)) return null;
   if (typeof e.taskId !== "string" || typeof e.attempt !== "number" || typeof e.nodeId !== "string") return null;
-  if (typeof e.time !== "number") return null;
+  if (typeof e.time !== "number" || !Number.isFinite(e.time)) return null;
+  switch (e.type) {
+    case "started":
+      if (typeof e.containerId !== "string") return null;
+      break;
+    case "progress":
+      if (typeof e.message !== "string") return null;
+      break;
+    case "finished": {
+      const o = e.outcome as Record<string, unknown> | undefined;
+      if (typeof o !== "object" || o === null || typeof o.exitCode !== "number" || typeof o.message !== "string") return null;
+      if (o.failureReason !== undefined && !FAILURE_REASONS.has(o.failureReason as string)) return null;
+      break;
+    }
+  }
   return e as unknown as AgentEvent;
 }
 

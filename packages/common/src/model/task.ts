@@ -52,6 +52,10 @@ export interface Attempt {
   /** Not dispatched before this time (the retry delay). */
   notBefore: number;
   dispatchTime?: number;
+  /** Stream sequence of the dispatch message (gone from the work queue once an agent acked it). */
+  dispatchSeq?: number;
+  /** How often this attempt was dispatched (more than once when a dispatch was lost). */
+  dispatches?: number;
   nodeId?: string;
   claimTime?: number;
   containerId?: string;

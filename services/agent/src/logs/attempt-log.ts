@@ -51,8 +51,9 @@ export class AttemptLog {
     return fileWrite || queued ? Promise.all([fileWrite, queued]) : undefined;
   }
 
-  async system(text: string, time = Date.now()): Promise<void> {
-    await this.write("system", time, Buffer.from(`${text}\n`));
+  /** A SYSTEM line. Never waits on back-pressure: the stop path must not block on NATS. */
+  system(text: string, time = Date.now()): void {
+    void this.write("system", time, Buffer.from(`${text}\n`));
   }
 
   /** Frames published so far. */
@@ -65,7 +66,7 @@ export class AttemptLog {
     this.closed ??= (async () => {
       this.batcher.end();
       await this.publishing;
-      await this.file.close();
+      await this.file.close().catch((err) => this.o.logger.error({ err }, "attempt log file not closed cleanly"));
       this.local.end();
     })();
     return this.closed;
@@ -84,7 +85,8 @@ export class AttemptLog {
           break;
         } catch (err) {
           if (signal.aborted) {
-            logger.error({ err, frame: n }, "log frame not published before shutdown");
+            const droppedBytes = this.batcher.abandon() + f.data.length;
+            logger.error({ err: String(err), frame: n, droppedBytes }, "log frames not published before shutdown: dropped");
             return;
           }
           logger.warn({ err: String(err), frame: n, retryInMs: delay }, "log frame publish failed; retrying");

@@ -8,6 +8,7 @@ import type { StreamName } from "@trainyard/common";
  * the caller awaits it, so a writer faster than NATS is slowed, never buffered without bound.
  *
  *   open ──end()──▶ ending (take() drains) ──empty──▶ ended (take() → null)
+ *     └──abandon()──▶ abandoned (queue dropped; push() counts and drops; take() → null)
  */
 export interface PendingFrame {
   stream: StreamName;
@@ -20,6 +21,8 @@ export class FrameBatcher {
   private readonly frames: PendingFrame[] = [];
   private queued = 0;
   private ended = false;
+  private abandoned = false;
+  private droppedBytes = 0;
   private taker?: () => void;
   private readonly drainWaiters: (() => void)[] = [];
 
@@ -29,6 +32,10 @@ export class FrameBatcher {
   ) {}
 
   push(stream: StreamName, time: number, data: Buffer): Promise<void> | undefined {
+    if (this.abandoned) {
+      this.droppedBytes += data.length;
+      return undefined;
+    }
     if (this.ended) throw new Error("push after end");
     for (let off = 0; off < data.length; ) {
       let last = this.frames[this.frames.length - 1];
@@ -50,7 +57,7 @@ export class FrameBatcher {
   /** The oldest frame, waiting for one; null once ended and empty. One taker at a time. */
   async take(): Promise<{ stream: StreamName; time: number; data: Buffer } | null> {
     while (this.frames.length === 0) {
-      if (this.ended) return null;
+      if (this.ended || this.abandoned) return null;
       await new Promise<void>((r) => (this.taker = r));
     }
     const f = this.frames.shift()!;
@@ -63,6 +70,25 @@ export class FrameBatcher {
     this.ended = true;
     this.wakeTaker();
     this.drainWaiters.splice(0).forEach((r) => r());
+  }
+
+  /**
+   * Gives up on what is queued (the publisher cannot deliver it): drops it, releases every
+   * waiting writer, and from now on drops what is pushed. Returns the bytes dropped so far.
+   */
+  abandon(): number {
+    this.abandoned = true;
+    this.droppedBytes += this.queued;
+    this.frames.length = 0;
+    this.queued = 0;
+    this.wakeTaker();
+    this.drainWaiters.splice(0).forEach((r) => r());
+    return this.droppedBytes;
+  }
+
+  /** Bytes dropped after abandon(). */
+  get dropped(): number {
+    return this.droppedBytes;
   }
 
   get queuedBytes(): number {

@@ -9,17 +9,16 @@ import type { ContainerRuntime, PullProgress } from "../runtime/container-runtim
 export async function ensureImage(
   runtime: ContainerRuntime,
   image: string,
-  say: (line: string) => Promise<void>,
+  say: (line: string) => void,
   progress: (message: string) => void,
   signal: AbortSignal,
   everyMs = 2_000,
 ): Promise<void> {
   if (await runtime.hasImage(image)) return;
   const started = Date.now();
-  await say(`pulling image ${image}`);
+  say(`pulling image ${image}`);
   progress(`pulling image ${image}`);
   let lastReport = 0;
-  const lines: Promise<void>[] = [];
   await runtime.pull(
     image,
     (p) => {
@@ -27,13 +26,12 @@ export async function ensureImage(
       if (now - lastReport < everyMs || p.total === 0) return;
       lastReport = now;
       const text = `pulling image ${image}: ${describe(p)}`;
-      lines.push(say(text));
+      say(text);
       progress(text);
     },
     signal,
   );
-  await Promise.all(lines);
-  await say(`pulled image ${image} in ${formatDuration(Date.now() - started)}`);
+  say(`pulled image ${image} in ${formatDuration(Date.now() - started)}`);
 }
 
 function describe(p: PullProgress): string {

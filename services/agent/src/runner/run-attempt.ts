@@ -98,49 +98,67 @@ async function execute(c: AttemptContext, stop: AbortController, setContainer: (
 async function supervise(c: AttemptContext, id: string, stop: AbortController): Promise<Outcome> {
   const { runtime, log, task } = c;
   const logsDone = new AbortController();
-  const pump = (async () => {
-    for await (const batch of runtime.logs(id, { signal: logsDone.signal })) {
+  const pump = pumpLogs(c, id, logsDone.signal);
+  const exited = runtime.wait(id);
+  exited.catch(() => {}); // awaited below; this only keeps an early rejection from going unhandled
+  let cause: StopCause | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeoutMs = task.spec.timeoutMs;
+    const timedOut = new Promise<StopCause>((r) => {
+      if (timeoutMs > 0) timer = setTimeout(() => r({ kind: "timeout", afterMs: timeoutMs }), timeoutMs);
+    });
+    const first = await Promise.race([exited.then(() => undefined), timedOut, stopRequested(stop.signal)]);
+    clearTimeout(timer);
+    if (first) {
+      cause = first;
+      log.system(describeStop(first));
+      await stopContainer(runtime, id, task.spec.stopGraceMs, exited, (l) => log.system(l));
+    }
+    await exited;
+    // The log stream ends with the container; give a slow one a little while, then cut it.
+    const cut = setTimeout(() => logsDone.abort(), 10_000);
+    await pump;
+    clearTimeout(cut);
+    return classify(await runtime.inspect(id), cause);
+  } catch (err) {
+    // Docker failed us mid-way; a stop we had begun still names the cause.
+    if (cause) return classify({ exitCode: -1, oomKilled: false }, cause);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    logsDone.abort();
+    await pump;
+  }
+}
+
+/** Copies the container's output into the attempt log, honouring its back-pressure, until the stream ends or `signal`. */
+async function pumpLogs(c: AttemptContext, id: string, signal: AbortSignal): Promise<void> {
+  const aborted = new Promise<void>((r) => signal.addEventListener("abort", () => r(), { once: true }));
+  try {
+    for await (const batch of c.runtime.logs(id, { signal })) {
       for (const e of batch) {
-        const full = log.write(e.stream, e.time, e.data, e.stamp);
-        if (full) await full;
+        const full = c.log.write(e.stream, e.time, e.data, e.stamp);
+        if (full) await Promise.race([full, aborted]);
+        if (signal.aborted) return;
       }
     }
-  })().catch((err) => {
-    if (!logsDone.signal.aborted) c.logger.warn({ err }, "log stream ended early");
-  });
-  const exited = runtime.wait(id);
-
-  let cause: StopCause | undefined;
-  const timeoutMs = task.spec.timeoutMs;
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<StopCause>((r) => {
-    if (timeoutMs > 0) timer = setTimeout(() => r({ kind: "timeout", afterMs: timeoutMs }), timeoutMs);
-  });
-  const stopped = new Promise<StopCause>((r) => {
-    if (stop.signal.aborted) r(stop.signal.reason as StopCause);
-    stop.signal.addEventListener("abort", () => r(stop.signal.reason as StopCause), { once: true });
-  });
-  const first = await Promise.race([exited.then(() => undefined), timedOut, stopped]);
-  clearTimeout(timer);
-  if (first) {
-    cause = first;
-    const why = first.kind === "timeout" ? `timed out after ${formatDuration(first.afterMs)}` : describeStop(first);
-    await log.system(why);
-    await stopContainer(runtime, id, task.spec.stopGraceMs, exited, (l) => log.system(l));
+  } catch (err) {
+    if (!signal.aborted) c.logger.warn({ err }, "log stream ended early");
   }
-  await exited;
-  // The log stream ends with the container; give a slow one a little while, then cut it.
-  const cut = setTimeout(() => logsDone.abort(), 10_000);
-  await pump;
-  clearTimeout(cut);
-  const st = await runtime.inspect(id);
-  return classify(st, cause);
+}
+
+function stopRequested(signal: AbortSignal): Promise<StopCause> {
+  return new Promise((r) => {
+    if (signal.aborted) return r(signal.reason as StopCause);
+    signal.addEventListener("abort", () => r(signal.reason as StopCause), { once: true });
+  });
 }
 
 async function finish(c: AttemptContext, outcome: Outcome, containerId: string | undefined, watch?: { stop(): void }): Promise<Outcome> {
   const { log, logger, runtime } = c;
   watch?.stop();
-  await log.system(outcomeLine(outcome)).catch(() => {});
+  log.system(outcomeLine(outcome));
   await log.close();
   if (containerId) {
     for (let i = 0; ; i++) {

@@ -11,16 +11,16 @@ export async function stopContainer(
   id: string,
   graceMs: number,
   exited: Promise<unknown>,
-  say: (line: string) => Promise<void>,
+  say: (line: string) => void,
 ): Promise<void> {
-  await say(`sending SIGTERM; SIGKILL in ${formatDuration(graceMs)} if still running`);
+  say(`sending SIGTERM; SIGKILL in ${formatDuration(graceMs)} if still running`);
   await runtime.kill(id, "SIGTERM");
   let timer: NodeJS.Timeout | undefined;
   const graceOver = new Promise<"grace">((r) => (timer = setTimeout(() => r("grace"), graceMs)));
   const first = await Promise.race([exited.then(() => "exited" as const, () => "exited" as const), graceOver]);
   clearTimeout(timer);
   if (first === "grace") {
-    await say(`still running after ${formatDuration(graceMs)}: sending SIGKILL`);
+    say(`still running after ${formatDuration(graceMs)}: sending SIGKILL`);
     await runtime.kill(id, "SIGKILL");
   }
 }

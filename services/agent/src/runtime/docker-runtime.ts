@@ -43,6 +43,8 @@ export class DockerRuntime implements ContainerRuntime {
       throw new ImagePullError(messageOf(err), { cause: err });
     }
     const layers = new Map<string, { current: number; total: number }>();
+    // Docker reports most pull failures inside a 200 response, as {"error": …} progress lines.
+    let failure: string | undefined;
     await new Promise<void>((resolve, reject) => {
       const onAbort = () => (stream as unknown as { destroy(e?: Error): void }).destroy();
       signal.addEventListener("abort", onAbort, { once: true });
@@ -52,9 +54,11 @@ export class DockerRuntime implements ContainerRuntime {
           signal.removeEventListener("abort", onAbort);
           if (signal.aborted) return reject(signal.reason);
           if (err) return reject(new ImagePullError(messageOf(err), { cause: err }));
+          if (failure) return reject(new ImagePullError(failure));
           resolve();
         },
-        (ev: { status?: string; id?: string; error?: string; progressDetail?: { current?: number; total?: number } }) => {
+        (ev: { status?: string; id?: string; error?: string; errorDetail?: { message?: string }; progressDetail?: { current?: number; total?: number } }) => {
+          if (ev.error || ev.errorDetail) failure ??= (ev.errorDetail?.message ?? ev.error ?? "pull failed").trim();
           if (ev.id && ev.progressDetail?.total) {
             layers.set(ev.id, { current: ev.progressDetail.current ?? 0, total: ev.progressDetail.total });
           }

@@ -1,16 +1,19 @@
-import type { JetStreamClient } from "@nats-io/jetstream";
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
-import type { TaskRecord } from "@trainyard/common";
-import { dispatchDue } from "../core/dispatch.js";
+import { currentAttempt, type TaskRecord } from "@trainyard/common";
+import { dispatchDue, dispatchToVerify } from "../core/dispatch.js";
 import { applyInput } from "../store/apply.js";
 import type { TaskStore } from "../store/task-store.js";
 import type { TaskView } from "../store/task-view.js";
-import { publishDispatch } from "./dispatcher.js";
+import { dispatchStillQueued, publishDispatch } from "./dispatcher.js";
 
 /**
  * Publishes the dispatch message of every PENDING attempt whose retry delay has passed, then
  * records the dispatch time. Every replica runs one; message ids and compare-and-set make
  * their overlap harmless. Wakes on each change of the view and at the next due time.
+ * Every VERIFY_EVERY_MS it also checks that dispatches older than that are still queued: one
+ * that left the queue while its task stayed PENDING (an agent acked it and then did not run
+ * it) is dispatched again, so no task waits forever for a message that is gone.
  *
  *   idle ──change or timer──▶ scanning ──▶ idle        stop(): stopped
  */
@@ -21,13 +24,16 @@ export class DispatchLoop {
   private scheduled = false;
   private stopped = false;
   private unsubscribe?: () => void;
+  private verifier?: NodeJS.Timeout;
 
   constructor(
     private readonly view: TaskView,
     private readonly store: TaskStore,
     private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
     private readonly clock: () => number,
     private readonly logger: Logger,
+    private readonly verifyEveryMs = VERIFY_EVERY_MS,
   ) {}
 
   start(): void {
@@ -37,12 +43,14 @@ export class DispatchLoop {
       this.wake();
     });
     this.wake();
+    this.verifier = setInterval(() => void this.verify(), this.verifyEveryMs);
   }
 
   stop(): void {
     this.stopped = true;
     this.unsubscribe?.();
     clearTimeout(this.timer);
+    clearInterval(this.verifier);
   }
 
   private track(t: TaskRecord): void {
@@ -79,8 +87,8 @@ export class DispatchLoop {
   private async dispatch(t: TaskRecord, attempt: number): Promise<void> {
     this.inFlight.add(t.id);
     try {
-      await publishDispatch(this.js, t.spec.pool, { taskId: t.id, attempt });
-      const s = await applyInput(this.store, this.js, t.id, { type: "dispatched", taskId: t.id, attempt, time: this.clock() });
+      const seq = await publishDispatch(this.js, t.spec.pool, { taskId: t.id, attempt }, currentAttempt(t).dispatches ?? 0);
+      const s = await applyInput(this.store, this.js, t.id, { type: "dispatched", taskId: t.id, attempt, seq, time: this.clock() });
       this.view.offer(s.task, s.revision);
       this.logger.debug({ task: t.id, attempt, pool: t.spec.pool }, "dispatched");
     } catch (err) {
@@ -89,4 +97,25 @@ export class DispatchLoop {
       this.inFlight.delete(t.id);
     }
   }
+
+  private async verify(): Promise<void> {
+    const now = this.clock();
+    for (const id of this.pending) {
+      const t = this.view.get(id);
+      const seq = t && !this.inFlight.has(id) ? dispatchToVerify(t, now, this.verifyEveryMs) : null;
+      if (!t || seq === null || this.stopped) continue;
+      try {
+        if (await dispatchStillQueued(this.jsm, seq)) continue;
+        const attempt = currentAttempt(t).number;
+        const s = await applyInput(this.store, this.js, id, { type: "dispatch-lost", taskId: id, attempt, time: this.clock() });
+        this.view.offer(s.task, s.revision);
+        this.logger.warn({ task: id, attempt, seq }, "dispatch message gone but task still pending; dispatching again");
+      } catch (err) {
+        this.logger.warn({ task: id, err }, "could not verify a dispatch");
+      }
+    }
+  }
 }
+
+/** How old a dispatch must be before it is verified, and how often verification runs. */
+export const VERIFY_EVERY_MS = 30_000;

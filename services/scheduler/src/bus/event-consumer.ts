@@ -4,6 +4,9 @@ import { NotFoundError, parseAgentEvent, SCHEDULER_CONSUMER, STREAM, sleep } fro
 import { applyInput } from "../store/apply.js";
 import type { StoredTask, TaskStore } from "../store/task-store.js";
 
+/** An event that still fails after this many deliveries (a minute and more) is dropped. */
+const MAX_EVENT_DELIVERIES = 60;
+
 /**
  * Consumes agent events (the EVENTS work queue, one durable consumer shared by all replicas)
  * and applies each to its task. Ack after the record is stored; nak on failure so the event
@@ -13,6 +16,7 @@ export async function consumeEvents(
   js: JetStreamClient,
   store: TaskStore,
   onApplied: (s: StoredTask) => void,
+  clock: () => number,
   logger: Logger,
   signal: AbortSignal,
 ): Promise<void> {
@@ -48,12 +52,17 @@ export async function consumeEvents(
     }
     const log = logger.child({ task: event.taskId, attempt: event.attempt, node: event.nodeId });
     try {
-      onApplied(await applyInput(store, js, event.taskId, event));
+      onApplied(await applyInput(store, js, event.taskId, event, clock()));
       log.debug({ event: event.type }, "event applied");
       m.ack();
     } catch (err) {
       if (err instanceof NotFoundError) {
         log.warn({ event: event.type }, "event for an unknown task; dropped");
+        m.term();
+        return;
+      }
+      if (m.info.deliveryCount >= MAX_EVENT_DELIVERIES) {
+        log.error({ err, event: event.type, deliveries: m.info.deliveryCount }, "event failed too often; dropped");
         m.term();
         return;
       }

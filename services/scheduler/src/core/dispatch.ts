@@ -7,6 +7,18 @@ import { currentAttempt, type TaskRecord } from "@trainyard/common";
  */
 export type DispatchDue = { due: true; attempt: number } | { due: false; at?: number };
 
+/**
+ * Is the task's dispatch old enough that, if its message has left the work queue (acked by an
+ * agent that then did not run it), it should be dispatched again? Returns the message's
+ * stream sequence to look up. Pure.
+ */
+export function dispatchToVerify(task: TaskRecord, now: number, minAgeMs: number): number | null {
+  if (task.state !== "PENDING") return null;
+  const a = currentAttempt(task);
+  if (a.dispatchTime === undefined || a.dispatchSeq === undefined || now - a.dispatchTime < minAgeMs) return null;
+  return a.dispatchSeq;
+}
+
 export function dispatchDue(task: TaskRecord, now: number): DispatchDue {
   if (task.state !== "PENDING") return { due: false };
   const a = currentAttempt(task);

@@ -10,10 +10,13 @@ import { decideRetry } from "./retry.js";
  *   - an input for an attempt that is not the current one is ignored (fencing);
  *   - an input that was already applied changes nothing (`changed: false`).
  * `lines` are SYSTEM log lines the caller publishes before it stores the new record.
+ * `now` is the scheduler's clock (retry delays count from it); an input's own `time` (the
+ * agent's clock, for events) is what the record shows as when things happened.
  */
 export type Input =
   | AgentEvent
-  | { type: "dispatched"; taskId: string; attempt: number; time: number }
+  | { type: "dispatched"; taskId: string; attempt: number; seq: number; time: number }
+  | { type: "dispatch-lost"; taskId: string; attempt: number; time: number }
   | { type: "cancel"; taskId: string; reason: string; time: number };
 
 export interface Transition {
@@ -22,7 +25,7 @@ export interface Transition {
   lines: { attempt: number; text: string }[];
 }
 
-export function transition(task: TaskRecord, input: Input): Transition {
+export function transition(task: TaskRecord, input: Input, now: number = input.time): Transition {
   const unchanged: Transition = { task, changed: false, lines: [] };
   if (isFinal(task.state)) return unchanged;
   const cur = currentAttempt(task);
@@ -32,9 +35,19 @@ export function transition(task: TaskRecord, input: Input): Transition {
   switch (input.type) {
     case "dispatched":
       if (task.state !== "PENDING" || cur.dispatchTime !== undefined) return unchanged;
-      return changed(withAttempt(task, { ...cur, dispatchTime: input.time }, {
-        message: `waiting for an agent in pool ${task.spec.pool}`,
-      }));
+      return changed(
+        withAttempt(task, { ...cur, dispatchTime: input.time, dispatchSeq: input.seq, dispatches: (cur.dispatches ?? 0) + 1 }, {
+          message: `waiting for an agent in pool ${task.spec.pool}`,
+        }),
+      );
+
+    case "dispatch-lost": {
+      if (task.state !== "PENDING" || cur.dispatchTime === undefined) return unchanged;
+      const { dispatchTime: _t, dispatchSeq: _s, ...rest } = cur;
+      return changed(withAttempt(task, rest), [
+        { attempt: cur.number, text: `dispatch of attempt ${cur.number} was taken but not run; dispatching it again` },
+      ]);
+    }
 
     case "claimed":
       if (cur.nodeId !== undefined) return unchanged;
@@ -60,11 +73,11 @@ export function transition(task: TaskRecord, input: Input): Transition {
       return changed({ ...task, message: input.message });
 
     case "finished":
-      return finished(task, cur, input);
+      return finished(task, cur, input, now);
   }
 }
 
-function finished(task: TaskRecord, cur: Attempt, e: Extract<Input, { type: "finished" }>): Transition {
+function finished(task: TaskRecord, cur: Attempt, e: Extract<Input, { type: "finished" }>, now: number): Transition {
   const { outcome } = e;
   const ok = outcome.failureReason === undefined;
   const cancelled = outcome.failureReason === "CANCELLED" || (!ok && task.cancel !== undefined);
@@ -91,7 +104,7 @@ function finished(task: TaskRecord, cur: Attempt, e: Extract<Input, { type: "fin
   if (!decision.retry) {
     return changed({ ...base, state: "FAILED", endTime: e.time, message: decision.text }, [{ attempt: cur.number, text: decision.text }]);
   }
-  const next: Attempt = { number: decision.nextAttempt, state: "PENDING", notBefore: e.time + decision.delayMs };
+  const next: Attempt = { number: decision.nextAttempt, state: "PENDING", notBefore: now + decision.delayMs };
   return changed(
     { ...base, state: "PENDING", attempts: [...base.attempts, next], message: decision.text },
     [{ attempt: cur.number, text: decision.text }],

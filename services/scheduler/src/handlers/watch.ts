@@ -1,38 +1,48 @@
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import type { WatchRequest, WatchResponse } from "@trainyard/client";
-import { NotFoundError } from "@trainyard/common";
+import { NotFoundError, type TaskRecord } from "@trainyard/common";
 import { taskToProto } from "../api/convert.js";
 import type { SchedulerDeps } from "../deps.js";
-import { decodeRecord } from "../store/task-store.js";
+import { BoundedQueue } from "../store/bounded-queue.js";
 import { requireTaskId } from "./task-id.js";
 
 /** Updates a watcher may fall behind by before it is told to reconnect. */
 export const WATCH_MAX_BACKLOG = 10_000;
 
 /**
- * Watch: the current state (of one task, or of every task), then every change, from a KV
- * watch. A watcher that falls WATCH_MAX_BACKLOG updates behind gets RESOURCE_EXHAUSTED rather
- * than growing this server's memory; it reconnects and gets the current state again.
+ * Watch: the current state (of one task, or of every task), then every change, served from
+ * this replica's view of the tasks bucket. The snapshot and the subscription are taken in the
+ * same tick, so nothing falls between them and nothing is sent twice. A watcher that falls
+ * WATCH_MAX_BACKLOG updates behind gets RESOURCE_EXHAUSTED instead of growing this server's
+ * memory; it reconnects and gets the current state again.
  */
 export function watch(d: SchedulerDeps) {
   return async function* (req: WatchRequest, ctx: HandlerContext): AsyncGenerator<WatchResponse> {
-    const key = req.taskId ? requireTaskId(req.taskId) : ">";
-    if (req.taskId && !(await d.store.get(key))) throw new NotFoundError("task", key);
-    const w = await d.infra.tasks.watch({ key });
-    const stop = () => w.stop();
-    ctx.signal.addEventListener("abort", stop, { once: true });
-    try {
-      for await (const e of w) {
-        if (w.getPending() > WATCH_MAX_BACKLOG) {
-          throw new ConnectError("watcher fell too far behind; reconnect", Code.ResourceExhausted);
-        }
-        const t = e.operation === "PUT" ? decodeRecord(e.value) : null;
-        if (t) yield { $typeName: "trainyard.v1.WatchResponse", task: taskToProto(t) };
-      }
-    } finally {
-      ctx.signal.removeEventListener("abort", stop);
-      w.stop();
+    const id = req.taskId ? requireTaskId(req.taskId) : undefined;
+    await d.view.ready;
+    if (id && d.view.revisionOf(id) === undefined) {
+      // This replica may not have seen a task created a moment ago on another one.
+      const s = await d.store.get(id);
+      if (!s) throw new NotFoundError("task", id);
+      d.view.offer(s.task, s.revision);
     }
-    ctx.signal.throwIfAborted();
+    const queue = new BoundedQueue<TaskRecord>(
+      WATCH_MAX_BACKLOG,
+      () => new ConnectError("watcher fell too far behind; reconnect", Code.ResourceExhausted),
+    );
+    const snapshot = id ? [d.view.get(id)!] : [...d.view.values()];
+    const unsubscribe = d.view.onChange((t) => {
+      if (!id || t.id === id) queue.push(t);
+    });
+    try {
+      for (const task of snapshot) yield response(task);
+      for (;;) yield response(await queue.take(ctx.signal));
+    } finally {
+      unsubscribe();
+    }
   };
+}
+
+function response(task: TaskRecord): WatchResponse {
+  return { $typeName: "trainyard.v1.WatchResponse", task: taskToProto(task) };
 }

@@ -1,5 +1,5 @@
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
-import { decodeFrame, logSubject, STREAM, type LogFrame } from "@trainyard/common";
+import { decodeFrame, logSubject, STREAM, UnavailableError, type LogFrame } from "@trainyard/common";
 
 /**
  * Low-level reads of a task's frames on the LOGS stream. A frame's seq is its stream sequence.
@@ -56,8 +56,12 @@ export async function* readFrames(
         if (last >= until()) break;
         continue;
       }
-      if (r.done) break;
+      // The consumer stopped without an error (connection closed or drained) before the end.
+      if (r.done) throw new UnavailableError("log stream interrupted; resume with after_seq");
       next = it.next();
+      // Nothing more stored after this frame: with a known end, frames up to it that are not
+      // here were removed by retention meanwhile, so do not wait for them.
+      const caughtUp = r.value.info.pending === 0;
       const f = decodeFrame(r.value);
       if (f.seq <= last) continue;
       last = f.seq;
@@ -69,7 +73,7 @@ export async function* readFrames(
         batch = [];
         bytes = 0;
       }
-      if (last >= until()) break;
+      if (last >= until() || (caughtUp && until() !== Infinity)) break;
     }
     if (batch.length) yield batch;
   } finally {

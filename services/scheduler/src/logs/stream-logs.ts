@@ -1,6 +1,6 @@
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
-import { isFinal, type LogFrame } from "@trainyard/common";
+import { isFinal, UnavailableError, type LogFrame } from "@trainyard/common";
 import { decodeRecord } from "../store/task-store.js";
 import { lastFrameSeq, readFrames } from "./frames.js";
 import { TailBuffer } from "./tail.js";
@@ -51,10 +51,13 @@ export async function* streamLogs(
       const t = e.operation === "PUT" ? decodeRecord(e.value) : null;
       if (!t || isFinal(t.state)) return;
     }
+    // The watch ended without a final state (connection closed, or we stopped it): not an end.
+    throw new UnavailableError("lost the task's state while following; resume with after_seq");
   })();
   const ended = final.then(async () => {
     end = await lastFrameSeq(jsm, taskId);
   });
+  ended.catch(() => {}); // readFrames sees the rejection; this keeps a late one from going unhandled
   try {
     yield* readFrames(js, taskId, after, () => end, ended, o.signal);
   } finally {

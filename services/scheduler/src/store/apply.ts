@@ -15,11 +15,12 @@ export async function applyInput(
   js: JetStreamClient,
   taskId: string,
   input: Input,
+  now: number = input.time,
 ): Promise<StoredTask> {
   for (let tries = 0; ; tries++) {
     const cur = await store.get(taskId);
     if (!cur) throw new NotFoundError("task", taskId);
-    const t = transition(cur.task, input);
+    const t = transition(cur.task, input, now);
     if (!t.changed) return cur;
     for (const line of t.lines) await publishSystemLine(js, taskId, line.attempt, line.text, input.time);
     try {

@@ -13,7 +13,7 @@ import { decodeRecord } from "./task-store.js";
  */
 export class TaskView {
   private readonly tasks = new Map<string, { task: TaskRecord; revision: number }>();
-  private readonly listeners = new Set<(t: TaskRecord) => void>();
+  private readonly listeners = new Set<(t: TaskRecord, revision: number) => void>();
   private stopWatch?: () => void;
   private markReady!: () => void;
   readonly ready = new Promise<void>((r) => (this.markReady = r));
@@ -50,7 +50,11 @@ export class TaskView {
     const cur = this.tasks.get(task.id);
     if (cur && cur.revision >= revision) return;
     this.tasks.set(task.id, { task, revision });
-    for (const l of this.listeners) l(task);
+    for (const l of this.listeners) l(task, revision);
+  }
+
+  revisionOf(id: string): number | undefined {
+    return this.tasks.get(id)?.revision;
   }
 
   values(): IterableIterator<TaskRecord> {
@@ -68,7 +72,7 @@ export class TaskView {
   }
 
   /** Called with every record this view takes, after it takes it. Returns an unsubscribe. */
-  onChange(listener: (t: TaskRecord) => void): () => void {
+  onChange(listener: (t: TaskRecord, revision: number) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }

@@ -1,0 +1,69 @@
+/** AttemptLog (logs/attempt-log.ts) with a JetStream stand-in: order, message ids, flush, and giving up at shutdown. */
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { JetStreamClient } from "@nats-io/jetstream";
+import { pino } from "pino";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { AttemptLog } from "../src/logs/attempt-log.js";
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "trainyard-attempt-log-"));
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+type Published = { subject: string; data: Buffer; msgID?: string };
+
+function fakeJs(publish: (p: Published) => Promise<void>): JetStreamClient {
+  return {
+    publish: async (subject: string, data: Uint8Array, o?: { msgID?: string }) => {
+      await publish({ subject, data: Buffer.from(data), ...(o?.msgID ? { msgID: o.msgID } : {}) });
+      return { seq: 1, duplicate: false, stream: "LOGS" };
+    },
+  } as unknown as JetStreamClient;
+}
+
+function log(js: JetStreamClient, signal = new AbortController().signal) {
+  return new AttemptLog({ js, taskId: "t-1", attempt: 2, filePath: join(dir, "t-1", "attempt-2.log"), fileMaxBytes: 1 << 20, fileKeep: 2, logger: pino({ level: "silent" }), signal });
+}
+
+describe("AttemptLog", () => {
+  it("publishes everything in order with ids <task>:<attempt>:<n>, and writes the file", async () => {
+    const got: Published[] = [];
+    const l = log(fakeJs(async (p) => void got.push(p)));
+    for (let i = 0; i < 1000; i++) await l.write(i % 2 ? "stderr" : "stdout", Date.now(), Buffer.from(`line ${i}\n`));
+    l.system("done");
+    await l.close();
+    expect(got.every((p) => p.subject === "trainyard.logs.t-1")).toBe(true);
+    expect(got.map((p) => p.msgID)).toEqual(got.map((_, i) => `t-1:2:${i + 1}`));
+    const all = Buffer.concat(got.map((p) => p.data)).toString();
+    expect(all).toBe(Array.from({ length: 1000 }, (_, i) => `line ${i}\n`).join("") + "done\n");
+    const file = await readFile(join(dir, "t-1", "attempt-2.log"), "utf8");
+    expect(file.split("\n").filter(Boolean)).toHaveLength(1001);
+  });
+
+  it("retries a failed publish with the same message id", async () => {
+    const ids: string[] = [];
+    let fail = 2;
+    const l = log(fakeJs(async (p) => {
+      ids.push(p.msgID!);
+      if (fail-- > 0) throw new Error("timeout");
+    }));
+    await l.write("stdout", Date.now(), Buffer.from("x\n"));
+    await l.close();
+    expect(ids).toEqual(["t-1:2:1", "t-1:2:1", "t-1:2:1"]);
+  });
+
+  it("never blocks writers or close() for ever when NATS is gone and the agent shuts down", async () => {
+    const shutdown = new AbortController();
+    const l = log(fakeJs(() => Promise.reject(new Error("no NATS"))), shutdown.signal);
+    const big = Buffer.alloc(1024 * 1024, 120);
+    const writes: Promise<unknown>[] = [];
+    for (let i = 0; i < 20; i++) writes.push(Promise.resolve(l.write("stdout", Date.now(), big))); // 20 MiB > the 8 MiB queue
+    l.system("stopping"); // a SYSTEM line never waits
+    shutdown.abort();
+    await Promise.all(writes);
+    await l.close();
+  });
+});
