@@ -174,7 +174,7 @@ async function finish(c: AttemptContext, outcome: Outcome, containerId: string |
       }
     }
   }
-  logger.info({ outcome }, "attempt finished");
+  logger.info({ outcome, frames: log.framesPublished }, "attempt finished");
   await c.report({ type: "finished", taskId: c.task.id, attempt: c.attempt, nodeId: c.nodeId, outcome, time: Date.now() }).catch((err) =>
     logger.error({ err }, "outcome not reported"),
   );

@@ -59,9 +59,6 @@ export async function* readFrames(
       // The consumer stopped without an error (connection closed or drained) before the end.
       if (r.done) throw new UnavailableError("log stream interrupted; resume with after_seq");
       next = it.next();
-      // Nothing more stored after this frame: with a known end, frames up to it that are not
-      // here were removed by retention meanwhile, so do not wait for them.
-      const caughtUp = r.value.info.pending === 0;
       const f = decodeFrame(r.value);
       if (f.seq <= last) continue;
       last = f.seq;
@@ -73,7 +70,7 @@ export async function* readFrames(
         batch = [];
         bytes = 0;
       }
-      if (last >= until() || (caughtUp && until() !== Infinity)) break;
+      if (last >= until()) break;
     }
     if (batch.length) yield batch;
   } finally {
