@@ -67,7 +67,9 @@ export async function ensureInfrastructure(nc: NatsConnection, opts: InfraOption
     max_ack_pending: 1_000,
   });
   const kvm = new Kvm(nc);
-  const kvOpts = { replicas: opts.replicas, storage: StorageType.File };
+  // No direct gets: on a replicated bucket they may be answered by a lagging follower, and
+  // agents and replicas decide on what they read (claims, CAS). Reads go to the leader.
+  const kvOpts = { replicas: opts.replicas, storage: StorageType.File, allow_direct: false };
   return {
     tasks: await kvm.create(BUCKET.tasks, { ...kvOpts, history: 5 }),
     claims: await kvm.create(BUCKET.claims, { ...kvOpts, history: 1, ttl: 30 * DAY }),
@@ -84,6 +86,8 @@ export async function ensurePoolConsumer(nc: NatsConnection, pool: string, ackWa
     ack_policy: AckPolicy.Explicit,
     ack_wait: nanos(ackWaitMs),
     max_deliver: -1,
+    // Messages nak'ed by agents that cannot fit them (GPUs) count as pending: leave room.
+    max_ack_pending: 10_000,
   });
 }
 
