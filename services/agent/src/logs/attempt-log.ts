@@ -67,6 +67,7 @@ export class AttemptLog {
       this.batcher.end();
       await this.publishing;
       await this.file.close().catch((err) => this.o.logger.error({ err }, "attempt log file not closed cleanly"));
+      if (this.file.lastError) this.o.logger.error({ err: this.file.lastError, path: this.o.filePath }, "attempt log file incomplete: a write failed");
       this.local.end();
     })();
     return this.closed;

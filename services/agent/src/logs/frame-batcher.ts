@@ -86,11 +86,6 @@ export class FrameBatcher {
     return this.droppedBytes;
   }
 
-  /** Bytes dropped after abandon(). */
-  get dropped(): number {
-    return this.droppedBytes;
-  }
-
   get queuedBytes(): number {
     return this.queued;
   }
