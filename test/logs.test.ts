@@ -6,7 +6,7 @@ import { startCluster, type TestCluster } from "./harness/cluster.js";
 import { readLog, sh, spec, text } from "./harness/tasks.js";
 import { jetstream } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
-import { frameHeaders, logSubject } from "@trainyard/common";
+import { attemptLogSubject, frameHeaders } from "@trainyard/common";
 
 let c: TestCluster;
 beforeAll(async () => {
@@ -121,7 +121,7 @@ describe("StreamLogs", () => {
     const js = jetstream(nc);
     const line = (i: number) => `${String(i).padStart(8, "0")} ${"y".repeat(1700)}\n`;
     const acks = [];
-    for (let i = 0; i < 10_000; i++) acks.push(js.publish(logSubject(task!.id), line(i), { headers: frameHeaders(9, "stdout", Date.now()) }));
+    for (let i = 0; i < 10_000; i++) acks.push(js.publish(attemptLogSubject(task!.id, 9), line(i), { headers: frameHeaders(9, "stdout", Date.now()) }));
     await Promise.all(acks);
     await nc.close();
     const frames = (await readLog(c.client, task!.id)).filter((f) => f.attempt === 9);

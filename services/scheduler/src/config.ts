@@ -8,6 +8,8 @@ export interface SchedulerConfig {
   infra: InfraOptions;
   /** How old a dispatch must be before the scheduler checks it was not lost (and how often it checks). */
   dispatchVerifyMs: number;
+  /** Lease assumed for agents that never heartbeated (theirs is in their heartbeat). */
+  defaultLeaseMs: number;
 }
 
 export function loadSchedulerConfig(env: Env = process.env): SchedulerConfig {
@@ -15,6 +17,7 @@ export function loadSchedulerConfig(env: Env = process.env): SchedulerConfig {
     natsServers: envList(env, "TRAINYARD_NATS_URL", "nats://127.0.0.1:4222"),
     grpcAddr: envString(env, "TRAINYARD_GRPC_ADDR", "127.0.0.1:50051"),
     dispatchVerifyMs: envDuration(env, "TRAINYARD_DISPATCH_VERIFY", "30s"),
+    defaultLeaseMs: envDuration(env, "TRAINYARD_AGENT_LEASE", "15s"),
     infra: {
       replicas: envInt(env, "TRAINYARD_NATS_REPLICAS", 1, 1, 5),
       logRetentionMs: envDuration(env, "TRAINYARD_LOG_RETENTION", "7d"),

@@ -2,15 +2,18 @@ import { randomBytes } from "node:crypto";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { file_trainyard_v1_scheduler, SchedulerService } from "@trainyard/client";
-import { connectNats, ensureInfrastructure } from "@trainyard/common";
+import { claimKey, connectNats, ensureInfrastructure } from "@trainyard/common";
 import { startGrpcServer } from "@trainyard/common/grpc/index";
 import { DispatchLoop } from "./bus/dispatch-loop.js";
+import { LeaseLoop } from "./bus/lease-loop.js";
 import { consumeEvents } from "./bus/event-consumer.js";
 import type { SchedulerConfig } from "./config.js";
 import { taskId } from "./core/ids.js";
+import { nodeLost } from "./core/leases.js";
 import type { SchedulerDeps } from "./deps.js";
 import { schedulerRoutes } from "./routes.js";
 import { KvTaskStore } from "./store/task-store.js";
+import { NodeView } from "./store/node-view.js";
 import { TaskView } from "./store/task-view.js";
 
 /**
@@ -36,9 +39,21 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
   const clock = () => Date.now();
   const deps: SchedulerDeps = { js, jsm, infra, store, view, clock, newId: () => taskId(clock(), randomBytes(12)), logger };
 
+  const nodes = new NodeView(infra.nodes, logger);
+  await nodes.start();
   const stopping = new AbortController();
-  const loop = new DispatchLoop(view, store, js, jsm, clock, logger, config.dispatchVerifyMs);
-  void view.ready.then(() => loop.start());
+  const loop = new DispatchLoop(view, store, js, jsm, clock, logger, config.dispatchVerifyMs, {
+    holder: async (taskId, attempt) => {
+      const e = await infra.claims.get(claimKey(taskId, attempt));
+      return e?.operation === "PUT" ? e.string() : null;
+    },
+    lostWhy: (nodeId, since, now) => nodeLost(nodeId, nodes.get(nodeId)?.liveness, since, now, config.defaultLeaseMs),
+  });
+  const leases = new LeaseLoop(view, nodes, store, js, clock, config.defaultLeaseMs, logger);
+  void Promise.all([view.ready, nodes.ready]).then(() => {
+    loop.start();
+    leases.start();
+  });
   const consumer = consumeEvents(js, store, (s) => view.offer(s.task, s.revision), clock, logger, stopping.signal);
 
   const server = await startGrpcServer({
@@ -59,6 +74,8 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
         await server.close();
         stopping.abort();
         loop.stop();
+        leases.stop();
+        nodes.stop();
         view.stop();
         await consumer;
         await nc.drain().catch(() => {});

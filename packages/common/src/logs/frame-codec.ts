@@ -10,16 +10,31 @@ export const HEADER = {
   stream: "Trainyard-Stream",
   /** Epoch nanoseconds of the frame's first byte, as a decimal string. */
   time: "Trainyard-Time-Ns",
+  /** The n-th frame of the attempt (agent frames); its message id is "<task>:<attempt>:<n>". */
+  frame: "Trainyard-Frame",
+  /** The engine's timestamp of the newest container line in this or an earlier frame of the attempt. */
+  resume: "Trainyard-Resume",
 } as const;
 
 const STREAMS: ReadonlySet<string> = new Set(["stdout", "stderr", "system"]);
 
-export function frameHeaders(attempt: number, stream: StreamName, timeMs: number): MsgHdrs {
+export function frameHeaders(attempt: number, stream: StreamName, timeMs: number, agent?: { frame: number; resume?: string }): MsgHdrs {
   const h = headers();
   h.set(HEADER.attempt, String(attempt));
   h.set(HEADER.stream, stream);
   h.set(HEADER.time, msToNsString(timeMs));
+  if (agent) {
+    h.set(HEADER.frame, String(agent.frame));
+    if (agent.resume) h.set(HEADER.resume, agent.resume);
+  }
   return h;
+}
+
+/** Where an attempt's published log stands: its last frame number and resume stamp. */
+export function agentPosition(m: StoredMessage): { frame: number; resume?: string } {
+  const frame = Number(m.headers?.get(HEADER.frame) ?? 0) || 0;
+  const resume = m.headers?.get(HEADER.resume) || undefined;
+  return resume ? { frame, resume } : { frame };
 }
 
 export interface StoredMessage {

@@ -1,6 +1,6 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
 import { createHash } from "node:crypto";
-import { logSubject } from "../nats/names.js";
+import { schedulerLogSubject } from "../nats/names.js";
 import { frameHeaders } from "./frame-codec.js";
 
 /**
@@ -16,7 +16,7 @@ export async function publishSystemLine(
   timeMs: number,
 ): Promise<number> {
   const id = createHash("sha256").update(`${taskId}\0${attempt}\0${text}`).digest("base64url").slice(0, 22);
-  const ack = await js.publish(logSubject(taskId), `${text}\n`, {
+  const ack = await js.publish(schedulerLogSubject(taskId), `${text}\n`, {
     headers: frameHeaders(attempt, "system", timeMs),
     msgID: `${taskId}:${attempt}:sys:${id}`,
   });

@@ -1,3 +1,4 @@
 export * from "./task.js";
 export * from "./messages.js";
 export * from "./log-frame.js";
+export * from "./node.js";

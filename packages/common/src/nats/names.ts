@@ -18,13 +18,20 @@ export const BUCKET = {
   claims: "claims",
   /** sha256(idempotency key) → task id. */
   idempotency: "idempotency",
+  /** Node id → the agent's heartbeat (NodeRecord); its KV timestamp is when it was last seen. */
+  nodes: "nodes",
 } as const;
 
 export const SUBJECT_PREFIX = "trainyard";
 
 export const dispatchSubject = (pool: string) => `${SUBJECT_PREFIX}.dispatch.${pool}`;
 export const eventSubject = (taskId: string) => `${SUBJECT_PREFIX}.events.${taskId}`;
-export const logSubject = (taskId: string) => `${SUBJECT_PREFIX}.logs.${taskId}`;
+/** Every frame of a task: its agents' frames and the scheduler's lines. */
+export const taskLogFilter = (taskId: string) => `${SUBJECT_PREFIX}.logs.${taskId}.>`;
+/** Frames an agent publishes for one attempt (its last one tells a restarted agent where to resume). */
+export const attemptLogSubject = (taskId: string, attempt: number) => `${SUBJECT_PREFIX}.logs.${taskId}.${attempt}`;
+/** The scheduler's SYSTEM lines about a task. */
+export const schedulerLogSubject = (taskId: string) => `${SUBJECT_PREFIX}.logs.${taskId}.s`;
 
 /** The durable consumer agents of a pool share on DISPATCH. */
 export const poolConsumer = (pool: string) => `pool-${pool}`;

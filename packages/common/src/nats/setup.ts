@@ -24,6 +24,7 @@ export interface Infra {
   tasks: KV;
   claims: KV;
   idempotency: KV;
+  nodes: KV;
 }
 
 const DAY = 86_400_000;
@@ -74,6 +75,7 @@ export async function ensureInfrastructure(nc: NatsConnection, opts: InfraOption
     tasks: await kvm.create(BUCKET.tasks, { ...kvOpts, history: 5 }),
     claims: await kvm.create(BUCKET.claims, { ...kvOpts, history: 1, ttl: 30 * DAY }),
     idempotency: await kvm.create(BUCKET.idempotency, { ...kvOpts, history: 1, ttl: 30 * DAY }),
+    nodes: await kvm.create(BUCKET.nodes, { ...kvOpts, history: 1, ttl: 7 * DAY }),
   };
 }
 

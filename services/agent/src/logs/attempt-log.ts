@@ -1,6 +1,6 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { Logger } from "pino";
-import { frameHeaders, logSubject, sleep, type StreamName } from "@trainyard/common";
+import { attemptLogSubject, frameHeaders, sleep, type StreamName } from "@trainyard/common";
 import { FrameBatcher } from "./frame-batcher.js";
 import { LocalLog } from "./local-log.js";
 import { RotatingFile } from "./rotating-file.js";
@@ -16,13 +16,17 @@ export interface AttemptLogOptions {
   logger: Logger;
   /** Aborts publishing retries (agent shutdown); frames not yet out are then lost. */
   signal: AbortSignal;
+  /** Where an earlier run of this agent left this attempt's log (re-attach after a restart). */
+  from?: { frame: number; resume?: string };
 }
 
 /**
  * Everything one attempt writes: container output and Trainyard's SYSTEM lines, in order,
- * to three places: the LOGS stream (coalesced frames, published one at a time with message
- * ids "<task>:<attempt>:<n>" so a retried publish is stored once), the local rotating file,
- * and the in-memory tail that AgentService.StreamLogs serves.
+ * to three places: the LOGS stream (coalesced frames on trainyard.logs.<task>.<attempt>,
+ * published one at a time with message ids "<task>:<attempt>:<n>" so a retried publish is
+ * stored once, each carrying n and the engine timestamp of the newest container line shipped
+ * so far, from which a restarted agent resumes), the local rotating file, and the in-memory
+ * tail that AgentService.StreamLogs serves.
  * write() applies back-pressure; close() flushes everything and returns when all is stored.
  */
 export class AttemptLog {
@@ -30,12 +34,15 @@ export class AttemptLog {
   private readonly file: RotatingFile;
   readonly local: LocalLog;
   private readonly publishing: Promise<void>;
-  private published = 0;
+  private published: number;
+  private resume?: string;
   private closed?: Promise<void>;
 
   constructor(private readonly o: AttemptLogOptions) {
     this.file = new RotatingFile(o.filePath, o.fileMaxBytes, o.fileKeep);
     this.local = new LocalLog(o.attempt);
+    this.published = o.from?.frame ?? 0;
+    this.resume = o.from?.resume;
     this.publishing = this.publishLoop();
   }
 
@@ -47,7 +54,7 @@ export class AttemptLog {
     this.local.append(stream, time, data);
     const line = `${stamp ?? new Date(time).toISOString()} ${stream} ${data.toString()}${endsWithNewline(data) ? "" : "\n"}`;
     const fileWrite = this.file.write(line);
-    const queued = this.batcher.push(stream, time, data);
+    const queued = this.batcher.push(stream, time, data, stamp);
     return fileWrite || queued ? Promise.all([fileWrite, queued]) : undefined;
   }
 
@@ -77,10 +84,11 @@ export class AttemptLog {
     const { js, taskId, attempt, logger, signal } = this.o;
     for (let f = await this.batcher.take(); f; f = await this.batcher.take()) {
       const n = this.published + 1;
+      const resume = f.lastStamp ?? this.resume;
       for (let delay = 100; ; delay = Math.min(delay * 2, 5_000)) {
         try {
-          await js.publish(logSubject(taskId), f.data, {
-            headers: frameHeaders(attempt, f.stream, f.time),
+          await js.publish(attemptLogSubject(taskId, attempt), f.data, {
+            headers: frameHeaders(attempt, f.stream, f.time, resume ? { frame: n, resume } : { frame: n }),
             msgID: `${taskId}:${attempt}:${n}`,
           });
           break;
@@ -95,6 +103,7 @@ export class AttemptLog {
         }
       }
       this.published = n;
+      this.resume = resume;
     }
   }
 }

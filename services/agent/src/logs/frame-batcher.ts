@@ -15,6 +15,15 @@ export interface PendingFrame {
   time: number;
   chunks: Buffer[];
   bytes: number;
+  /** The engine's timestamp of the newest container entry in the frame, if any. */
+  lastStamp?: string;
+}
+
+export interface Frame {
+  stream: StreamName;
+  time: number;
+  data: Buffer;
+  lastStamp?: string;
 }
 
 export class FrameBatcher {
@@ -31,7 +40,7 @@ export class FrameBatcher {
     private readonly maxQueuedBytes = 8 * 1024 * 1024,
   ) {}
 
-  push(stream: StreamName, time: number, data: Buffer): Promise<void> | undefined {
+  push(stream: StreamName, time: number, data: Buffer, stamp?: string): Promise<void> | undefined {
     if (this.abandoned) {
       this.droppedBytes += data.length;
       return undefined;
@@ -46,6 +55,7 @@ export class FrameBatcher {
       const n = Math.min(data.length - off, this.maxFrameBytes - last.bytes);
       last.chunks.push(data.subarray(off, off + n));
       last.bytes += n;
+      if (stamp) last.lastStamp = stamp;
       this.queued += n;
       off += n;
     }
@@ -55,7 +65,7 @@ export class FrameBatcher {
   }
 
   /** The oldest frame, waiting for one; null once ended and empty. One taker at a time. */
-  async take(): Promise<{ stream: StreamName; time: number; data: Buffer } | null> {
+  async take(): Promise<Frame | null> {
     while (this.frames.length === 0) {
       if (this.ended || this.abandoned) return null;
       await new Promise<void>((r) => (this.taker = r));
@@ -63,7 +73,8 @@ export class FrameBatcher {
     const f = this.frames.shift()!;
     this.queued -= f.bytes;
     if (this.queued < this.maxQueuedBytes) this.drainWaiters.splice(0).forEach((r) => r());
-    return { stream: f.stream, time: f.time, data: f.chunks.length === 1 ? f.chunks[0]! : Buffer.concat(f.chunks) };
+    const data = f.chunks.length === 1 ? f.chunks[0]! : Buffer.concat(f.chunks);
+    return f.lastStamp ? { stream: f.stream, time: f.time, data, lastStamp: f.lastStamp } : { stream: f.stream, time: f.time, data };
   }
 
   end(): void {

@@ -54,11 +54,15 @@ export interface ContainerRuntime {
   /** Creates (never starts) a container; replaces a leftover one of the same name. */
   create(spec: ContainerSpec): Promise<string>;
   start(id: string): Promise<void>;
-  /** stdout and stderr entries in order, in batches, from the start (or after `sinceMs`); ends when the container stops. */
-  logs(id: string, opts: { signal: AbortSignal; sinceMs?: number }): AsyncIterable<LogEntry[]>;
+  /**
+   * stdout and stderr entries in order, in batches, from the start, or from the entry stamped
+   * `since` on (that entry included); ends when the container stops.
+   */
+  logs(id: string, opts: { signal: AbortSignal; since?: string }): AsyncIterable<LogEntry[]>;
   /** Resolves once the container is not running. */
   wait(id: string, signal?: AbortSignal): Promise<void>;
   inspect(id: string): Promise<ContainerState>;
+  /** Every container carrying `label` ("key=value"), in any state. */
   /** Sends a signal; a container that is not running is not an error. */
   kill(id: string, signal: "SIGTERM" | "SIGKILL"): Promise<void>;
   /** Force-removes with volumes; a container already gone is not an error. */

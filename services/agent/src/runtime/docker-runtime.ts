@@ -9,7 +9,7 @@ import {
   type LogEntry,
   type PullProgress,
 } from "./container-runtime.js";
-import { demuxLogBatches } from "./docker-demux.js";
+import { demuxLogBatches, stampToSince } from "./docker-demux.js";
 
 /**
  * ContainerRuntime on the Docker Engine API (dockerode; DOCKER_HOST or the local socket).
@@ -113,13 +113,13 @@ export class DockerRuntime implements ContainerRuntime {
     await this.docker.getContainer(id).start();
   }
 
-  async *logs(id: string, opts: { signal: AbortSignal; sinceMs?: number }): AsyncGenerator<LogEntry[]> {
+  async *logs(id: string, opts: { signal: AbortSignal; since?: string }): AsyncGenerator<LogEntry[]> {
     const stream = (await this.docker.getContainer(id).logs({
       follow: true,
       stdout: true,
       stderr: true,
       timestamps: true,
-      ...(opts.sinceMs !== undefined ? { since: opts.sinceMs / 1000 } : {}),
+      ...(opts.since ? { since: stampToSince(opts.since) } : {}),
       abortSignal: opts.signal,
     })) as unknown as NodeJS.ReadableStream & import("node:stream").Readable;
     const onAbort = () => stream.destroy();

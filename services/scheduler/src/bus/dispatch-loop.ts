@@ -11,9 +11,11 @@ import { dispatchStillQueued, publishDispatch } from "./dispatcher.js";
  * Publishes the dispatch message of every PENDING attempt whose retry delay has passed, then
  * records the dispatch time. Every replica runs one; message ids and compare-and-set make
  * their overlap harmless. Wakes on each change of the view and at the next due time.
- * Every VERIFY_EVERY_MS it also checks that dispatches older than that are still queued: one
- * that left the queue while its task stayed PENDING (an agent acked it and then did not run
- * it) is dispatched again, so no task waits forever for a message that is gone.
+ * Every VERIFY_EVERY_MS it also checks that dispatches older than that are still queued. One
+ * that left the queue while its task stayed PENDING was taken by an agent: if no agent claimed
+ * the attempt it is dispatched again; if the claimant's lease lapsed (it died between claiming
+ * and reporting) the attempt is lost with it; if the claimant lives, its report is on the way.
+ * So no task waits forever for a message that is gone.
  *
  *   idle ──change or timer──▶ scanning ──▶ idle        stop(): stopped
  */
@@ -34,6 +36,7 @@ export class DispatchLoop {
     private readonly clock: () => number,
     private readonly logger: Logger,
     private readonly verifyEveryMs = VERIFY_EVERY_MS,
+    private readonly claims: ClaimLookup = { holder: async () => null, lostWhy: () => null },
   ) {}
 
   start(): void {
@@ -106,15 +109,29 @@ export class DispatchLoop {
       if (!t || seq === null || this.stopped) continue;
       try {
         if (await dispatchStillQueued(this.jsm, seq)) continue;
-        const attempt = currentAttempt(t).number;
-        const s = await applyInput(this.store, this.js, id, { type: "dispatch-lost", taskId: id, attempt, time: this.clock() });
+        const cur = currentAttempt(t);
+        const attempt = cur.number;
+        const holder = await this.claims.holder(id, attempt);
+        const why = holder === null ? null : this.claims.lostWhy(holder, cur.dispatchTime ?? now, this.clock());
+        if (holder !== null && why === null) continue; // claimed by a live agent: its report will come
+        const input =
+          holder === null
+            ? ({ type: "dispatch-lost", taskId: id, attempt, time: this.clock() } as const)
+            : ({ type: "node-lost", taskId: id, attempt, nodeId: holder, why: why!, time: this.clock() } as const);
+        const s = await applyInput(this.store, this.js, id, input);
         this.view.offer(s.task, s.revision);
-        this.logger.warn({ task: id, attempt, seq }, "dispatch message gone but task still pending; dispatching again");
+        this.logger.warn({ task: id, attempt, seq, claimedBy: holder }, "dispatch taken but the attempt is not running; recovering it");
       } catch (err) {
         this.logger.warn({ task: id, err }, "could not verify a dispatch");
       }
     }
   }
+}
+
+/** Who claimed an attempt (null: nobody), and whether that node counts as lost (why, or null). */
+export interface ClaimLookup {
+  holder(taskId: string, attempt: number): Promise<string | null>;
+  lostWhy(nodeId: string, since: number, now: number): string | null;
 }
 
 /** How old a dispatch must be before it is verified, and how often verification runs. */

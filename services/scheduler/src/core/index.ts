@@ -7,3 +7,4 @@ export * from "./describe.js";
 export * from "./dispatch.js";
 export * from "./list.js";
 export * from "./ids.js";
+export * from "./leases.js";

@@ -17,7 +17,8 @@ export type Input =
   | AgentEvent
   | { type: "dispatched"; taskId: string; attempt: number; seq: number; time: number }
   | { type: "dispatch-lost"; taskId: string; attempt: number; time: number }
-  | { type: "cancel"; taskId: string; reason: string; time: number };
+  | { type: "cancel"; taskId: string; reason: string; time: number }
+  | { type: "node-lost"; taskId: string; attempt: number; nodeId: string; why: string; time: number };
 
 export interface Transition {
   task: TaskRecord;
@@ -74,10 +75,27 @@ export function transition(task: TaskRecord, input: Input, now: number = input.t
 
     case "finished":
       return finished(task, cur, input, now);
+
+    case "node-lost":
+      // Only the node that holds the attempt (or, before its claim was applied, any) loses it.
+      if (cur.nodeId !== undefined && cur.nodeId !== input.nodeId) return unchanged;
+      return finished(
+        task,
+        cur,
+        { ...input, type: "finished", outcome: { exitCode: -1, failureReason: "NODE_LOST", message: input.why } },
+        now,
+        [{ attempt: cur.number, text: `attempt ${cur.number} lost: ${input.why}` }],
+      );
   }
 }
 
-function finished(task: TaskRecord, cur: Attempt, e: Extract<Input, { type: "finished" }>, now: number): Transition {
+function finished(
+  task: TaskRecord,
+  cur: Attempt,
+  e: Extract<Input, { type: "finished" }>,
+  now: number,
+  before: Transition["lines"] = [],
+): Transition {
   const { outcome } = e;
   const ok = outcome.failureReason === undefined;
   const cancelled = outcome.failureReason === "CANCELLED" || (!ok && task.cancel !== undefined);
@@ -95,19 +113,19 @@ function finished(task: TaskRecord, cur: Attempt, e: Extract<Input, { type: "fin
   if (reason) base.failureReason = reason;
   else delete base.failureReason;
 
-  if (ok) return changed({ ...base, state: "SUCCEEDED", endTime: e.time, message: "succeeded" });
+  if (ok) return changed({ ...base, state: "SUCCEEDED", endTime: e.time, message: "succeeded" }, before);
   if (cancelled) {
     const why = task.cancel?.reason ? `cancelled: ${task.cancel.reason}` : "cancelled";
-    return changed({ ...base, state: "CANCELLED", endTime: e.time, message: why });
+    return changed({ ...base, state: "CANCELLED", endTime: e.time, message: why }, before);
   }
   const decision = decideRetry(task.spec, cur.number, outcome);
   if (!decision.retry) {
-    return changed({ ...base, state: "FAILED", endTime: e.time, message: decision.text }, [{ attempt: cur.number, text: decision.text }]);
+    return changed({ ...base, state: "FAILED", endTime: e.time, message: decision.text }, [...before, { attempt: cur.number, text: decision.text }]);
   }
   const next: Attempt = { number: decision.nextAttempt, state: "PENDING", notBefore: now + decision.delayMs };
   return changed(
     { ...base, state: "PENDING", attempts: [...base.attempts, next], message: decision.text },
-    [{ attempt: cur.number, text: decision.text }],
+    [...before, { attempt: cur.number, text: decision.text }],
   );
 }
 

@@ -1,5 +1,5 @@
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
-import { decodeFrame, logSubject, STREAM, UnavailableError, type LogFrame } from "@trainyard/common";
+import { decodeFrame, STREAM, taskLogFilter, UnavailableError, type LogFrame } from "@trainyard/common";
 
 /**
  * Low-level reads of a task's frames on the LOGS stream. A frame's seq is its stream sequence.
@@ -7,7 +7,7 @@ import { decodeFrame, logSubject, STREAM, UnavailableError, type LogFrame } from
 
 /** Seq of the task's last frame, 0 when it has none. */
 export async function lastFrameSeq(jsm: JetStreamManager, taskId: string): Promise<number> {
-  const m = await jsm.streams.getMessage(STREAM.logs, { last_by_subj: logSubject(taskId) });
+  const m = await jsm.streams.getMessage(STREAM.logs, { last_by_subj: taskLogFilter(taskId) });
   return m?.seq ?? 0;
 }
 
@@ -36,7 +36,7 @@ export async function* readFrames(
   let last = afterSeq;
   if (last >= until()) return;
   const consumer = await js.consumers.get(STREAM.logs, {
-    filter_subjects: logSubject(taskId),
+    filter_subjects: taskLogFilter(taskId),
     ...(afterSeq > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: afterSeq + 1 } : { deliver_policy: DeliverPolicy.All }),
   });
   const messages = await consumer.consume({ max_messages: 128 });

@@ -1,0 +1,17 @@
+/**
+ * An agent's heartbeat, put in the KV bucket "nodes" under its id every lease/3. The entry's
+ * KV timestamp (the NATS server's clock) is when the node was last seen: the scheduler
+ * declares the node lost when lastSeen + leaseMs has passed.
+ */
+export interface NodeRecord {
+  id: string;
+  pools: string[];
+  slots: number;
+  gpus: number;
+  leaseMs: number;
+  startTime: number;
+  /** The agent's own clock when it wrote this; informational. */
+  heartbeatTime: number;
+  draining: boolean;
+  running: { taskId: string; attempt: number; containerId?: string }[];
+}

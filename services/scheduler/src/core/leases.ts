@@ -1,0 +1,48 @@
+import { currentAttempt, formatDuration, type TaskRecord } from "@trainyard/common";
+
+/**
+ * Lease reconciliation: which running attempts sit on nodes that stopped heartbeating? Pure:
+ * a snapshot of tasks and node liveness, and the time, in; decisions out. Any scheduler replica
+ * may run it; compare-and-set on the task record decides who applies each decision.
+ *
+ * A node is lost when lastSeen + leaseMs < now. A node with no heartbeat at all (never seen, or
+ * its record expired) gets `defaultLeaseMs` from the moment the attempt was claimed.
+ */
+export interface NodeLiveness {
+  /** When the node's last heartbeat was stored (NATS server clock, epoch ms). */
+  lastSeen: number;
+  leaseMs: number;
+}
+
+export interface LostAttempt {
+  taskId: string;
+  attempt: number;
+  nodeId: string;
+  /** For the log and the record: "no heartbeat from node a1 for 15s". */
+  why: string;
+}
+
+export function lostAttempts(
+  tasks: Iterable<TaskRecord>,
+  nodes: ReadonlyMap<string, NodeLiveness>,
+  now: number,
+  defaultLeaseMs: number,
+): LostAttempt[] {
+  const lost: LostAttempt[] = [];
+  for (const t of tasks) {
+    if (t.state !== "RUNNING") continue;
+    const a = currentAttempt(t);
+    if (!a.nodeId) continue;
+    const why = nodeLost(a.nodeId, nodes.get(a.nodeId), a.claimTime ?? a.startTime ?? now, now, defaultLeaseMs);
+    if (why) lost.push({ taskId: t.id, attempt: a.number, nodeId: a.nodeId, why });
+  }
+  return lost;
+}
+
+/** Why `nodeId` counts as lost at `now`, or null while its lease holds. */
+export function nodeLost(nodeId: string, n: NodeLiveness | undefined, since: number, now: number, defaultLeaseMs: number): string | null {
+  const lastSeen = n?.lastSeen ?? since;
+  const lease = n?.leaseMs ?? defaultLeaseMs;
+  if (lastSeen + lease >= now) return null;
+  return n ? `no heartbeat from node ${nodeId} for ${formatDuration(now - lastSeen)}` : `node ${nodeId} never heartbeated`;
+}
