@@ -9,7 +9,7 @@ import { pino, type Logger } from "pino";
 import { createAgentClient, createTrainyardClient, TaskState, type SchedulerClient, type Task } from "@trainyard/client";
 import { startAgent, loadAgentConfig, type Agent } from "@trainyard/agent";
 import { startScheduler, loadSchedulerConfig, type Scheduler } from "@trainyard/scheduler";
-import { dockerAvailable, listContainers } from "./docker.js";
+import { dockerAvailable, listContainers, removeContainers } from "./docker.js";
 import { startNats, type NatsServer } from "./nats.js";
 
 export interface AgentOptions {
@@ -107,6 +107,8 @@ export async function startCluster(name: string, o: { agents?: AgentOptions[]; s
       await Promise.allSettled(agents.map((a) => a.close()));
       await Promise.allSettled(schedulers.map((s) => s.close()));
       await nats.stop();
+      // Agents leave running containers to their next start; this suite's agents have none.
+      await Promise.allSettled(nodeIds.map((n) => removeContainers(`trainyard.node=${n}`)));
     },
   };
   cluster.scheduler = await cluster.startScheduler();

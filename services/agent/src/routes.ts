@@ -1,24 +1,30 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import { AgentService } from "@trainyard/client";
+import type { AttemptHost } from "./attempt-host.js";
 import type { AgentConfig } from "./config.js";
+import { drain } from "./handlers/drain.js";
 import { getNode } from "./handlers/get-node.js";
 import { streamLogs } from "./handlers/stream-logs.js";
-import type { RunningAttempts } from "./running.js";
 import type { Slots } from "./slots.js";
 
-export interface AgentDeps {
+/** What the agent's handlers see. */
+export interface AgentState {
   config: AgentConfig;
   slots: Slots;
-  running: RunningAttempts;
+  host: AttemptHost;
   startTime: number;
   dockerVersion: string;
+  draining: boolean;
+  /** Stops pulling; resolves when nothing runs (stopping what runs after deadlineMs, if > 0). */
+  drain?: (deadlineMs: number) => Promise<void>;
 }
 
 /** trainyard.v1.AgentService: one handler per RPC, each in handlers/<rpc>.ts. */
-export function agentRoutes(d: AgentDeps) {
+export function agentRoutes(s: AgentState) {
   return (router: ConnectRouter) =>
     router.service(AgentService, {
-      getNode: getNode(d),
-      streamLogs: streamLogs(d),
+      getNode: getNode(s),
+      streamLogs: streamLogs(s),
+      drain: drain(s),
     });
 }

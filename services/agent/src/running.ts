@@ -1,4 +1,5 @@
 import type { AttemptLog } from "./logs/attempt-log.js";
+import type { StopCause } from "./runner/classify.js";
 
 /**
  * The attempts this agent holds, for GetNode and the agent's StreamLogs. An attempt stays
@@ -12,6 +13,8 @@ export interface RunningAttempt {
   startTime: number;
   log: AttemptLog;
   finished: boolean;
+  /** Stops the attempt (set by the runner once it runs). */
+  stop?: (cause: StopCause) => void;
 }
 
 export class RunningAttempts {

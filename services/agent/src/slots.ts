@@ -31,6 +31,11 @@ export class Slots {
     this.used++;
   }
 
+  /** Takes a slot without waiting, even past the total (an attempt re-attached after a restart). */
+  take(): void {
+    this.used++;
+  }
+
   release(): void {
     if (this.used === 0) throw new Error("release without acquire");
     this.used--;

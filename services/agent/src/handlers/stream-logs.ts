@@ -8,7 +8,7 @@ import {
   type AgentServiceStreamLogsResponse,
 } from "@trainyard/client";
 import { InvalidArgumentError, NotFoundError } from "@trainyard/common";
-import type { AgentDeps } from "../routes.js";
+import type { AgentState } from "../routes.js";
 
 const STREAM = { stdout: LogStream.STDOUT, stderr: LogStream.STDERR, system: LogStream.SYSTEM } as const;
 
@@ -17,10 +17,10 @@ const STREAM = { stdout: LogStream.STDOUT, stderr: LogStream.STDERR, system: Log
  * last 10,000 entries; seq is local to the attempt), then live entries until it ends. For the
  * durable, resumable log use the scheduler's StreamLogs.
  */
-export function streamLogs(d: AgentDeps) {
+export function streamLogs(d: AgentState) {
   return async function* (req: AgentServiceStreamLogsRequest, ctx: HandlerContext): AsyncGenerator<AgentServiceStreamLogsResponse> {
     if (!req.taskId) throw new InvalidArgumentError("task_id", "is required");
-    const a = d.running.get(req.taskId);
+    const a = d.host.running.get(req.taskId);
     if (!a) throw new NotFoundError("task on this node", req.taskId);
     let after = Number(req.afterSeq);
     for (;;) {

@@ -9,7 +9,8 @@ export type StopCause =
   | { kind: "cancel"; reason: string }
   | { kind: "superseded" }
   | { kind: "timeout"; afterMs: number }
-  | { kind: "shutdown" };
+  | { kind: "shutdown" }
+  | { kind: "drain" };
 
 export function classify(exit: { exitCode: number; oomKilled: boolean }, cause?: StopCause): Outcome {
   const { exitCode } = exit;
@@ -22,6 +23,8 @@ export function classify(exit: { exitCode: number; oomKilled: boolean }, cause?:
       return { exitCode, failureReason: "TIMEOUT", message: `killed after timeout ${formatDuration(cause.afterMs)}` };
     case "shutdown":
       return { exitCode, failureReason: "CONTAINER_ERROR", message: "stopped because the agent shut down" };
+    case "drain":
+      return { exitCode, failureReason: "NODE_LOST", message: "stopped: the node was drained" };
   }
   if (exit.oomKilled) return { exitCode, failureReason: "OOM_KILLED", message: `OOM killed (exit code ${exitCode})` };
   if (exitCode !== 0) return { exitCode, failureReason: "EXIT_CODE", message: `exit code ${exitCode}` };

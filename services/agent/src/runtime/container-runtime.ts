@@ -28,6 +28,8 @@ export interface LogEntry {
 
 export interface ContainerState {
   running: boolean;
+  /** Epoch ms the container started (0 if never). */
+  startedAt: number;
   exitCode: number;
   oomKilled: boolean;
   error: string;

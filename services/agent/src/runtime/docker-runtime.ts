@@ -138,7 +138,8 @@ export class DockerRuntime implements ContainerRuntime {
 
   async inspect(id: string): Promise<ContainerState> {
     const s = (await this.docker.getContainer(id).inspect()).State;
-    return { running: s.Running, exitCode: s.ExitCode, oomKilled: s.OOMKilled, error: s.Error ?? "" };
+    const startedAt = Date.parse(s.StartedAt);
+    return { running: s.Running, startedAt: startedAt > 0 ? startedAt : 0, exitCode: s.ExitCode, oomKilled: s.OOMKilled, error: s.Error ?? "" };
   }
 
   async kill(id: string, signal: "SIGTERM" | "SIGKILL"): Promise<void> {

@@ -1,0 +1,106 @@
+import { join } from "node:path";
+import type { JetStreamClient } from "@nats-io/jetstream";
+import type { Logger } from "pino";
+import type { AgentEvent, Infra, TaskRecord } from "@trainyard/common";
+import type { AgentConfig } from "./config.js";
+import { publishEvent } from "./events.js";
+import { AttemptLog } from "./logs/attempt-log.js";
+import type { StopCause } from "./runner/classify.js";
+import { runAttempt } from "./runner/run-attempt.js";
+import type { RunningAttempt, RunningAttempts } from "./running.js";
+import type { ContainerRuntime } from "./runtime/container-runtime.js";
+import type { Slots } from "./slots.js";
+
+/** After shutdown begins, how long outcomes are retried before the agent gives up on them. */
+export const FINAL_REPORT_GRACE_MS = 30_000;
+
+/**
+ * Runs the attempts this agent holds: builds each one's log and context, keeps the registry
+ * (GetNode, StreamLogs, heartbeats), frees its slot when it ends, and stops or detaches them
+ * all on request. The caller has taken a slot for every launch.
+ *
+ *   running ──detachAll() (SIGTERM)──▶ containers left running, unreported ──▶ settled()
+ */
+export class AttemptHost {
+  private readonly attempts = new Set<Promise<unknown>>();
+  private readonly detach = new AbortController();
+  private readonly lastCall = new AbortController();
+
+  constructor(
+    private readonly config: AgentConfig,
+    private readonly js: JetStreamClient,
+    private readonly infra: Infra,
+    private readonly runtime: ContainerRuntime,
+    private readonly slots: Slots,
+    readonly running: RunningAttempts,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Starts (or, with `reattach`, resumes) an attempt; returns at once. */
+  launch(
+    task: TaskRecord,
+    attempt: number,
+    o: { reattach?: { containerId: string; since?: string }; from?: { frame: number; resume?: string } } = {},
+  ): void {
+    const { config, js, infra } = this;
+    const log = this.logger.child({ task: task.id, attempt });
+    // The outcome is retried until FINAL_REPORT_GRACE_MS after shutdown began; the rest give up at shutdown.
+    const report = (e: AgentEvent) =>
+      publishEvent(js, e, log, e.type === "finished" ? this.lastCall.signal : this.detach.signal);
+    const attemptLog = new AttemptLog({
+      js,
+      taskId: task.id,
+      attempt,
+      filePath: join(config.logDir, task.id, `attempt-${attempt}.log`),
+      fileMaxBytes: config.logFileMaxBytes,
+      fileKeep: config.logFileKeep,
+      logger: log,
+      signal: this.lastCall.signal,
+      ...(o.from ? { from: o.from } : {}),
+    });
+    const entry: RunningAttempt = { taskId: task.id, attempt, image: task.spec.image, startTime: Date.now(), log: attemptLog, finished: false };
+    if (o.reattach) entry.containerId = o.reattach.containerId;
+    this.running.add(entry);
+    const p = runAttempt({
+      task,
+      attempt,
+      nodeId: config.nodeId,
+      runtime: this.runtime,
+      js,
+      tasks: infra.tasks,
+      log: attemptLog,
+      logger: log,
+      pidsLimit: config.pidsLimit,
+      report,
+      detach: this.detach.signal,
+      ...(o.reattach ? { reattach: o.reattach } : {}),
+      onContainer: (id) => (entry.containerId = id),
+      onStopper: (stop) => (entry.stop = stop),
+    })
+      .catch((err) => log.error({ err }, "attempt runner failed"))
+      .finally(() => {
+        this.running.finish(task.id, attempt);
+        this.slots.release();
+        this.attempts.delete(p);
+      });
+    this.attempts.add(p);
+  }
+
+  /** Stops every running attempt with `cause` (drain deadline). */
+  stopAll(cause: StopCause): void {
+    for (const a of this.running.active()) a.stop?.(cause);
+  }
+
+  /** Resolves when no attempt is running any more. */
+  async settled(): Promise<void> {
+    while (this.attempts.size) await Promise.allSettled([...this.attempts]);
+  }
+
+  /** SIGTERM: leave running containers to the next start; give outcomes a last while to go out. */
+  async detachAll(): Promise<void> {
+    this.detach.abort();
+    const giveUp = setTimeout(() => this.lastCall.abort(), FINAL_REPORT_GRACE_MS);
+    await this.settled();
+    clearTimeout(giveUp);
+  }
+}

@@ -1,0 +1,45 @@
+import type { KV } from "@nats-io/kv";
+import type { Logger } from "pino";
+import type { NodeRecord } from "@trainyard/common";
+
+/**
+ * Puts this agent's NodeRecord in the "nodes" bucket every `everyMs` (lease / 3), so the
+ * scheduler sees it alive, then runs `afterBeat` (fencing: stop what is no longer ours).
+ * A failed put is logged and tried again at the next beat. stop() is idempotent.
+ */
+export class Heartbeat {
+  private timer?: NodeJS.Timeout;
+  private beating = false;
+
+  constructor(
+    private readonly nodes: KV,
+    private readonly record: () => NodeRecord,
+    private readonly everyMs: number,
+    private readonly logger: Logger,
+    private readonly afterBeat: () => Promise<void> = async () => {},
+  ) {}
+
+  /** Beats once (awaited), then every everyMs. */
+  async start(): Promise<void> {
+    await this.beat();
+    this.timer = setInterval(() => void this.beat(), this.everyMs);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  async beat(): Promise<void> {
+    if (this.beating) return;
+    this.beating = true;
+    try {
+      const r = this.record();
+      await this.nodes.put(r.id, JSON.stringify(r));
+      await this.afterBeat();
+    } catch (err) {
+      this.logger.warn({ err: String(err) }, "heartbeat failed; will try again");
+    } finally {
+      this.beating = false;
+    }
+  }
+}

@@ -1,0 +1,122 @@
+import { formatDuration, type Outcome } from "@trainyard/common";
+import { stampNs } from "../runtime/docker-demux.js";
+import type { AttemptContext } from "./run-attempt.js";
+import { classify, type StopCause } from "./classify.js";
+import { stopContainer } from "./stop-container.js";
+
+/** Thrown by supervise() when the agent detaches: the container goes on, unreported. */
+export class Detached extends Error {
+  constructor() {
+    super("detached from a running container");
+  }
+}
+
+/**
+ * Follows a started container to its end: streams its logs into the attempt log, enforces the
+ * timeout (from the container's start, so it survives a re-attach), obeys stop requests
+ * (SIGTERM, grace, SIGKILL), and classifies the exit. On `detach` (agent SIGTERM) it stops
+ * reading, flushes and throws Detached, leaving the container running for the next start.
+ * `since`: resume the log after this engine timestamp (re-attach), skipping what was shipped.
+ */
+export async function supervise(
+  c: AttemptContext,
+  id: string,
+  stop: AbortSignal,
+  startedAt: number,
+  since?: string,
+): Promise<Outcome> {
+  const { runtime, log, task } = c;
+  const logsDone = new AbortController();
+  const cursor: LogCursor = since ? { stamp: since } : {};
+  const pump = pumpLogs(c, id, logsDone.signal, cursor);
+  const exited = runtime.wait(id);
+  exited.catch(() => {}); // awaited below; this only keeps an early rejection from going unhandled
+  let cause: StopCause | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeoutMs = task.spec.timeoutMs;
+    const timedOut = new Promise<StopCause>((r) => {
+      if (timeoutMs > 0) timer = setTimeout(() => r({ kind: "timeout", afterMs: timeoutMs }), Math.max(0, startedAt + timeoutMs - Date.now()));
+    });
+    const detached = signalled(c.detach).then(() => "detach" as const);
+    const first = await Promise.race([exited.then(() => undefined), timedOut, signalled(stop), detached]);
+    clearTimeout(timer);
+    if (first === "detach") throw new Detached();
+    if (first) {
+      cause = first;
+      log.system(describeStop(first));
+      await stopContainer(runtime, id, task.spec.stopGraceMs, exited, (l) => log.system(l));
+    }
+    await exited;
+    // The log stream ends with the container; give a slow one a little while, then cut it.
+    const cut = setTimeout(() => logsDone.abort(), 10_000);
+    await pump;
+    // Docker may end a follow early when the container exits; read once more what is left.
+    if (!logsDone.signal.aborted) await pumpLogs(c, id, logsDone.signal, cursor);
+    clearTimeout(cut);
+    return classify(await runtime.inspect(id), cause);
+  } catch (err) {
+    // Docker failed us mid-way; a stop we had begun still names the cause.
+    if (cause && !(err instanceof Detached)) return classify({ exitCode: -1, oomKilled: false }, cause);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    logsDone.abort();
+    await pump;
+  }
+}
+
+/** The engine timestamp of the last entry copied into the attempt log. */
+interface LogCursor {
+  stamp?: string;
+}
+
+/**
+ * Copies the container's output into the attempt log, honouring its back-pressure, until the
+ * stream ends or `signal`. Resumes after `cursor.stamp` (entries stamped at or before it are
+ * skipped: Docker's `since` includes the entry stamped exactly then) and advances it.
+ */
+async function pumpLogs(c: AttemptContext, id: string, signal: AbortSignal, cursor: LogCursor): Promise<void> {
+  const aborted = signalled(signal);
+  const since = cursor.stamp;
+  const after = since ? stampNs(since) : null;
+  try {
+    for await (const batch of c.runtime.logs(id, since ? { signal, since } : { signal })) {
+      for (const e of batch) {
+        if (after !== null && e.stamp) {
+          const ns = stampNs(e.stamp);
+          if (ns !== null && ns <= after) continue;
+        }
+        if (e.stamp) cursor.stamp = e.stamp;
+        const full = c.log.write(e.stream, e.time, e.data, e.stamp);
+        if (full) await Promise.race([full, aborted]);
+        if (signal.aborted) return;
+      }
+    }
+  } catch (err) {
+    if (!signal.aborted) c.logger.warn({ err }, "log stream ended early");
+  }
+}
+
+/** Resolves with the signal's reason once it aborts. */
+function signalled<T = StopCause>(signal: AbortSignal): Promise<T> {
+  return new Promise((r) => {
+    if (signal.aborted) return r(signal.reason as T);
+    signal.addEventListener("abort", () => r(signal.reason as T), { once: true });
+  });
+}
+
+export function describeStop(cause: StopCause): string {
+  switch (cause.kind) {
+    case "cancel":
+      return cause.reason ? `cancel requested: ${cause.reason}` : "cancel requested";
+    case "superseded":
+      return "this attempt is no longer current: stopping it";
+    case "shutdown":
+      return "agent shutting down: stopping the task";
+    case "drain":
+      return "node drained past its deadline: stopping the task";
+    case "timeout":
+      return `timed out after ${formatDuration(cause.afterMs)}`;
+  }
+}
