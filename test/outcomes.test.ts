@@ -98,7 +98,7 @@ describe("task outcomes", () => {
   });
 
   it("fails with IMAGE_UNAVAILABLE when the image cannot be pulled", async () => {
-    const { task } = await c.client.submit(spec({ image: "127.0.0.1:5999/trainyard/missing:1", command: ["true"] }));
+    const { task } = await c.client.submit(spec({ image: "127.0.0.1:5999/trainyard/missing:1", command: ["true"], maxInfraRetries: 0 }));
     const done = await c.waitForState(task!.id, TaskState.FAILED, 30_000);
     expect(done.failureReason).toBe(FailureReason.IMAGE_UNAVAILABLE);
     expect(done.attempts[0]!.containerId).toBe("");

@@ -8,6 +8,7 @@ export interface SpecOptions {
   command: string[];
   image?: string;
   maxRetries?: number;
+  maxInfraRetries?: number;
   delayMs?: number;
   timeoutMs?: number;
   memoryBytes?: number;
@@ -29,7 +30,11 @@ export function spec(o: SpecOptions): SubmitRequest {
       labels: o.labels ?? {},
       pool: o.pool ?? "",
       resources: { cpus: o.cpus ?? 0, memoryBytes: BigInt(o.memoryBytes ?? 0) },
-      retry: { maxRetries: o.maxRetries ?? 0, ...(o.delayMs !== undefined ? { delay: durationFromMs(o.delayMs) } : {}) },
+      retry: {
+        maxRetries: o.maxRetries ?? 0,
+        ...(o.maxInfraRetries !== undefined ? { maxInfrastructureRetries: o.maxInfraRetries } : {}),
+        ...(o.delayMs !== undefined ? { delay: durationFromMs(o.delayMs) } : {}),
+      },
       ...(o.timeoutMs ? { timeout: durationFromMs(o.timeoutMs) } : {}),
       ...(o.graceMs !== undefined ? { stopGracePeriod: durationFromMs(o.graceMs) } : {}),
     },

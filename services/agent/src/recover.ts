@@ -51,7 +51,7 @@ export async function recover(d: RecoverDeps): Promise<number> {
     const task = taskId ? await readTask(infra, taskId) : null;
     if (task && (await stillOurs(d, task, attempt))) {
       const last = await d.jsm.streams.getMessage(STREAM.logs, { last_by_subj: attemptLogSubject(taskId, attempt) });
-      const from = last ? agentPosition(last) : { frame: 0 };
+      const from = last ? agentPosition(last.header) : { frame: 0 };
       d.slots.take();
       d.host.launch(task, attempt, { reattach: { containerId: c.id, ...(from.resume ? { since: from.resume } : {}) }, from });
       log.info({ resumeAfter: from.resume ?? "start", frame: from.frame }, "re-attached to a running attempt");

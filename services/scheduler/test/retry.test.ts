@@ -1,57 +1,112 @@
-/** The retry policy (core/retry.ts): which failures are retried, how many times, after what delay. */
+/** The retry policy (core/retry.ts): budgets per class of failure, backoff, jitter, caps, and the words. */
 import { describe, expect, it } from "vitest";
-import type { FailureReason } from "@trainyard/common";
-import { decideRetry } from "../src/core/retry.js";
-import { outcome, outcomes, spec } from "./fixtures.js";
+import type { Attempt, Outcome, RetryClass, TaskSpec } from "@trainyard/common";
+import { decideRetry, jitter, retryClassOf, retryDelay } from "../src/core/retry.js";
+import { outcome, spec } from "./fixtures.js";
 
-const s = spec({ retry: { maxRetries: 3, delayMs: 5_000 } });
+const policy = (retry: Partial<TaskSpec["retry"]> = {}): TaskSpec => spec({ retry: { maxRetries: 3, delayMs: 5_000, ...retry } });
+const failedBefore = (...classes: RetryClass[]): Attempt[] =>
+  classes.map((retryClass, i) => ({ number: i + 1, state: "FAILED", notBefore: 0, retryClass }));
+const decide = (s: TaskSpec, o: Outcome, earlier: Attempt[] = []) => decideRetry("t-1", s, earlier.length + 1, earlier, o);
+
+describe("retryClassOf", () => {
+  it.each<[string, Outcome, RetryClass | null]>([
+    ["exit code", outcome("EXIT_CODE", 3), "task"],
+    ["OOM kill", outcome("OOM_KILLED", 137), "task"],
+    ["timeout", outcome("TIMEOUT", 137), "task"],
+    ["node lost", outcome("NODE_LOST", -1), "infra"],
+    ["container error", outcome("CONTAINER_ERROR", -1), "infra"],
+    ["transient pull failure", { ...outcome("IMAGE_UNAVAILABLE", -1), transient: true }, "infra"],
+    ["permanent pull failure", outcome("IMAGE_UNAVAILABLE", -1), null],
+    ["cancel", outcome("CANCELLED", 143), null],
+  ])("%s → %s", (_, o, cls) => {
+    expect(retryClassOf(o)).toBe(cls);
+  });
+});
 
 describe("decideRetry", () => {
-  it.each([
-    [1, { retry: true, nextAttempt: 2, delayMs: 5_000, text: "attempt 2 of 4 in 5s after exit code 3" }],
-    [2, { retry: true, nextAttempt: 3, delayMs: 5_000, text: "attempt 3 of 4 in 5s after exit code 3" }],
-    [3, { retry: true, nextAttempt: 4, delayMs: 5_000, text: "attempt 4 of 4 in 5s after exit code 3" }],
-    [4, { retry: false, text: "failed after 4 attempts: exit code 3" }],
-    [5, { retry: false, text: "failed after 4 attempts: exit code 3" }],
-  ])("max_retries 3, attempt %i fails with exit code 3 → %o", (n, decision) => {
-    expect(decideRetry(s, n, outcomes.EXIT_CODE)).toEqual(decision);
-  });
-
-  const retried: [FailureReason, string][] = [
-    ["EXIT_CODE", "exit code 1"],
-    ["OOM_KILLED", "OOM killed (out of memory)"],
-    ["TIMEOUT", "boom"],
-    ["NODE_LOST", "node lost"],
-    ["IMAGE_UNAVAILABLE", "image unavailable: boom"],
-    ["CONTAINER_ERROR", "container error: boom"],
-  ];
-  it.each(retried)("%s is retried, described as %j", (reason, why) => {
-    expect(decideRetry(s, 1, outcome(reason))).toEqual({ retry: true, nextAttempt: 2, delayMs: 5_000, text: `attempt 2 of 4 in 5s after ${why}` });
-  });
-
-  it("a TIMEOUT without a message is described as timeout", () => {
-    expect(decideRetry(s, 1, outcome("TIMEOUT", 137, "")).text).toBe("attempt 2 of 4 in 5s after timeout");
-  });
-
-  it.each([1, 4])("CANCELLED is never retried (attempt %i)", (n) => {
-    expect(decideRetry(s, n, outcome("CANCELLED"))).toEqual({ retry: false, text: `attempt ${n} cancelled` });
-  });
-
-  it("max_retries 0 allows exactly one attempt", () => {
-    expect(decideRetry(spec({ retry: { maxRetries: 0, delayMs: 5_000 } }), 1, outcomes.EXIT_CODE)).toEqual({
+  it("retries the task's failures while max_retries lasts, then fails", () => {
+    const s = policy({ maxRetries: 2 });
+    expect(decide(s, outcome("EXIT_CODE", 3))).toMatchObject({ retry: true, nextAttempt: 2, text: "attempt 2 of 3 in 5s after exit code 3" });
+    expect(decide(s, outcome("EXIT_CODE", 3), failedBefore("task"))).toMatchObject({ retry: true, nextAttempt: 3 });
+    expect(decide(s, outcome("EXIT_CODE", 3), failedBefore("task", "task"))).toEqual({
       retry: false,
-      text: "failed after 1 attempt (no retries): exit code 3",
+      retryClass: "task",
+      text: "failed after 3 attempts: exit code 3",
     });
   });
 
-  it.each([
-    [0, "0ms"],
-    [250, "250ms"],
-    [1_500, "1.5s"],
-    [90_000, "1m30s"],
-    [3_600_000, "1h"],
-  ])("the delay %i ms is used as is and written as %s", (delayMs, text) => {
-    const d = decideRetry(spec({ retry: { maxRetries: 1, delayMs } }), 1, outcomes.EXIT_CODE);
-    expect(d).toEqual({ retry: true, nextAttempt: 2, delayMs, text: `attempt 2 of 2 in ${text} after exit code 3` });
+  it("max_retries 0 allows exactly one attempt", () => {
+    expect(decide(policy({ maxRetries: 0 }), outcome("EXIT_CODE", 1))).toEqual({
+      retry: false,
+      retryClass: "task",
+      text: "failed after 1 attempt (no retries): exit code 1",
+    });
+  });
+
+  it("infrastructure failures do not spend max_retries, and have their own budget", () => {
+    const s = policy({ maxRetries: 0, maxInfraRetries: 2 });
+    const lost = outcome("NODE_LOST", -1, "node a1 lost");
+    expect(decide(s, lost)).toMatchObject({ retry: true, retryClass: "infra", text: "attempt 2 in 5s after node lost (infrastructure retry 1 of 2; max_retries untouched)" });
+    expect(decide(s, lost, failedBefore("infra"))).toMatchObject({ retry: true, nextAttempt: 3 });
+    expect(decide(s, lost, failedBefore("infra", "infra"))).toMatchObject({ retry: false, text: "failed after 3 attempts: node lost (2 infrastructure retries used)" });
+    // After two infrastructure failures, the task's own failure still has its max_retries.
+    expect(decide(policy({ maxRetries: 1 }), outcome("EXIT_CODE", 3), failedBefore("infra", "infra"))).toMatchObject({
+      retry: true,
+      text: "attempt 4 of 4 in 5s after exit code 3",
+    });
+  });
+
+  it("does not retry a timeout unless retry_on_timeout", () => {
+    expect(decide(policy(), outcome("TIMEOUT", 137, "killed after timeout 30s"))).toEqual({
+      retry: false,
+      retryClass: "task",
+      text: "failed: timeout 30s (timeouts are not retried; see retry_on_timeout)",
+    });
+    expect(decide(policy({ retryOnTimeout: true }), outcome("TIMEOUT", 137, "killed after timeout 30s"))).toMatchObject({
+      retry: true,
+      text: "attempt 2 of 4 in 5s after timeout 30s",
+    });
+  });
+
+  it("never retries a non-retryable exit code, a permanent pull failure, or a cancel", () => {
+    expect(decide(policy({ nonRetryableExitCodes: [2, 3] }), outcome("EXIT_CODE", 3))).toMatchObject({ retry: false, text: "failed: exit code 3 (not retryable)" });
+    expect(decide(policy({ nonRetryableExitCodes: [2] }), outcome("EXIT_CODE", 3))).toMatchObject({ retry: true });
+    expect(decide(policy(), outcome("IMAGE_UNAVAILABLE", -1, "manifest unknown"))).toMatchObject({ retry: false, text: "failed: image unavailable: manifest unknown (not retryable)" });
+    expect(decide(policy(), { ...outcome("IMAGE_UNAVAILABLE", -1, "connection refused"), transient: true })).toMatchObject({ retry: true, retryClass: "infra" });
+    expect(decide(policy(), outcome("CANCELLED", 143))).toEqual({ retry: false, text: "attempt 1 cancelled" });
+  });
+
+  it("backs off exponentially with jitter, capped by max_delay", () => {
+    const s = policy({ maxRetries: 10, delayMs: 1_000, backoffMultiplier: 2, maxDelayMs: 6_000 });
+    const delays = [1, 2, 3, 4, 5].map((n) => {
+      const d = decideRetry("t-backoff", s, n, failedBefore(...Array<RetryClass>(n - 1).fill("task")), outcome("EXIT_CODE", 1));
+      return d.retry ? d.delayMs : -1;
+    });
+    const base = [1_000, 2_000, 4_000, 8_000, 16_000];
+    delays.forEach((d, i) => {
+      expect(d).toBeGreaterThanOrEqual(Math.min(base[i]!, 6_000));
+      expect(d).toBeLessThanOrEqual(Math.min(base[i]! * 1.2, 6_000));
+    });
+    expect(delays.slice(3)).toEqual([6_000, 6_000]);
+  });
+
+  it("writes the decision the way the log shows it", () => {
+    const d = decideRetry("t-words", policy({ delayMs: 5_000, backoffMultiplier: 1.5 }), 2, failedBefore("task"), outcome("EXIT_CODE", 3));
+    expect(d.retry && d.text).toMatch(/^attempt 3 of 4 in (7\.5|7\.\d|8|8\.\d|9)s after exit code 3$/);
+  });
+});
+
+describe("retryDelay and jitter", () => {
+  it.each([0, 250, 1_500, 90_000])("a fixed delay of %i ms is used exactly", (ms) => {
+    expect(retryDelay({ maxRetries: 3, delayMs: ms }, 4, 0.99)).toBe(ms);
+  });
+
+  it("jitter is a fraction in [0, 1), the same for the same task and attempt", () => {
+    const j = jitter("t-1", 2);
+    expect(j).toBeGreaterThanOrEqual(0);
+    expect(j).toBeLessThan(1);
+    expect(jitter("t-1", 2)).toBe(j);
+    expect(jitter("t-1", 3)).not.toBe(j);
   });
 });

@@ -120,7 +120,7 @@ describe("validateSubmit resolves every default", () => {
         command: [],
         env: {},
         resources: { cpus: 0, memoryBytes: 0, gpus: 0 },
-        retry: { maxRetries: 3, delayMs: 5_000 },
+        retry: { maxRetries: 3, delayMs: 5_000, backoffMultiplier: 1, maxDelayMs: 0, nonRetryableExitCodes: [], retryOnTimeout: false, maxInfraRetries: 5 },
         timeoutMs: 0,
         labels: {},
         pool: "default",
@@ -131,11 +131,11 @@ describe("validateSubmit resolves every default", () => {
   });
 
   it("explicit max_retries 0 stays 0", () => {
-    expect(validateSubmit(req({ retry: { maxRetries: 0 } })).spec.retry).toEqual({ maxRetries: 0, delayMs: 5_000 });
+    expect(validateSubmit(req({ retry: { maxRetries: 0 } })).spec.retry).toMatchObject({ maxRetries: 0, delayMs: 5_000, maxInfraRetries: 5 });
   });
 
   it("a retry policy with only a delay keeps the default max_retries", () => {
-    expect(validateSubmit(req({ retry: { delay: { seconds: 2n } } })).spec.retry).toEqual({ maxRetries: 3, delayMs: 2_000 });
+    expect(validateSubmit(req({ retry: { delay: { seconds: 2n } } })).spec.retry).toMatchObject({ maxRetries: 3, delayMs: 2_000 });
   });
 
   it("a zero retry delay is kept (retry at once)", () => {

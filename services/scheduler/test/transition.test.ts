@@ -48,6 +48,14 @@ const retried = (why: string, failureReason: FailureReason, exitCode: number): C
   failureReason,
   exitCode,
 });
+const failedAt = (text: string, failureReason: FailureReason, exitCode: number): Change => ({
+  state: "FAILED",
+  attempts: ["FAILED"],
+  lines: [text],
+  message: text,
+  failureReason,
+  exitCode,
+});
 const succeeded: Change = { state: "SUCCEEDED", attempts: ["SUCCEEDED"], lines: [], message: "succeeded", failureReason: null, exitCode: 0 };
 const cancelledByAgent = (message: string, exitCode: number): Change => ({
   state: "CANCELLED",
@@ -61,9 +69,9 @@ const finishedRow = {
   "finished success": succeeded,
   "finished EXIT_CODE": retried("exit code 3", "EXIT_CODE", 3),
   "finished OOM_KILLED": retried("OOM killed (out of memory)", "OOM_KILLED", 137),
-  "finished TIMEOUT": retried("timeout 30s", "TIMEOUT", 137),
+  "finished TIMEOUT": failedAt("failed: timeout 30s (timeouts are not retried; see retry_on_timeout)", "TIMEOUT", 137),
   "finished CANCELLED": cancelledByAgent("cancelled", 143),
-  "finished IMAGE_UNAVAILABLE": retried("image unavailable: pull access denied for nope", "IMAGE_UNAVAILABLE", -1),
+  "finished IMAGE_UNAVAILABLE": failedAt("failed: image unavailable: pull access denied for nope (not retryable)", "IMAGE_UNAVAILABLE", -1),
 } satisfies Partial<Record<InputName, Expect>>;
 
 const pending = (message = "waiting for an agent in pool default"): Change => ({ state: "PENDING", attempts: ["PENDING"], lines: [], message });
@@ -244,6 +252,7 @@ describe("transition: what each input records", () => {
       exitCode: 137,
       failureReason: "OOM_KILLED",
       message: "OOM killed (exit code 137)",
+      retryClass: "task",
     });
   });
 
@@ -361,7 +370,7 @@ describe("transition: retries", () => {
   it("retries run out: 1 + max_retries attempts, then FAILED with the last attempt's reason and exit code", () => {
     const ins = [
       ...attemptRun(1, 10_000, outcomes.EXIT_CODE),
-      ...attemptRun(2, 20_000, outcomes.TIMEOUT),
+      ...attemptRun(2, 20_000, outcomes.OOM_KILLED),
       ...attemptRun(3, 30_000, outcomes.EXIT_CODE),
       ...attemptRun(4, 40_000, outcomes.OOM_KILLED),
     ];
@@ -369,7 +378,7 @@ describe("transition: retries", () => {
     expect(task.state).toBe("FAILED");
     expect(task.attempts.map((a) => [a.number, a.state, a.failureReason])).toEqual([
       [1, "FAILED", "EXIT_CODE"],
-      [2, "FAILED", "TIMEOUT"],
+      [2, "FAILED", "OOM_KILLED"],
       [3, "FAILED", "EXIT_CODE"],
       [4, "FAILED", "OOM_KILLED"],
     ]);
@@ -377,7 +386,7 @@ describe("transition: retries", () => {
     expect(task.message).toBe("failed after 4 attempts: OOM killed (out of memory)");
     expect(lines).toEqual([
       { attempt: 1, text: "attempt 2 of 4 in 5s after exit code 3" },
-      { attempt: 2, text: "attempt 3 of 4 in 5s after timeout 30s" },
+      { attempt: 2, text: "attempt 3 of 4 in 5s after OOM killed (out of memory)" },
       { attempt: 3, text: "attempt 4 of 4 in 5s after exit code 3" },
       { attempt: 4, text: "failed after 4 attempts: OOM killed (out of memory)" },
     ]);

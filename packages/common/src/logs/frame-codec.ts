@@ -30,10 +30,10 @@ export function frameHeaders(attempt: number, stream: StreamName, timeMs: number
   return h;
 }
 
-/** Where an attempt's published log stands: its last frame number and resume stamp. */
-export function agentPosition(m: StoredMessage): { frame: number; resume?: string } {
-  const frame = Number(m.headers?.get(HEADER.frame) ?? 0) || 0;
-  const resume = m.headers?.get(HEADER.resume) || undefined;
+/** Where an attempt's published log stands (from its last frame's headers): frame number and resume stamp. */
+export function agentPosition(h: MsgHdrs | undefined): { frame: number; resume?: string } {
+  const frame = Number(h?.get(HEADER.frame) ?? 0) || 0;
+  const resume = h?.get(HEADER.resume) || undefined;
   return resume ? { frame, resume } : { frame };
 }
 

@@ -16,6 +16,8 @@ export interface Outcome {
   exitCode: number;
   failureReason?: FailureReason;
   message: string;
+  /** IMAGE_UNAVAILABLE only: the pull may succeed later (network, registry down), unlike "no such image". */
+  transient?: boolean;
 }
 
 /** EVENTS stream, subject trainyard.events.<task>: agent → scheduler. */

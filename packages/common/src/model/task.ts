@@ -28,9 +28,21 @@ export interface Resources {
 }
 
 export interface RetryPolicy {
+  /** Retries after failures of the task itself (exit code, OOM kill, timeout). */
   maxRetries: number;
   delayMs: number;
+  /** 1: a fixed delay. */
+  backoffMultiplier?: number;
+  /** 0: no cap. */
+  maxDelayMs?: number;
+  nonRetryableExitCodes?: number[];
+  retryOnTimeout?: boolean;
+  /** Retries after infrastructure failures (node lost, container error, transient pull failure). */
+  maxInfraRetries?: number;
 }
+
+/** Whose failure an attempt's end was: it decides which retry budget it spends. */
+export type RetryClass = "task" | "infra";
 
 /** A validated spec with every default resolved (see the scheduler's core/spec.ts). */
 export interface TaskSpec {
@@ -64,6 +76,8 @@ export interface Attempt {
   exitCode?: number;
   failureReason?: FailureReason;
   message?: string;
+  /** Set when the attempt failed: which retry budget the failure spent. */
+  retryClass?: RetryClass;
 }
 
 export interface TaskRecord {

@@ -38,6 +38,9 @@ export interface AttemptContext {
 
 export type AttemptResult = Outcome | "detached";
 
+/** Pull errors that will not pass by waiting; anything else (network, registry down) may. */
+const PERMANENT_PULL_FAILURE = /not found|manifest unknown|unauthorized|denied|invalid reference|does not exist|no such image/i;
+
 /**
  * Runs one claimed attempt to its end. The phases, in order:
  *
@@ -102,7 +105,7 @@ async function execute(c: AttemptContext, stop: AbortSignal, setContainer: (id: 
   } catch (err) {
     if (early.aborted) throw err;
     const message = err instanceof ImagePullError ? err.message : messageOf(err);
-    return { exitCode: -1, failureReason: "IMAGE_UNAVAILABLE", message };
+    return { exitCode: -1, failureReason: "IMAGE_UNAVAILABLE", message, transient: !PERMANENT_PULL_FAILURE.test(message) };
   }
   early.throwIfAborted();
   const id = await runtime.create(containerSpec(task, attempt, nodeId, c.pidsLimit));

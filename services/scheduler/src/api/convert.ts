@@ -12,6 +12,7 @@ import {
   type Task,
 } from "@trainyard/client";
 import type { Attempt, FailureReason, LogFrame, TaskRecord, TaskState } from "@trainyard/common";
+import { DEFAULT_MAX_INFRA_RETRIES } from "../core/retry.js";
 
 /** Domain records ⇄ trainyard.v1 messages. The only place that knows both shapes. */
 
@@ -50,7 +51,15 @@ export function taskToProto(t: TaskRecord): Task {
       command: s.command,
       env: s.env,
       resources: { cpus: s.resources.cpus, memoryBytes: BigInt(s.resources.memoryBytes), gpus: s.resources.gpus },
-      retry: { maxRetries: s.retry.maxRetries, delay: durationFromMs(s.retry.delayMs) },
+      retry: {
+        maxRetries: s.retry.maxRetries,
+        delay: durationFromMs(s.retry.delayMs),
+        backoffMultiplier: s.retry.backoffMultiplier ?? 1,
+        ...(s.retry.maxDelayMs ? { maxDelay: durationFromMs(s.retry.maxDelayMs) } : {}),
+        nonRetryableExitCodes: s.retry.nonRetryableExitCodes ?? [],
+        retryOnTimeout: s.retry.retryOnTimeout ?? false,
+        maxInfrastructureRetries: s.retry.maxInfraRetries ?? DEFAULT_MAX_INFRA_RETRIES,
+      },
       ...(s.timeoutMs ? { timeout: durationFromMs(s.timeoutMs) } : {}),
       labels: s.labels,
       pool: s.pool,

@@ -1,28 +1,88 @@
-import { formatDuration, type Outcome, type TaskSpec } from "@trainyard/common";
+import { formatDuration, type Attempt, type Outcome, type RetryClass, type TaskSpec } from "@trainyard/common";
 import { describeOutcome } from "./describe.js";
 
 /**
- * The retry policy as data: may a failed attempt be followed by another, and when?
- * Pure. Every failure reason is retried except CANCELLED, while attempts remain
- * (1 + max_retries in all), after the policy's fixed delay.
+ * The retry policy as data: after a failed attempt, is there another, and when? Pure.
+ *
+ * Failures are classed: the task's own (exit code, OOM kill, timeout) spend max_retries; the
+ * infrastructure's (node lost or drained, container error, a pull failure that may pass) spend
+ * max_infrastructure_retries; a cancel, a permanent pull failure, a non-retryable exit code and
+ * (unless retry_on_timeout) a timeout end the task. The delay grows by backoff_multiplier per
+ * attempt, capped by max_delay; above a multiplier of 1 up to 20% jitter is added, derived from
+ * the task id and attempt so every replica computes the same.
  */
 export type RetryDecision =
-  | { retry: true; nextAttempt: number; delayMs: number; text: string }
-  | { retry: false; text: string };
+  | { retry: true; nextAttempt: number; delayMs: number; retryClass: RetryClass; text: string }
+  | { retry: false; retryClass?: RetryClass; text: string };
 
-export function decideRetry(spec: TaskSpec, attemptNumber: number, outcome: Outcome): RetryDecision {
-  const total = 1 + spec.retry.maxRetries;
-  const why = describeOutcome(outcome);
-  if (outcome.failureReason === "CANCELLED") return { retry: false, text: `attempt ${attemptNumber} ${why}` };
-  if (attemptNumber >= total) {
-    const tries = total === 1 ? "1 attempt (no retries)" : `${total} attempts`;
-    return { retry: false, text: `failed after ${tries}: ${why}` };
+export const DEFAULT_MAX_INFRA_RETRIES = 5;
+
+export function retryClassOf(o: Outcome): RetryClass | null {
+  switch (o.failureReason) {
+    case "EXIT_CODE":
+    case "OOM_KILLED":
+    case "TIMEOUT":
+      return "task";
+    case "NODE_LOST":
+    case "CONTAINER_ERROR":
+      return "infra";
+    case "IMAGE_UNAVAILABLE":
+      return o.transient ? "infra" : null;
+    default:
+      return null;
   }
-  const delayMs = spec.retry.delayMs;
-  return {
-    retry: true,
-    nextAttempt: attemptNumber + 1,
-    delayMs,
-    text: `attempt ${attemptNumber + 1} of ${total} in ${formatDuration(delayMs)} after ${why}`,
-  };
+}
+
+/**
+ * @param earlier the task's attempts before the one that just failed (their retryClass counts)
+ */
+export function decideRetry(taskId: string, spec: TaskSpec, failed: number, earlier: Attempt[], outcome: Outcome): RetryDecision {
+  const p = spec.retry;
+  const why = describeOutcome(outcome);
+  const cls = retryClassOf(outcome);
+  if (outcome.failureReason === "CANCELLED") return { retry: false, text: `attempt ${failed} ${why}` };
+  if (cls === null) return { retry: false, text: `failed: ${why} (not retryable)` };
+  if (outcome.failureReason === "EXIT_CODE" && p.nonRetryableExitCodes?.includes(outcome.exitCode)) {
+    return { retry: false, retryClass: cls, text: `failed: ${why} (not retryable)` };
+  }
+  if (outcome.failureReason === "TIMEOUT" && !p.retryOnTimeout) {
+    return { retry: false, retryClass: cls, text: `failed: ${why} (timeouts are not retried; see retry_on_timeout)` };
+  }
+  const taskUsed = earlier.filter((a) => a.retryClass === "task").length + (cls === "task" ? 1 : 0);
+  const infraUsed = earlier.filter((a) => a.retryClass === "infra").length + (cls === "infra" ? 1 : 0);
+  const maxInfra = p.maxInfraRetries ?? DEFAULT_MAX_INFRA_RETRIES;
+  if (cls === "task" && taskUsed > p.maxRetries) {
+    const tries = failed === 1 ? "1 attempt (no retries)" : `${failed} attempts`;
+    return { retry: false, retryClass: cls, text: `failed after ${tries}: ${why}` };
+  }
+  if (cls === "infra" && infraUsed > maxInfra) {
+    return { retry: false, retryClass: cls, text: `failed after ${failed} attempts: ${why} (${maxInfra} infrastructure retries used)` };
+  }
+  const delayMs = retryDelay(p, failed, jitter(taskId, failed));
+  const next = failed + 1;
+  const after = `in ${formatDuration(delayMs)} after ${why}`;
+  const text =
+    cls === "task"
+      ? `attempt ${next} of ${1 + p.maxRetries + infraUsed} ${after}`
+      : `attempt ${next} ${after} (infrastructure retry ${infraUsed} of ${maxInfra}; max_retries untouched)`;
+  return { retry: true, nextAttempt: next, delayMs, retryClass: cls, text };
+}
+
+/** delay × multiplier^(failed-1), plus jitter (0..1 × 20%) when backing off, capped by max_delay. */
+export function retryDelay(p: TaskSpec["retry"], failed: number, jitterFraction: number): number {
+  const m = p.backoffMultiplier && p.backoffMultiplier > 1 ? p.backoffMultiplier : 1;
+  let d = p.delayMs * m ** (failed - 1);
+  if (m > 1) d *= 1 + 0.2 * jitterFraction;
+  if (p.maxDelayMs && p.maxDelayMs > 0) d = Math.min(d, p.maxDelayMs);
+  return Math.round(d);
+}
+
+/** A fraction in [0, 1) fixed by task and attempt (FNV-1a): the same on every replica and retry of a decision. */
+export function jitter(taskId: string, attempt: number): number {
+  let h = 0x811c9dc5;
+  for (const ch of `${taskId}:${attempt}`) {
+    h ^= ch.charCodeAt(0);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h / 2 ** 32;
 }

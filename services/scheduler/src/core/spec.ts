@@ -2,6 +2,7 @@ import type { Duration } from "@bufbuild/protobuf/wkt";
 import { InvalidArgumentError, type TaskSpec } from "@trainyard/common";
 import type { SubmitRequest } from "@trainyard/client";
 import { imageReferenceError } from "./image-ref.js";
+import { DEFAULT_MAX_INFRA_RETRIES } from "./retry.js";
 
 /**
  * Turns a SubmitRequest's spec into a TaskSpec with every default resolved, or throws
@@ -26,6 +27,8 @@ export const LIMITS = {
   minMemoryBytes: 6 * 1024 * 1024,
   maxGpus: 64,
   maxRetries: 100,
+  maxBackoffMultiplier: 100,
+  nonRetryableExitCodes: 256,
   maxTimeoutMs: 30 * 86_400_000,
   maxDelayMs: 86_400_000,
   maxStopGraceMs: 3_600_000,
@@ -78,6 +81,16 @@ export function validateSubmit(req: SubmitRequest): { spec: TaskSpec; idempotenc
   const maxRetries = s.retry?.maxRetries ?? DEFAULTS.maxRetries;
   if (maxRetries < 0 || maxRetries > LIMITS.maxRetries) throw bad("retry.max_retries", `must be between 0 and ${LIMITS.maxRetries}`);
   const delayMs = durationMs(s.retry?.delay, DEFAULTS.retryDelayMs, LIMITS.maxDelayMs, "retry.delay");
+  const maxDelayMs = durationMs(s.retry?.maxDelay, 0, LIMITS.maxDelayMs, "retry.max_delay");
+  const backoffMultiplier = s.retry?.backoffMultiplier ?? 0;
+  if (!Number.isFinite(backoffMultiplier) || backoffMultiplier < 0 || backoffMultiplier > LIMITS.maxBackoffMultiplier || (backoffMultiplier > 0 && backoffMultiplier < 1)) {
+    throw bad("retry.backoff_multiplier", `must be 0 (fixed delay) or between 1 and ${LIMITS.maxBackoffMultiplier}`);
+  }
+  const nonRetryableExitCodes = [...(s.retry?.nonRetryableExitCodes ?? [])];
+  if (nonRetryableExitCodes.length > LIMITS.nonRetryableExitCodes) throw bad("retry.non_retryable_exit_codes", `has more than ${LIMITS.nonRetryableExitCodes} entries`);
+  if (nonRetryableExitCodes.some((x) => x < -1 || x > 255)) throw bad("retry.non_retryable_exit_codes", "exit codes are between -1 and 255");
+  const maxInfraRetries = s.retry?.maxInfrastructureRetries ?? DEFAULT_MAX_INFRA_RETRIES;
+  if (maxInfraRetries < 0 || maxInfraRetries > LIMITS.maxRetries) throw bad("retry.max_infrastructure_retries", `must be between 0 and ${LIMITS.maxRetries}`);
   const timeoutMs = durationMs(s.timeout, 0, LIMITS.maxTimeoutMs, "timeout");
   const stopGraceMs = durationMs(s.stopGracePeriod, DEFAULTS.stopGraceMs, LIMITS.maxStopGraceMs, "stop_grace_period");
 
@@ -88,7 +101,15 @@ export function validateSubmit(req: SubmitRequest): { spec: TaskSpec; idempotenc
     command: [...s.command],
     env: { ...s.env },
     resources: { cpus, memoryBytes, gpus },
-    retry: { maxRetries, delayMs },
+    retry: {
+      maxRetries,
+      delayMs,
+      backoffMultiplier: backoffMultiplier || 1,
+      maxDelayMs,
+      nonRetryableExitCodes,
+      retryOnTimeout: s.retry?.retryOnTimeout ?? false,
+      maxInfraRetries,
+    },
     timeoutMs,
     labels: { ...s.labels },
     pool,

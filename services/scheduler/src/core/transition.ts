@@ -118,7 +118,8 @@ function finished(
     const why = task.cancel?.reason ? `cancelled: ${task.cancel.reason}` : "cancelled";
     return changed({ ...base, state: "CANCELLED", endTime: e.time, message: why }, before);
   }
-  const decision = decideRetry(task.spec, cur.number, outcome);
+  const decision = decideRetry(task.id, task.spec, cur.number, task.attempts.slice(0, -1), outcome);
+  if (decision.retryClass) base.attempts = [...base.attempts.slice(0, -1), { ...ended, retryClass: decision.retryClass }];
   if (!decision.retry) {
     return changed({ ...base, state: "FAILED", endTime: e.time, message: decision.text }, [...before, { attempt: cur.number, text: decision.text }]);
   }

@@ -1,0 +1,60 @@
+// Real service processes for fault tests: `node services/<svc>/dist/main.js` (built by
+// `npm run build`, which `npm test` runs), configured by env, killable with any signal.
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, existsSync, mkdirSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const live = new Set<ChildProcess>();
+process.once("exit", () => live.forEach((p) => p.kill("SIGKILL")));
+
+export interface ServiceProcess {
+  readonly pid: number;
+  /** Resolves with the exit code or signal once the process is gone. */
+  readonly exited: Promise<string>;
+  kill(signal?: NodeJS.Signals): void;
+  /** Lines of its (pino JSON) output so far. */
+  output(): string[];
+}
+
+export function startService(svc: "scheduler" | "agent", name: string, env: Record<string, string>): ServiceProcess {
+  const main = path.join(repo, "services", svc, "dist", "main.js");
+  if (!existsSync(main)) throw new Error(`${main} is missing: run npm run build`);
+  const dir = path.join(os.tmpdir(), "trainyard-tests");
+  mkdirSync(dir, { recursive: true });
+  const file = createWriteStream(path.join(dir, `${name}.log`), { flags: "a" });
+  const child = spawn(process.execPath, [main], { env: { ...process.env, TRAINYARD_LOG_LEVEL: "debug", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  live.add(child);
+  const lines: string[] = [];
+  for (const s of [child.stdout!, child.stderr!]) {
+    s.on("data", (b: Buffer) => {
+      file.write(b);
+      lines.push(...b.toString().split("\n").filter(Boolean));
+    });
+  }
+  const exited = new Promise<string>((resolve) =>
+    child.once("exit", (code, signal) => {
+      live.delete(child);
+      file.end();
+      resolve(signal ?? String(code));
+    }),
+  );
+  return {
+    pid: child.pid!,
+    exited,
+    kill: (signal = "SIGKILL") => void child.kill(signal),
+    output: () => lines,
+  };
+}
+
+/** Waits until the process logged a line containing `text` (e.g. "agent serving"). */
+export async function waitForLine(p: ServiceProcess, text: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (p.output().some((l) => l.includes(text))) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no "${text}" from the process within ${timeoutMs} ms; last lines:\n${p.output().slice(-10).join("\n")}`);
+}
