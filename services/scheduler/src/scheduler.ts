@@ -50,6 +50,9 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
     lostWhy: (nodeId, since, now) => nodeLost(nodeId, nodes.get(nodeId)?.liveness, since, now, config.defaultLeaseMs),
   });
   const leases = new LeaseLoop(view, nodes, store, js, clock, config.defaultLeaseMs, logger);
+  void (async () => {
+    for await (const s of nc.status()) if (s.type === "reconnect") leases.holdOff();
+  })();
   void Promise.all([view.ready, nodes.ready]).then(() => {
     loop.start();
     leases.start();

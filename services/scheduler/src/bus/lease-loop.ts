@@ -10,10 +10,13 @@ import type { TaskView } from "../store/task-view.js";
  * Every `everyMs`, declares lost the attempts of agents whose lease lapsed (core/leases.ts):
  * each ends NODE_LOST and the retry policy decides what follows. Every replica runs one; the
  * compare-and-set in applyInput makes a decision apply once. stop() is idempotent.
+ * After this replica (re)connects to NATS it judges no one for a lease: agents that could not
+ * heartbeat through a NATS outage get the time to do so first.
  */
 export class LeaseLoop {
   private timer?: NodeJS.Timeout;
   private running = false;
+  private judgeFrom = 0;
 
   constructor(
     private readonly tasks: TaskView,
@@ -34,11 +37,17 @@ export class LeaseLoop {
     clearInterval(this.timer);
   }
 
+  /** No node is declared lost before `ms` from now (called on every NATS reconnect). */
+  holdOff(ms = this.defaultLeaseMs): void {
+    this.judgeFrom = Math.max(this.judgeFrom, this.clock() + ms);
+  }
+
   async tick(): Promise<void> {
     if (this.running) return;
     this.running = true;
     try {
       const now = this.clock();
+      if (now < this.judgeFrom) return;
       for (const lost of lostAttempts(this.tasks.values(), this.nodes.liveness(), now, this.defaultLeaseMs)) {
         try {
           const s = await applyInput(this.store, this.js, lost.taskId, { type: "node-lost", ...lost, time: now });

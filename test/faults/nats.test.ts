@@ -1,0 +1,79 @@
+// NATS restarts (store on disk) with real processes: scheduler and agent reconnect by
+// themselves, the task that ran meanwhile finishes and is recorded, and its log, including
+// what was written during the outage, arrives complete, exactly once.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTrainyardClient, LogStream, TaskState, type LogFrame, type SchedulerClient } from "@trainyard/client";
+import { dockerAvailable, listContainers, removeContainers } from "../harness/docker.js";
+import { freePort, startNats, type NatsServer } from "../harness/nats.js";
+import { startService, waitForLine, type ServiceProcess } from "../harness/processes.js";
+import { sh, spec, text } from "../harness/tasks.js";
+
+let nats: NatsServer;
+let client: SchedulerClient;
+const procs: ServiceProcess[] = [];
+const nodeId = `nats-faults-${process.pid}`;
+
+beforeAll(async () => {
+  await dockerAvailable();
+  nats = await startNats();
+  const port = await freePort();
+  const sched = startService("scheduler", "nats-faults-scheduler", { TRAINYARD_NATS_URL: nats.url, TRAINYARD_GRPC_ADDR: `127.0.0.1:${port}` });
+  const agent = startService("agent", nodeId, { TRAINYARD_NATS_URL: nats.url, TRAINYARD_AGENT_ID: nodeId, TRAINYARD_AGENT_GRPC_ADDR: "127.0.0.1:0", TRAINYARD_LOG_DIR: `/tmp/trainyard-tests/${nodeId}` });
+  procs.push(sched, agent);
+  await waitForLine(sched, "scheduler serving");
+  await waitForLine(agent, "agent serving");
+  client = createTrainyardClient({ baseUrl: `http://127.0.0.1:${port}` });
+});
+afterAll(async () => {
+  procs.forEach((p) => p.kill("SIGKILL"));
+  await nats?.stop();
+  await removeContainers(`trainyard.node=${nodeId}`);
+});
+
+/** Follows a task's log to its end, reconnecting with after_seq whenever the stream breaks. */
+async function followToEnd(id: string, ms = 90_000): Promise<LogFrame[]> {
+  const frames: LogFrame[] = [];
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      const afterSeq = frames.length ? frames[frames.length - 1]!.seq : 0n;
+      for await (const r of client.streamLogs({ taskId: id, follow: true, afterSeq })) frames.push(...r.frames);
+      return frames;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+describe("NATS faults", () => {
+  it("kill -9 of nats-server mid-task: everything reconnects, the task is recorded, its log is complete", async () => {
+    const { task } = await client.submit(spec({ command: sh("for i in $(seq 1 100); do echo $i; sleep 0.05; done") }));
+    const following = followToEnd(task!.id);
+    for (;;) {
+      const t = (await client.get({ taskId: task!.id })).task!;
+      if (t.attempts[0]!.containerId) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await new Promise((r) => setTimeout(r, 800));
+    nats.kill("SIGKILL");
+    await new Promise((r) => setTimeout(r, 2_000)); // the container writes on; the agent cannot publish
+    await nats.restart();
+    const frames = await following;
+    expect(text(frames, LogStream.STDOUT)).toBe(Array.from({ length: 100 }, (_, i) => `${i + 1}\n`).join(""));
+    const seqs = frames.map((f) => f.seq);
+    expect(new Set(seqs).size).toBe(seqs.length);
+    let t = (await client.get({ taskId: task!.id })).task!;
+    for (let i = 0; i < 100 && t.state !== TaskState.SUCCEEDED; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      t = (await client.get({ taskId: task!.id })).task!;
+    }
+    expect(t.state).toBe(TaskState.SUCCEEDED);
+    expect(t.attempts).toHaveLength(1);
+    expect(await listContainers(`trainyard.node=${nodeId}`)).toEqual([]);
+
+    // And new work still flows.
+    const { task: after } = await client.submit(spec({ command: sh("echo after the restart") }));
+    expect(text(await followToEnd(after!.id), LogStream.STDOUT)).toBe("after the restart\n");
+  });
+});
