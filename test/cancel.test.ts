@@ -48,6 +48,10 @@ describe("cancel", () => {
     expect(sys).toContain("sending SIGTERM");
     expect(sys).not.toContain("sending SIGKILL");
     expect(await c.containers()).toEqual([]);
+    const types = (await c.client.getEvents({ taskId: task!.id })).events.map((e) => e.type);
+    expect(types).toContain("cancel-requested");
+    expect(types.slice(-2)).toEqual(["exited", "cancelled"]);
+    expect((await c.client.getEvents({ taskId: task!.id })).events.some((e) => e.type === "note" && e.message.startsWith("sending SIGTERM"))).toBe(true);
   });
 
   it("sends SIGKILL after the grace period to a running task that ignores SIGTERM", async () => {

@@ -56,6 +56,18 @@ describe("task outcomes", () => {
     expect(sys).toContain("attempt 3 of 3 in 1.5s after exit code 3");
     expect(sys).toContain("failed after 3 attempts: exit code 3");
     expect(await c.containers()).toEqual([]);
+
+    const { events } = await c.client.getEvents({ taskId: task!.id });
+    expect(events.map((e) => `${e.attempt}:${e.type}`)).toEqual([
+      "1:submitted",
+      ...[1, 2].flatMap((n) => [`${n}:dispatched`, `${n}:claimed`, `${n}:started`, `${n}:exited`, `${n}:retry-scheduled`]),
+      "3:dispatched",
+      "3:claimed",
+      "3:started",
+      "3:exited",
+      "3:failed",
+    ]);
+    expect(events.find((e) => e.type === "claimed")!.nodeId).toBe(c.agents[0]!.nodeId);
   });
 
   it("succeeds on a retry after a failed first attempt", async () => {

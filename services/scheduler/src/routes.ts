@@ -3,6 +3,7 @@ import { SchedulerService } from "@trainyard/client";
 import type { SchedulerDeps } from "./deps.js";
 import { cancel } from "./handlers/cancel.js";
 import { get } from "./handlers/get.js";
+import { getEvents } from "./handlers/get-events.js";
 import { list } from "./handlers/list.js";
 import { streamLogs } from "./handlers/stream-logs.js";
 import { submit } from "./handlers/submit.js";
@@ -18,5 +19,6 @@ export function schedulerRoutes(d: SchedulerDeps) {
       cancel: cancel(d),
       streamLogs: streamLogs(d),
       watch: watch(d),
+      getEvents: getEvents(d),
     });
 }

@@ -445,7 +445,12 @@ describe("transition: cancel", () => {
   it("cancel of a RUNNING task only records the request; the agent acts on it", () => {
     const before = states["RUNNING started"]();
     const r = transition(before, input.cancel("by user", 9_000));
-    expect(r.task).toEqual({ ...before, cancel: { reason: "by user", time: 9_000 }, message: "cancelling: by user" });
+    expect(r.task).toEqual({
+      ...before,
+      cancel: { reason: "by user", time: 9_000 },
+      message: "cancelling: by user",
+      history: [{ time: 9_000, type: "cancel-requested", attempt: 1, message: "cancel requested: by user" }],
+    });
   });
 
   it("a second cancel with another reason keeps the first request", () => {

@@ -25,9 +25,11 @@ export type AgentEvent =
   | { type: "claimed"; taskId: string; attempt: number; nodeId: string; time: number }
   | { type: "started"; taskId: string; attempt: number; nodeId: string; containerId: string; time: number }
   | { type: "progress"; taskId: string; attempt: number; nodeId: string; message: string; time: number }
+  /** A fact for the task's history: image pulled, signal sent, re-attached after a restart. */
+  | { type: "note"; taskId: string; attempt: number; nodeId: string; message: string; time: number }
   | { type: "finished"; taskId: string; attempt: number; nodeId: string; outcome: Outcome; time: number };
 
-const EVENT_TYPES = new Set(["claimed", "started", "progress", "finished"]);
+const EVENT_TYPES = new Set(["claimed", "started", "progress", "note", "finished"]);
 const FAILURE_REASONS: ReadonlySet<string> = new Set<FailureReason>([
   "EXIT_CODE",
   "OOM_KILLED",
@@ -50,6 +52,7 @@ export function parseAgentEvent(data: unknown): AgentEvent | null {
       if (typeof e.containerId !== "string") return null;
       break;
     case "progress":
+    case "note":
       if (typeof e.message !== "string") return null;
       break;
     case "finished": {

@@ -95,7 +95,19 @@ export interface TaskRecord {
   idempotencyKey?: string;
   /** Set when a cancel was asked while the task was running; the agent acts on it. */
   cancel?: { reason: string; time: number };
+  /** What happened to the task, oldest first (append-only; at most MAX_HISTORY, the oldest dropped beyond). */
+  history?: TaskEvent[];
 }
+
+export interface TaskEvent {
+  time: number;
+  type: string;
+  attempt: number;
+  nodeId?: string;
+  message: string;
+}
+
+export const MAX_HISTORY = 2_000;
 
 export const FINAL_STATES: ReadonlySet<TaskState> = new Set(["SUCCEEDED", "FAILED", "CANCELLED"]);
 

@@ -12,6 +12,7 @@ export async function ensureImage(
   say: (line: string) => void,
   progress: (message: string) => void,
   signal: AbortSignal,
+  pulled: (line: string) => void = () => {},
   everyMs = 2_000,
 ): Promise<void> {
   if (await runtime.hasImage(image)) return;
@@ -31,7 +32,9 @@ export async function ensureImage(
     },
     signal,
   );
-  say(`pulled image ${image} in ${formatDuration(Date.now() - started)}`);
+  const done = `pulled image ${image} in ${formatDuration(Date.now() - started)}`;
+  say(done);
+  pulled(done);
 }
 
 function describe(p: PullProgress): string {

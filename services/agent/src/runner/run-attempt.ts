@@ -91,9 +91,11 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptResult> {
 /** Image, create, start (or re-attach), supervise. Throws when stopped before the container runs. */
 async function execute(c: AttemptContext, stop: AbortSignal, setContainer: (id: string) => void): Promise<Outcome> {
   const { task, attempt, nodeId, runtime, log, logger } = c;
+  const note = (message: string) => void c.report({ type: "note", taskId: task.id, attempt, nodeId, message, time: Date.now() }).catch(() => {});
   if (c.reattach) {
     const st = await runtime.inspect(c.reattach.containerId);
     log.system(`agent restarted: re-attached to the running container`);
+    note("agent restarted: re-attached to the running container");
     return supervise(c, c.reattach.containerId, stop, st.startedAt || Date.now(), c.reattach.since);
   }
   // Before the container starts, a shutdown stops the attempt rather than leaving it.
@@ -101,7 +103,7 @@ async function execute(c: AttemptContext, stop: AbortSignal, setContainer: (id: 
   const base = { taskId: task.id, attempt, nodeId };
   const progress = (message: string) => void c.report({ type: "progress", ...base, message, time: Date.now() });
   try {
-    await ensureImage(runtime, task.spec.image, (l) => log.system(l), progress, early);
+    await ensureImage(runtime, task.spec.image, (l) => log.system(l), progress, early, (l) => note(l));
   } catch (err) {
     if (early.aborted) throw err;
     const message = err instanceof ImagePullError ? err.message : messageOf(err);

@@ -44,8 +44,14 @@ export async function supervise(
     if (first === "detach") throw new Detached();
     if (first) {
       cause = first;
+      const note = (message: string) =>
+        void c.report({ type: "note", taskId: task.id, attempt: c.attempt, nodeId: c.nodeId, message, time: Date.now() }).catch(() => {});
       log.system(describeStop(first));
-      await stopContainer(runtime, id, task.spec.stopGraceMs, exited, (l) => log.system(l));
+      note(describeStop(first));
+      await stopContainer(runtime, id, task.spec.stopGraceMs, exited, (l) => {
+        log.system(l);
+        note(l);
+      });
     }
     await exited;
     // The log stream ends with the container; give a slow one a little while, then cut it.

@@ -5,13 +5,15 @@ import {
   FailureReason as PbFailureReason,
   LogFrameSchema,
   LogStream,
+  TaskEventSchema,
   TaskSchema,
   TaskState as PbTaskState,
+  type TaskEvent as PbTaskEvent,
   type Attempt as PbAttempt,
   type LogFrame as PbLogFrame,
   type Task,
 } from "@trainyard/client";
-import type { Attempt, FailureReason, LogFrame, TaskRecord, TaskState } from "@trainyard/common";
+import type { Attempt, FailureReason, LogFrame, TaskEvent, TaskRecord, TaskState } from "@trainyard/common";
 import { DEFAULT_MAX_INFRA_RETRIES } from "../core/retry.js";
 
 /** Domain records ⇄ trainyard.v1 messages. The only place that knows both shapes. */
@@ -91,6 +93,10 @@ function attemptToProto(a: Attempt): PbAttempt {
     notBefore: ts(a.notBefore),
     dispatchTime: ts(a.dispatchTime),
   });
+}
+
+export function eventToProto(e: TaskEvent): PbTaskEvent {
+  return create(TaskEventSchema, { time: ts(e.time), type: e.type, attempt: e.attempt, nodeId: e.nodeId ?? "", message: e.message });
 }
 
 export function frameToProto(f: LogFrame): PbLogFrame {

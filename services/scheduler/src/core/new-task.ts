@@ -9,6 +9,7 @@ export function newTask(id: string, spec: TaskSpec, now: number, idempotencyKey?
     attempts: [{ number: 1, state: "PENDING", notBefore: now }],
     message: `waiting for an agent in pool ${spec.pool}`,
     createTime: now,
+    history: [{ time: now, type: "submitted", attempt: 1, message: `submitted: ${spec.image}` }],
     ...(idempotencyKey ? { idempotencyKey } : {}),
   };
 }

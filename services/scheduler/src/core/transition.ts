@@ -1,4 +1,5 @@
 import { currentAttempt, isFinal, type AgentEvent, type Attempt, type TaskRecord } from "@trainyard/common";
+import { appendHistory, historyEntries } from "./history.js";
 import { decideRetry } from "./retry.js";
 
 /**
@@ -27,6 +28,12 @@ export interface Transition {
 }
 
 export function transition(task: TaskRecord, input: Input, now: number = input.time): Transition {
+  const t = decide(task, input, now);
+  if (!t.changed) return t;
+  return { ...t, task: appendHistory(t.task, historyEntries(task, input, t.task, t.lines)) };
+}
+
+function decide(task: TaskRecord, input: Input, now: number): Transition {
   const unchanged: Transition = { task, changed: false, lines: [] };
   if (isFinal(task.state)) return unchanged;
   const cur = currentAttempt(task);
@@ -72,6 +79,9 @@ export function transition(task: TaskRecord, input: Input, now: number = input.t
     case "progress":
       if (task.message === input.message || task.cancel) return unchanged;
       return changed({ ...task, message: input.message });
+
+    case "note":
+      return changed(task); // history only
 
     case "finished":
       return finished(task, cur, input, now);

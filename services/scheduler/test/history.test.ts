@@ -1,0 +1,58 @@
+/** A task's history (core/history.ts via transition): one entry per fact, in order, in words. */
+import { describe, expect, it } from "vitest";
+import { MAX_HISTORY, type TaskRecord } from "@trainyard/common";
+import { appendHistory } from "../src/core/history.js";
+import { newTask } from "../src/core/new-task.js";
+import { transition, type Input } from "../src/core/transition.js";
+import { input, outcomes, spec, TASK_ID } from "./fixtures.js";
+
+function run(t: TaskRecord, ...ins: Input[]): TaskRecord {
+  return ins.reduce((acc, i) => transition(acc, i).task, t);
+}
+
+describe("history", () => {
+  it("records submission, dispatch, claim, start, notes, exit and the retry decision, then the end", () => {
+    const t = run(
+      newTask(TASK_ID, spec({ retry: { maxRetries: 1, delayMs: 5_000 } }), 1_000),
+      input.dispatched(1, 2_000),
+      input.claimed(1, 3_000, "n1"),
+      { type: "note", taskId: TASK_ID, attempt: 1, nodeId: "n1", message: "pulled image busybox in 1s", time: 3_500 },
+      input.started(1, 4_000, "n1"),
+      input.progress(1, "not history", 4_500),
+      input.finished(outcomes.EXIT_CODE, 1, 5_000, "n1"),
+      input.dispatched(2, 11_000),
+      { type: "node-lost", taskId: TASK_ID, attempt: 2, nodeId: "n2", why: "no heartbeat from node n2 for 16s", time: 30_000 },
+    );
+    expect(t.history!.map((e) => [e.type, e.attempt, e.message])).toEqual([
+      ["submitted", 1, "submitted: busybox"],
+      ["dispatched", 1, "dispatched to pool default"],
+      ["claimed", 1, "claimed by node n1"],
+      ["note", 1, "pulled image busybox in 1s"],
+      ["started", 1, "container c1 started"],
+      ["exited", 1, "exit code 3"],
+      ["retry-scheduled", 1, "attempt 2 of 2 in 5s after exit code 3"],
+      ["dispatched", 2, "dispatched to pool default"],
+      ["node-lost", 2, "no heartbeat from node n2 for 16s"],
+      ["retry-scheduled", 2, "attempt 3 in 5s after node lost (infrastructure retry 1 of 5; max_retries untouched)"],
+    ]);
+    expect(t.history![2]!.nodeId).toBe("n1");
+  });
+
+  it("records a cancel request and the cancellation", () => {
+    const t = run(newTask(TASK_ID, spec(), 1_000), input.dispatched(1, 2_000), input.claimed(1, 3_000), input.cancel("stop", 4_000), input.finished(outcomes.CANCELLED, 1, 5_000));
+    expect(t.history!.slice(-3).map((e) => e.type)).toEqual(["cancel-requested", "exited", "cancelled"]);
+  });
+
+  it("an input that changes nothing adds nothing", () => {
+    const t = run(newTask(TASK_ID, spec(), 1_000), input.dispatched(1, 2_000));
+    expect(transition(t, input.dispatched(1, 2_500)).task.history).toHaveLength(2);
+  });
+
+  it("keeps at most MAX_HISTORY entries, dropping the oldest", () => {
+    const t = newTask(TASK_ID, spec(), 1_000);
+    const many = Array.from({ length: MAX_HISTORY + 10 }, (_, i) => ({ time: i, type: "note", attempt: 1, message: String(i) }));
+    const h = appendHistory(t, many).history!;
+    expect(h).toHaveLength(MAX_HISTORY);
+    expect(h[h.length - 1]!.message).toBe(String(MAX_HISTORY + 9));
+  });
+});
