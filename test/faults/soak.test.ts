@@ -1,0 +1,176 @@
+// Soak: 50 tasks on two agent processes while a seeded random schedule SIGKILLs agents (restarted
+// within their lease, or with their host "lost": containers gone too), the scheduler, and
+// nats-server. Afterwards: every task is final, no two attempts of a task overlapped, no
+// container is left, and every line an attempt wrote was delivered exactly once.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTrainyardClient, LogStream, TaskState, type SchedulerClient, type Task } from "@trainyard/client";
+import { dockerAvailable, dockerRequest, listContainers, removeContainers } from "../harness/docker.js";
+import { freePort, startNats, type NatsServer } from "../harness/nats.js";
+import { startService, waitForLine, type ServiceProcess } from "../harness/processes.js";
+import { ms, readLog, sh, spec, text } from "../harness/tasks.js";
+
+const TASKS = 50;
+const LINES = 60;
+const LEASE = "4s";
+const SEED = 20261128;
+let nats: NatsServer;
+let schedPort: number;
+let client: SchedulerClient;
+let scheduler: ServiceProcess;
+const agents = new Map<string, ServiceProcess>();
+const all: ServiceProcess[] = [];
+const ids = [`soak-a-${process.pid}`, `soak-b-${process.pid}`];
+
+function mulberry32(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function startScheduler(): ServiceProcess {
+  const p = startService("scheduler", "soak-scheduler", { TRAINYARD_NATS_URL: nats.url, TRAINYARD_GRPC_ADDR: `127.0.0.1:${schedPort}`, TRAINYARD_AGENT_LEASE: LEASE, TRAINYARD_DISPATCH_VERIFY: "3s" });
+  all.push(p);
+  return p;
+}
+
+function startAgent(id: string): ServiceProcess {
+  const p = startService("agent", id, {
+    TRAINYARD_NATS_URL: nats.url,
+    TRAINYARD_AGENT_ID: id,
+    TRAINYARD_AGENT_SLOTS: "4",
+    TRAINYARD_AGENT_LEASE: LEASE,
+    TRAINYARD_AGENT_GRPC_ADDR: "127.0.0.1:0",
+    TRAINYARD_LOG_DIR: `/tmp/trainyard-tests/${id}`,
+  });
+  agents.set(id, p);
+  all.push(p);
+  return p;
+}
+
+beforeAll(async () => {
+  await dockerAvailable();
+  nats = await startNats();
+  schedPort = await freePort();
+  scheduler = startScheduler();
+  await waitForLine(scheduler, "scheduler serving");
+  for (const id of ids) await waitForLine(startAgent(id), "agent serving");
+  client = createTrainyardClient({ baseUrl: `http://127.0.0.1:${schedPort}` });
+});
+afterAll(async () => {
+  all.forEach((p) => p.kill("SIGKILL"));
+  await nats?.stop();
+  for (const id of ids) await removeContainers(`trainyard.node=${id}`);
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function retrying<T>(f: () => Promise<T>): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await f();
+    } catch (err) {
+      if (i > 200) throw err;
+      await sleep(250);
+    }
+  }
+}
+
+describe("soak", () => {
+  it(`${TASKS} tasks under random kills: all final, no overlap, nothing leaked, every line exactly once`, async () => {
+    const random = mulberry32(SEED);
+    const taskIds: string[] = [];
+    for (let i = 0; i < TASKS; i++) {
+      const { task } = await retrying(() =>
+        client.submit(spec({ command: sh(`for i in $(seq 1 ${LINES}); do echo "${i} $i"; sleep 0.05; done`), maxRetries: 0, delayMs: 200, idempotencyKey: `soak-${SEED}-${i}` })),
+      );
+      taskIds.push(task!.id);
+    }
+
+    const kills = { agentRestart: 0, hostLost: 0, scheduler: 0, nats: 0 };
+    const until = Date.now() + 30_000;
+    while (Date.now() < until) {
+      await sleep(1_000 + random() * 1_500);
+      const r = random();
+      if (r < 0.45) {
+        const id = ids[Math.floor(random() * ids.length)]!;
+        const p = agents.get(id)!;
+        p.kill("SIGKILL");
+        await p.exited;
+        if (random() < 0.25) {
+          // The host is lost with the agent: its containers die too; the agent returns after the lease.
+          for (const c of await listContainers(`trainyard.node=${id}`)) await dockerRequest("POST", `/containers/${c}/kill`);
+          kills.hostLost++;
+          await sleep(5_000);
+        } else {
+          kills.agentRestart++;
+          await sleep(300 + random() * 1_500);
+        }
+        startAgent(id);
+      } else if (r < 0.75) {
+        scheduler.kill("SIGKILL");
+        await scheduler.exited;
+        kills.scheduler++;
+        await sleep(200 + random() * 1_000);
+        scheduler = startScheduler();
+      } else {
+        nats.kill("SIGKILL");
+        kills.nats++;
+        await sleep(500 + random() * 1_500);
+        await nats.restart();
+      }
+    }
+
+    const finals: Task[] = [];
+    for (const id of taskIds) {
+      const deadline = Date.now() + 120_000;
+      for (;;) {
+        const t = await retrying(async () => (await client.get({ taskId: id })).task!);
+        if ([TaskState.SUCCEEDED, TaskState.FAILED, TaskState.CANCELLED].includes(t.state)) {
+          finals.push(t);
+          break;
+        }
+        if (Date.now() > deadline) throw new Error(`task ${id} never ended: ${TaskState[t.state]} ${t.message}`);
+        await sleep(200);
+      }
+    }
+
+    let duplicated = 0;
+    let missing = 0;
+    let overlaps = 0;
+    for (const [i, t] of finals.entries()) {
+      for (let k = 1; k < t.attempts.length; k++) {
+        if (ms(t.attempts[k]!.startTime) < ms(t.attempts[k - 1]!.endTime)) overlaps++;
+      }
+      const frames = await retrying(() => readLog(client, t.id));
+      const expected = Array.from({ length: LINES }, (_, j) => `${i} ${j + 1}\n`).join("");
+      for (const a of t.attempts) {
+        const out = text(frames.filter((f) => f.attempt === a.number), LogStream.STDOUT);
+        if (!expected.startsWith(out)) duplicated++;
+        if (a.state === TaskState.SUCCEEDED && out !== expected) missing++;
+      }
+    }
+    for (const id of ids) await waitForLine(agents.get(id)!, "agent serving");
+    let leaked = 0;
+    for (let i = 0; i < 50; i++) {
+      leaked = (await Promise.all(ids.map((id) => listContainers(`trainyard.node=${id}`)))).flat().length;
+      if (leaked === 0) break;
+      await sleep(200);
+    }
+    const summary = {
+      tasks: TASKS,
+      kills,
+      succeeded: finals.filter((t) => t.state === TaskState.SUCCEEDED).length,
+      retried: finals.filter((t) => t.attempts.length > 1).length,
+      lost: TASKS - finals.length,
+      duplicated,
+      missing,
+      overlaps,
+      leaked,
+    };
+    console.log(`soak: ${JSON.stringify(summary)}`);
+    expect(summary).toMatchObject({ lost: 0, duplicated: 0, missing: 0, overlaps: 0, leaked: 0, succeeded: TASKS });
+  });
+});
