@@ -81,7 +81,7 @@ describe("task outcomes", () => {
   });
 
   it("reports an OOM kill as OOM_KILLED", async () => {
-    const { task } = await c.client.submit(spec({ command: sh("x=aaaaaaaaaaaaaaaa; while true; do x=$x$x; done"), memoryBytes: 16 * 1024 * 1024 }));
+    const { task } = await c.client.submit(spec({ command: sh("tail /dev/zero"), memoryBytes: 16 * 1024 * 1024 }));
     const done = await c.waitForState(task!.id, TaskState.FAILED);
     expect(done.failureReason).toBe(FailureReason.OOM_KILLED);
     expect(done.attempts[0]!.failureReason).toBe(FailureReason.OOM_KILLED);

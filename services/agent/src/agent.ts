@@ -4,6 +4,7 @@ import { AgentService, file_trainyard_v1_agent } from "@trainyard/client";
 import { connectNats, ensureInfrastructure, ensurePoolConsumer, type NodeRecord, type TaskRecord } from "@trainyard/common";
 import { startGrpcServer } from "@trainyard/common/grpc/index";
 import { AttemptHost } from "./attempt-host.js";
+import { DockerGate } from "./docker-gate.js";
 import type { AgentConfig } from "./config.js";
 import { publishEvent } from "./events.js";
 import { Heartbeat } from "./heartbeat.js";
@@ -58,7 +59,8 @@ export async function startAgent(config: AgentConfig, logger: Logger, runtime: C
   await heartbeat.start();
 
   const take = takeDispatch(config, js, infra, host, log, pulling.signal);
-  const loops = config.pools.map((pool) => pullLoop(js, pool, slots, take, log, pulling.signal));
+  const gate = new DockerGate(runtime, log);
+  const loops = config.pools.map((pool) => pullLoop(js, pool, slots, take, log, pulling.signal, (s) => gate.wait(s)));
   state.drain = async (deadlineMs) => {
     state.draining = true;
     pulling.abort();

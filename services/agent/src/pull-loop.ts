@@ -17,10 +17,12 @@ export async function pullLoop(
   handle: (m: JsMsg, d: DispatchMessage) => Promise<boolean>,
   logger: Logger,
   signal: AbortSignal,
+  ready: (signal: AbortSignal) => Promise<void> = async () => {},
 ): Promise<void> {
   const log = logger.child({ pool });
   while (!signal.aborted) {
     try {
+      await ready(signal);
       await slots.acquire(signal);
     } catch {
       break;
