@@ -55,6 +55,8 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
   })();
   void Promise.all([view.ready, nodes.ready]).then(() => {
     loop.start();
+    // A replica that just started may have been down with NATS: judge no one for a lease.
+    leases.holdOff();
     leases.start();
   });
   const consumer = consumeEvents(js, store, (s) => view.offer(s.task, s.revision), clock, logger, stopping.signal);
