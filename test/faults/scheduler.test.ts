@@ -77,7 +77,7 @@ describe("scheduler faults", () => {
       break;
     }
     expect(last).toEqual([TaskState.SUCCEEDED]);
-    expect(states[0]).toBe(TaskState.PENDING);
+    expect([TaskState.PENDING, TaskState.RUNNING]).toContain(states[0]); // the state when Watch began
     s2.proc.kill("SIGTERM");
     await s2.proc.exited;
   });

@@ -90,6 +90,9 @@ describe("soak", () => {
     }
 
     const kills = { agentRestart: 0, hostLost: 0, scheduler: 0, nats: 0 };
+    const timeline: string[] = [];
+    const t0 = Date.now();
+    const mark = (what: string) => timeline.push(`${((Date.now() - t0) / 1000).toFixed(1)}s ${what}`);
     const until = Date.now() + 30_000;
     while (Date.now() < until) {
       await sleep(1_000 + random() * 1_500);
@@ -99,6 +102,7 @@ describe("soak", () => {
         const p = agents.get(id)!;
         p.kill("SIGKILL");
         await p.exited;
+        mark(`kill agent ${id}`);
         if (random() < 0.25) {
           // The host is lost with the agent: its containers die too; the agent returns after the lease.
           for (const c of await listContainers(`trainyard.node=${id}`)) await dockerRequest("POST", `/containers/${c}/kill`);
@@ -112,11 +116,13 @@ describe("soak", () => {
       } else if (r < 0.75) {
         scheduler.kill("SIGKILL");
         await scheduler.exited;
+        mark("kill scheduler");
         kills.scheduler++;
         await sleep(200 + random() * 1_000);
         scheduler = startScheduler();
       } else {
         nats.kill("SIGKILL");
+        mark("kill nats");
         kills.nats++;
         await sleep(500 + random() * 1_500);
         await nats.restart();
@@ -140,6 +146,7 @@ describe("soak", () => {
     let duplicated = 0;
     let missing = 0;
     let overlaps = 0;
+    const problems: string[] = [];
     for (const [i, t] of finals.entries()) {
       for (let k = 1; k < t.attempts.length; k++) {
         if (ms(t.attempts[k]!.startTime) < ms(t.attempts[k - 1]!.endTime)) overlaps++;
@@ -150,6 +157,10 @@ describe("soak", () => {
         const out = text(frames.filter((f) => f.attempt === a.number), LogStream.STDOUT);
         if (!expected.startsWith(out)) duplicated++;
         if (a.state === TaskState.SUCCEEDED && out !== expected) missing++;
+        if (!expected.startsWith(out) || (a.state === TaskState.SUCCEEDED && out !== expected)) {
+          const got = out.split("\n").filter(Boolean);
+          problems.push(`${t.id} (#${i}) attempt ${a.number} on ${a.nodeId}: ${got.length} lines, first ${got[0]}, last ${got[got.length - 1]}; started ${((ms(a.startTime) - t0) / 1000).toFixed(1)}s ended ${((ms(a.endTime) - t0) / 1000).toFixed(1)}s`);
+        }
       }
     }
     for (const id of ids) await waitForLine(agents.get(id)!, "agent serving");
@@ -171,6 +182,7 @@ describe("soak", () => {
       leaked,
     };
     console.log(`soak: ${JSON.stringify(summary)}`);
+    if (problems.length) console.log(`soak problems:\n${problems.join("\n")}\ntimeline:\n${timeline.join("\n")}`);
     expect(summary).toMatchObject({ lost: 0, duplicated: 0, missing: 0, overlaps: 0, leaked: 0, succeeded: TASKS });
   });
 });

@@ -89,7 +89,9 @@ export class AttemptLog {
         try {
           await js.publish(attemptLogSubject(taskId, attempt), f.data, {
             headers: frameHeaders(attempt, f.stream, f.time, resume ? { frame: n, resume } : { frame: n }),
-            msgID: `${taskId}:${attempt}:${n}`,
+            // The resume stamp makes the id name this content: a restarted agent that reuses a
+            // frame number for different lines is never mistaken for a duplicate.
+            msgID: `${taskId}:${attempt}:${n}${resume ? `:${resume}` : ""}`,
           });
           break;
         } catch (err) {
