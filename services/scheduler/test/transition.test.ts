@@ -518,9 +518,13 @@ describe("transition: events out of order", () => {
     expect(transition(started, input.claimed(1, 3_000, "n2")).changed).toBe(false);
   });
 
-  it("claimed before dispatched is applied; the late dispatched is ignored", () => {
+  it("claimed before dispatched is applied; the late dispatched is still recorded, the state and message stay", () => {
     const claimed = transition(states["PENDING undispatched"](), input.claimed()).task;
     expect(claimed.state).toBe("RUNNING");
-    expect(transition(claimed, input.dispatched()).changed).toBe(false);
+    const late = transition(claimed, input.dispatched(1, 9_000, 3));
+    expect(late.changed).toBe(true);
+    expect(late.task).toMatchObject({ state: "RUNNING", message: claimed.message });
+    expect(late.task.attempts[0]).toMatchObject({ state: "RUNNING", dispatchTime: 9_000, dispatchSeq: 3 });
+    expect(transition(late.task, input.dispatched(1, 9_500, 3)).changed).toBe(false);
   });
 });

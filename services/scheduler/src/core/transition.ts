@@ -41,13 +41,13 @@ function decide(task: TaskRecord, input: Input, now: number): Transition {
   if (input.attempt !== cur.number || isFinal(cur.state)) return unchanged;
 
   switch (input.type) {
-    case "dispatched":
-      if (task.state !== "PENDING" || cur.dispatchTime !== undefined) return unchanged;
-      return changed(
-        withAttempt(task, { ...cur, dispatchTime: input.time, dispatchSeq: input.seq, dispatches: (cur.dispatches ?? 0) + 1 }, {
-          message: `waiting for an agent in pool ${task.spec.pool}`,
-        }),
-      );
+    case "dispatched": {
+      // Recorded after the message is out, so an agent may already run the attempt: the
+      // dispatch is still recorded, but only a PENDING task's message changes.
+      if (cur.dispatchTime !== undefined) return unchanged;
+      const a = { ...cur, dispatchTime: input.time, dispatchSeq: input.seq, dispatches: (cur.dispatches ?? 0) + 1 };
+      return changed(withAttempt(task, a, task.state === "PENDING" ? { message: `waiting for an agent in pool ${task.spec.pool}` } : {}));
+    }
 
     case "dispatch-lost": {
       if (task.state !== "PENDING" || cur.dispatchTime === undefined) return unchanged;
