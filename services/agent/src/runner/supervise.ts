@@ -27,7 +27,7 @@ export async function supervise(
 ): Promise<Outcome> {
   const { runtime, log, task } = c;
   const logsDone = new AbortController();
-  const cursor: LogCursor = since ? { stamp: since } : {};
+  const cursor: LogCursor = since ? { stamp: since, lastAt: Date.now() } : { lastAt: Date.now() };
   const pump = pumpLogs(c, id, logsDone.signal, cursor);
   const exited = runtime.wait(id);
   exited.catch(() => {}); // awaited below; this only keeps an early rejection from going unhandled
@@ -54,12 +54,12 @@ export async function supervise(
       });
     }
     await exited;
-    // The log stream ends with the container; give a slow one a little while, then cut it.
-    const cut = setTimeout(() => logsDone.abort(), 10_000);
-    await pump;
-    // Docker may end a follow early when the container exits; read once more what is left.
-    if (!logsDone.signal.aborted) await pumpLogs(c, id, logsDone.signal, cursor);
-    clearTimeout(cut);
+    // The log stream ends with the container. A stream that brings nothing for LOG_IDLE_MS is
+    // cut; either way one more read from the cursor takes what is left (Docker may also end a
+    // follow early when the container exits), so a slow stream costs time, never lines.
+    await untilIdle(pump, cursor, logsDone);
+    const rest = new AbortController();
+    await untilIdle(pumpLogs(c, id, rest.signal, cursor), cursor, rest);
     return classify(await runtime.inspect(id), cause);
   } catch (err) {
     // Docker failed us mid-way; a stop we had begun still names the cause.
@@ -72,9 +72,25 @@ export async function supervise(
   }
 }
 
-/** The engine timestamp of the last entry copied into the attempt log. */
+/** The engine timestamp of the last entry copied into the attempt log, and when it came. */
 interface LogCursor {
   stamp?: string;
+  lastAt: number;
+}
+
+const LOG_IDLE_MS = 10_000;
+
+/** Awaits a log pump, aborting it once it has brought nothing for LOG_IDLE_MS. */
+async function untilIdle(pump: Promise<void>, cursor: LogCursor, ac: AbortController): Promise<void> {
+  cursor.lastAt = Date.now();
+  const watchdog = setInterval(() => {
+    if (Date.now() - cursor.lastAt > LOG_IDLE_MS) ac.abort();
+  }, 1_000);
+  try {
+    await pump;
+  } finally {
+    clearInterval(watchdog);
+  }
 }
 
 /**
@@ -94,6 +110,7 @@ async function pumpLogs(c: AttemptContext, id: string, signal: AbortSignal, curs
           if (ns !== null && ns <= after) continue;
         }
         if (e.stamp) cursor.stamp = e.stamp;
+        cursor.lastAt = Date.now();
         const full = c.log.write(e.stream, e.time, e.data, e.stamp);
         if (full) await Promise.race([full, aborted]);
         if (signal.aborted) return;
