@@ -2,6 +2,7 @@ import type { KV } from "@nats-io/kv";
 import type { Logger } from "pino";
 import type { NodeRecord } from "@trainyard/common";
 import type { NodeLiveness } from "../core/leases.js";
+import { mirrorBucket } from "./mirror-bucket.js";
 
 /**
  * Each replica's view of the agents' heartbeats, fed by a watch on the KV bucket "nodes".
@@ -9,7 +10,7 @@ import type { NodeLiveness } from "../core/leases.js";
  */
 export class NodeView {
   private readonly nodes = new Map<string, { record: NodeRecord; liveness: NodeLiveness }>();
-  private stopWatch?: () => void;
+  private mirror?: { ready: Promise<void>; stop(): void };
   private markReady!: () => void;
   /** Resolves once the heartbeats stored at start were read: before that, no node may be judged. */
   readonly ready = new Promise<void>((r) => (this.markReady = r));
@@ -20,29 +21,25 @@ export class NodeView {
   ) {}
 
   async start(): Promise<void> {
-    if ((await this.kv.status()).values === 0) this.markReady();
-    const w = await this.kv.watch();
-    this.stopWatch = () => w.stop();
-    void (async () => {
-      for await (const e of w) {
-        if (e.operation !== "PUT") {
-          this.nodes.delete(e.key);
-          if (e.delta === 0) this.markReady();
-          continue;
-        }
+    this.mirror = await mirrorBucket(
+      this.kv,
+      (e) => {
+        if (e.operation !== "PUT") return void this.nodes.delete(e.key);
         try {
           const record = e.json<NodeRecord>();
           this.nodes.set(e.key, { record, liveness: { lastSeen: e.created.getTime(), leaseMs: record.leaseMs } });
         } catch {
           this.logger.warn({ node: e.key }, "unreadable node record");
         }
-        if (e.delta === 0) this.markReady();
-      }
-    })().catch((err) => this.logger.error({ err }, "node view watch ended"));
+      },
+      this.logger,
+      "node view",
+    );
+    void this.mirror.ready.then(this.markReady);
   }
 
   stop(): void {
-    this.stopWatch?.();
+    this.mirror?.stop();
   }
 
   liveness(): ReadonlyMap<string, NodeLiveness> {

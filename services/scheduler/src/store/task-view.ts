@@ -1,6 +1,7 @@
 import type { KV } from "@nats-io/kv";
 import type { Logger } from "pino";
 import type { TaskRecord } from "@trainyard/common";
+import { mirrorBucket } from "./mirror-bucket.js";
 import { decodeRecord } from "./task-store.js";
 
 /**
@@ -14,7 +15,7 @@ import { decodeRecord } from "./task-store.js";
 export class TaskView {
   private readonly tasks = new Map<string, { task: TaskRecord; revision: number }>();
   private readonly listeners = new Set<(t: TaskRecord, revision: number) => void>();
-  private stopWatch?: () => void;
+  private mirror?: { ready: Promise<void>; stop(): void };
   private markReady!: () => void;
   readonly ready = new Promise<void>((r) => (this.markReady = r));
 
@@ -24,25 +25,21 @@ export class TaskView {
   ) {}
 
   async start(): Promise<void> {
-    const status = await this.kv.status();
-    if (status.values === 0) this.markReady();
-    const w = await this.kv.watch();
-    this.stopWatch = () => w.stop();
-    void (async () => {
-      for await (const e of w) {
-        if (e.operation === "PUT") {
-          const t = decodeRecord(e.value);
-          if (t) this.offer(t, e.revision);
-        } else {
-          this.tasks.delete(e.key);
-        }
-        if (e.delta === 0) this.markReady();
-      }
-    })().catch((err) => this.logger.error({ err }, "task view watch ended"));
+    this.mirror = await mirrorBucket(
+      this.kv,
+      (e) => {
+        if (e.operation !== "PUT") return void this.tasks.delete(e.key);
+        const t = decodeRecord(e.value);
+        if (t) this.offer(t, e.revision);
+      },
+      this.logger,
+      "task view",
+    );
+    void this.mirror.ready.then(this.markReady);
   }
 
   stop(): void {
-    this.stopWatch?.();
+    this.mirror?.stop();
   }
 
   /** Takes a record at a revision unless a newer one is already here. */
