@@ -8,6 +8,7 @@ import { DockerGate } from "./docker-gate.js";
 import type { AgentConfig } from "./config.js";
 import { publishEvent } from "./events.js";
 import { Heartbeat } from "./heartbeat.js";
+import { LeaseGuard } from "./lease-guard.js";
 import { pullLoop } from "./pull-loop.js";
 import { recover } from "./recover.js";
 import { agentRoutes, type AgentState } from "./routes.js";
@@ -57,6 +58,8 @@ export async function startAgent(config: AgentConfig, logger: Logger, runtime: C
 
   const heartbeat = new Heartbeat(infra.nodes, () => nodeRecord(state), Math.max(100, config.leaseMs / 3), log, () => fence(host, infra.tasks));
   await heartbeat.start();
+  const guard = new LeaseGuard(config.leaseMs, () => heartbeat.silentMs(), (cause) => host.stopAll(cause), log);
+  guard.start();
 
   const take = takeDispatch(config, js, infra, host, log, pulling.signal);
   const gate = new DockerGate(runtime, log);
@@ -89,6 +92,7 @@ export async function startAgent(config: AgentConfig, logger: Logger, runtime: C
       (closing ??= (async () => {
         pulling.abort();
         await Promise.all(loops);
+        guard.stop();
         await host.detachAll();
         heartbeat.stop();
         stopping.abort();

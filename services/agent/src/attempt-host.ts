@@ -86,9 +86,11 @@ export class AttemptHost {
     this.attempts.add(p);
   }
 
-  /** Stops every running attempt with `cause` (drain deadline). */
-  stopAll(cause: StopCause): void {
-    for (const a of this.running.active()) a.stop?.(cause);
+  /** Stops every running attempt with `cause` (drain deadline, self-fencing); returns how many. */
+  stopAll(cause: StopCause): number {
+    const active = this.running.active();
+    for (const a of active) a.stop?.(cause);
+    return active.length;
   }
 
   /** Resolves when no attempt is running any more. */

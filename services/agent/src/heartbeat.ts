@@ -10,6 +10,8 @@ import type { NodeRecord } from "@trainyard/common";
 export class Heartbeat {
   private timer?: NodeJS.Timeout;
   private beating = false;
+  /** performance.now() when the last heartbeat that NATS acknowledged was sent. */
+  private lastAckedSend = performance.now();
 
   constructor(
     private readonly nodes: KV,
@@ -29,12 +31,19 @@ export class Heartbeat {
     clearInterval(this.timer);
   }
 
+  /** Milliseconds since the last acknowledged heartbeat was sent (monotonic clock). */
+  silentMs(): number {
+    return performance.now() - this.lastAckedSend;
+  }
+
   async beat(): Promise<void> {
     if (this.beating) return;
     this.beating = true;
     try {
+      const sent = performance.now();
       const r = this.record();
       await this.nodes.put(r.id, JSON.stringify(r));
+      this.lastAckedSend = sent;
       await this.afterBeat();
     } catch (err) {
       this.logger.warn({ err: String(err) }, "heartbeat failed; will try again");

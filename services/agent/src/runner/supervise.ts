@@ -1,7 +1,7 @@
 import { formatDuration, type Outcome } from "@trainyard/common";
 import { stampNs } from "../runtime/docker-demux.js";
 import type { AttemptContext } from "./run-attempt.js";
-import { classify, type StopCause } from "./classify.js";
+import { classify, isolation, type StopCause } from "./classify.js";
 import { stopContainer } from "./stop-container.js";
 
 /** Thrown by supervise() when the agent detaches: the container goes on, unreported. */
@@ -48,7 +48,8 @@ export async function supervise(
         void c.report({ type: "note", taskId: task.id, attempt: c.attempt, nodeId: c.nodeId, message, time: Date.now() }).catch(() => {});
       log.system(describeStop(first));
       note(describeStop(first));
-      await stopContainer(runtime, id, task.spec.stopGraceMs, exited, (l) => {
+      const graceMs = first.kind === "isolated" ? Math.min(first.graceMs, task.spec.stopGraceMs) : task.spec.stopGraceMs;
+      await stopContainer(runtime, id, graceMs, exited, (l) => {
         log.system(l);
         note(l);
       });
@@ -141,5 +142,7 @@ export function describeStop(cause: StopCause): string {
       return "node drained past its deadline: stopping the task";
     case "timeout":
       return `timed out after ${formatDuration(cause.afterMs)}`;
+    case "isolated":
+      return `${isolation(cause)}: stopping it`;
   }
 }

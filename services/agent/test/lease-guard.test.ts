@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { pino } from "pino";
+import { FENCE_AT, LeaseGuard, selfFence } from "../src/lease-guard.js";
+import { classify, type StopCause } from "../src/runner/classify.js";
+
+describe("selfFence", () => {
+  it.each([
+    [0, 15_000, false],
+    [8_999, 15_000, false],
+    [9_000, 15_000, false],
+    [9_001, 15_000, true],
+    [60_000, 15_000, true],
+    [1_900, 3_000, true],
+  ])("silent %i ms with lease %i ms: fence %s", (silent, lease, fence) => {
+    expect(selfFence(silent, lease) !== null).toBe(fence);
+  });
+
+  it("stops with a grace that ends before the lease does", () => {
+    const c = selfFence(9_500, 15_000)!;
+    expect(c).toEqual({ kind: "isolated", silentMs: 9_500, leaseMs: 15_000, graceMs: 3_000 });
+    expect(15_000 * FENCE_AT + c.graceMs).toBeLessThan(15_000);
+  });
+
+  it("classifies as NODE_LOST (an infrastructure failure) with the reason", () => {
+    const o = classify({ exitCode: 137, oomKilled: false }, selfFence(9_500, 15_000)!);
+    expect(o.failureReason).toBe("NODE_LOST");
+    expect(o.message).toBe("stopped: no contact with NATS for 9.5s (lease 15s): another node may run this task");
+  });
+});
+
+describe("LeaseGuard", () => {
+  it("stops everything while silent past the fence point, and again for attempts started meanwhile", () => {
+    let silent = 0;
+    const causes: StopCause[] = [];
+    const g = new LeaseGuard(10_000, () => silent, (c) => (causes.push(c), 1), pino({ level: "silent" }));
+    g.check();
+    expect(causes).toEqual([]);
+    silent = 6_500;
+    g.check();
+    g.check();
+    expect(causes.map((c) => c.kind)).toEqual(["isolated", "isolated"]);
+    silent = 10;
+    g.check();
+    expect(causes).toHaveLength(2);
+  });
+});
