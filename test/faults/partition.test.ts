@@ -8,6 +8,9 @@ import { startCluster, type TestCluster } from "../harness/cluster.js";
 import { dockerRequest, listContainers } from "../harness/docker.js";
 import { startProxy, type TcpProxy } from "../harness/proxy.js";
 import { readLog, sh, spec, text } from "../harness/tasks.js";
+import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+import { attemptLogSubject, STREAM } from "@trainyard/common";
 
 const LEASE = "3s";
 let c: TestCluster;
@@ -25,6 +28,16 @@ afterAll(async () => {
 async function running(taskId: string): Promise<string[]> {
   const r = await dockerRequest("GET", `/containers/json?filters=${encodeURIComponent(JSON.stringify({ label: [`trainyard.task=${taskId}`], status: ["running"] }))}`);
   return (JSON.parse(r.body) as { Labels: Record<string, string> }[]).map((x) => x.Labels["trainyard.node"]!);
+}
+
+/** Seq of the last frame agent A stored for attempt 1, once it is past `after` (the healed agent flushes). */
+async function waitForLate(jsm: JetStreamManager, taskId: string, after: number): Promise<number> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const m = await jsm.streams.getMessage(STREAM.logs, { last_by_subj: attemptLogSubject(taskId, 1) });
+    if ((m?.seq ?? 0) > after || Date.now() > deadline) return m?.seq ?? 0;
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 describe("partition", () => {
@@ -68,6 +81,19 @@ describe("partition", () => {
     // The second attempt's log is complete; the healed agent removes its stopped container.
     const frames = await readLog(c.client, id);
     expect(text(frames.filter((f) => f.attempt === 2), LogStream.STDOUT)).toBe(Array.from({ length: lines }, (_, i) => `${i + 1}\n`).join(""));
+
+    // The agent's frames stored after the attempt was declared lost (it buffered them while cut
+    // off) are in the stream, but StreamLogs does not show them.
+    const fence = frames.find((f) => f.attempt === 1 && f.stream === LogStream.SYSTEM && new TextDecoder().decode(f.data).startsWith("attempt 1 lost:"));
+    expect(fence).toBeDefined();
+    const nc = await connect({ servers: c.nats.url });
+    try {
+      const lastOfAgent = await waitForLate(await jetstreamManager(nc), id, Number(fence!.seq));
+      expect(lastOfAgent).toBeGreaterThan(Number(fence!.seq));
+    } finally {
+      await nc.close();
+    }
+    expect(frames.filter((f) => f.attempt === 1 && f.seq > fence!.seq)).toEqual([]);
     const deadline = Date.now() + 20_000;
     while ((await listContainers(`trainyard.node=${a.nodeId}`)).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     expect(await listContainers(`trainyard.node=${a.nodeId}`)).toEqual([]);

@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import type { FailureReason, TaskRecord, TaskState } from "@trainyard/common";
-import { transition, type Input } from "../src/core/transition.js";
-import { deepFreeze, input, NODE, outcomes, spec, states, T, type StateName } from "./fixtures.js";
+import { transition, withFenceSeq, type Input } from "../src/core/transition.js";
+import { deepFreeze, input, NODE, outcomes, spec, states, T, TASK_ID, type StateName } from "./fixtures.js";
 
 type Expect =
   | "unchanged"
@@ -220,6 +220,14 @@ describe("transition: what each input records", () => {
     const r = transition(states["RUNNING started"](), input.finished(outcomes.EXIT_CODE, 1, agentTime), schedulerNow);
     expect(r.task.attempts[1]!.notBefore).toBe(schedulerNow + 5_000);
     expect(r.task.attempts[0]!.endTime).toBe(agentTime);
+  });
+
+  it("node-lost ends the attempt NODE_LOST with a fencing line; withFenceSeq records where it went", () => {
+    const r = transition(states["RUNNING started"](), { type: "node-lost", taskId: TASK_ID, attempt: 1, nodeId: NODE, why: "no heartbeat", time: 9_000 });
+    expect(r.task.attempts[0]).toMatchObject({ failureReason: "NODE_LOST", message: "no heartbeat" });
+    expect(r.lines[0]).toEqual({ attempt: 1, text: "attempt 1 lost: no heartbeat; its later output is not shown", fence: true });
+    expect(withFenceSeq(r.task, 1, 42).attempts[0]!.fenceSeq).toBe(42);
+    expect(withFenceSeq(r.task, 1, 42).attempts.slice(1)).toEqual(r.task.attempts.slice(1));
   });
 
   it("claimed records node and claim time on the attempt and makes the task RUNNING", () => {

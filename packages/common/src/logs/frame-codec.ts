@@ -14,15 +14,24 @@ export const HEADER = {
   frame: "Trainyard-Frame",
   /** The engine's timestamp of the newest container line in this or an earlier frame of the attempt. */
   resume: "Trainyard-Resume",
+  /** On the scheduler's SYSTEM line that declares the attempt lost: later frames of it are late. */
+  fence: "Trainyard-Fence",
 } as const;
 
 const STREAMS: ReadonlySet<string> = new Set(["stdout", "stderr", "system"]);
 
-export function frameHeaders(attempt: number, stream: StreamName, timeMs: number, agent?: { frame: number; resume?: string }): MsgHdrs {
+export function frameHeaders(
+  attempt: number,
+  stream: StreamName,
+  timeMs: number,
+  agent?: { frame: number; resume?: string },
+  fence = false,
+): MsgHdrs {
   const h = headers();
   h.set(HEADER.attempt, String(attempt));
   h.set(HEADER.stream, stream);
   h.set(HEADER.time, msToNsString(timeMs));
+  if (fence) h.set(HEADER.fence, "1");
   if (agent) {
     h.set(HEADER.frame, String(agent.frame));
     if (agent.resume) h.set(HEADER.resume, agent.resume);
@@ -51,6 +60,7 @@ export function decodeFrame(m: StoredMessage): LogFrame {
     stream: (STREAMS.has(stream) ? stream : "system") as StreamName,
     time: nsStringToMs(m.headers?.get(HEADER.time) ?? "0"),
     data: m.data,
+    ...(m.headers?.get(HEADER.fence) ? { fence: true } : {}),
   };
 }
 

@@ -14,10 +14,11 @@ export async function publishSystemLine(
   attempt: number,
   text: string,
   timeMs: number,
+  fence = false,
 ): Promise<number> {
   const id = createHash("sha256").update(`${taskId}\0${attempt}\0${text}`).digest("base64url").slice(0, 22);
   const ack = await js.publish(schedulerLogSubject(taskId), `${text}\n`, {
-    headers: frameHeaders(attempt, "system", timeMs),
+    headers: frameHeaders(attempt, "system", timeMs, undefined, fence),
     msgID: `${taskId}:${attempt}:sys:${id}`,
   });
   return ack.seq;

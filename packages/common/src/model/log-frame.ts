@@ -12,4 +12,6 @@ export interface LogFrame {
   /** Epoch milliseconds (fractional) of the frame's first byte. */
   time: number;
   data: Uint8Array;
+  /** The scheduler's line that declared the attempt lost: the attempt's later frames are late. */
+  fence?: boolean;
 }

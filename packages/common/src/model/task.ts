@@ -78,6 +78,11 @@ export interface Attempt {
   message?: string;
   /** Set when the attempt failed: which retry budget the failure spent. */
   retryClass?: RetryClass;
+  /**
+   * LOGS seq of the SYSTEM line that declared this attempt lost (NODE_LOST by lease). Frames
+   * of the attempt stored after it come from a fenced agent and are not shown.
+   */
+  fenceSeq?: number;
 }
 
 export interface TaskRecord {

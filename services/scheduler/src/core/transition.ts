@@ -24,7 +24,8 @@ export type Input =
 export interface Transition {
   task: TaskRecord;
   changed: boolean;
-  lines: { attempt: number; text: string }[];
+  /** `fence`: the line declares the attempt lost; the caller records its seq (Attempt.fenceSeq). */
+  lines: { attempt: number; text: string; fence?: boolean }[];
 }
 
 export function transition(task: TaskRecord, input: Input, now: number = input.time): Transition {
@@ -94,7 +95,7 @@ function decide(task: TaskRecord, input: Input, now: number): Transition {
         cur,
         { ...input, type: "finished", outcome: { exitCode: -1, failureReason: "NODE_LOST", message: input.why } },
         now,
-        [{ attempt: cur.number, text: `attempt ${cur.number} lost: ${input.why}` }],
+        [{ attempt: cur.number, text: `attempt ${cur.number} lost: ${input.why}; its later output is not shown`, fence: true }],
       );
   }
 }
@@ -171,3 +172,8 @@ function changed(task: TaskRecord, lines: Transition["lines"] = []): Transition 
   return { task, changed: true, lines };
 }
 
+
+/** The task with attempt `n` fenced at LOGS seq `seq`: frames of it stored later are not shown. */
+export function withFenceSeq(task: TaskRecord, n: number, seq: number): TaskRecord {
+  return { ...task, attempts: task.attempts.map((a) => (a.number === n ? { ...a, fenceSeq: seq } : a)) };
+}

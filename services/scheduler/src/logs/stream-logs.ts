@@ -3,6 +3,7 @@ import type { KV } from "@nats-io/kv";
 import { isFinal, UnavailableError, type LogFrame } from "@trainyard/common";
 import { decodeRecord } from "../store/task-store.js";
 import { lastFrameSeq, readFrames } from "./frames.js";
+import { LateFrames } from "./late-frames.js";
 import { TailBuffer } from "./tail.js";
 
 export interface StreamLogsOptions {
@@ -28,10 +29,12 @@ export async function* streamLogs(
 ): AsyncGenerator<LogFrame[]> {
   let after = o.afterSeq;
   const endNow = await lastFrameSeq(jsm, taskId);
+  const late = new LateFrames(await tasks.get(taskId).then((e) => (e?.operation === "PUT" ? decodeRecord(e.value) : null)));
+  const read = (until: () => number, wake: Promise<unknown>) => shown(readFrames(js, taskId, after, until, wake, o.signal), late);
 
   if (o.tailLines > 0) {
     const tail = new TailBuffer(o.tailLines);
-    for await (const batch of readFrames(js, taskId, after, () => endNow, Promise.resolve(), o.signal)) {
+    for await (const batch of read(() => endNow, Promise.resolve())) {
       for (const f of batch) tail.push(f);
     }
     const frames = tail.result();
@@ -40,7 +43,7 @@ export async function* streamLogs(
   }
 
   if (!o.follow) {
-    yield* readFrames(js, taskId, after, () => endNow, Promise.resolve(), o.signal);
+    yield* read(() => endNow, Promise.resolve());
     return;
   }
 
@@ -49,6 +52,7 @@ export async function* streamLogs(
   const final = (async () => {
     for await (const e of watch) {
       const t = e.operation === "PUT" ? decodeRecord(e.value) : null;
+      if (t) late.learn(t);
       if (!t || isFinal(t.state)) return;
     }
     // The watch ended without a final state (connection closed, or we stopped it): not an end.
@@ -59,8 +63,16 @@ export async function* streamLogs(
   });
   ended.catch(() => {}); // readFrames sees the rejection; this keeps a late one from going unhandled
   try {
-    yield* readFrames(js, taskId, after, () => end, ended, o.signal);
+    yield* read(() => end, ended);
   } finally {
     watch.stop();
+  }
+}
+
+/** Batches without a fenced agent's late frames; batches left empty are skipped. */
+async function* shown(batches: AsyncGenerator<LogFrame[]>, late: LateFrames): AsyncGenerator<LogFrame[]> {
+  for await (const batch of batches) {
+    const kept = late.keep(batch);
+    if (kept.length) yield kept;
   }
 }

@@ -1,6 +1,6 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
 import { ConflictError, NotFoundError, publishSystemLine } from "@trainyard/common";
-import { transition, type Input } from "../core/transition.js";
+import { transition, withFenceSeq, type Input } from "../core/transition.js";
 import type { StoredTask, TaskStore } from "./task-store.js";
 
 /**
@@ -22,9 +22,13 @@ export async function applyInput(
     if (!cur) throw new NotFoundError("task", taskId);
     const t = transition(cur.task, input, now);
     if (!t.changed) return cur;
-    for (const line of t.lines) await publishSystemLine(js, taskId, line.attempt, line.text, input.time);
+    let task = t.task;
+    for (const line of t.lines) {
+      const seq = await publishSystemLine(js, taskId, line.attempt, line.text, input.time, line.fence);
+      if (line.fence) task = withFenceSeq(task, line.attempt, seq);
+    }
     try {
-      return { task: t.task, revision: await store.update(t.task, cur.revision) };
+      return { task, revision: await store.update(task, cur.revision) };
     } catch (err) {
       if (!(err instanceof ConflictError) || tries >= 50) throw err;
     }
