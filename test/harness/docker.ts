@@ -9,9 +9,8 @@ const SETUP_HINT = "run scripts/setup.sh (as root) to install docker.io, start d
 
 type Endpoint = { socketPath: string; where: string } | { host: string; port: number; where: string };
 
-/** Where the Engine API is: DOCKER_HOST (unix:// or tcp:// without TLS) or /var/run/docker.sock. */
-export function dockerEndpoint(): Endpoint {
-  const dh = process.env.DOCKER_HOST;
+/** Where the Engine API is: `dh` (DOCKER_HOST syntax: unix:// or tcp:// without TLS), DOCKER_HOST, or /var/run/docker.sock. */
+export function dockerEndpoint(dh = process.env.DOCKER_HOST): Endpoint {
   if (!dh) return { socketPath: "/var/run/docker.sock", where: "unix:///var/run/docker.sock" };
   if (dh.startsWith("unix://")) return { socketPath: dh.slice("unix://".length), where: dh };
   if (dh.startsWith("tcp://")) {
@@ -32,8 +31,9 @@ export function dockerRequest(
   apiPath: string,
   body?: unknown,
   timeoutMs = 30_000,
+  dockerHost?: string,
 ): Promise<DockerResponse> {
-  const ep = dockerEndpoint();
+  const ep = dockerEndpoint(dockerHost);
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -87,10 +87,10 @@ interface ContainerSummary {
   Id: string;
 }
 
-/** Ids of all containers (any state) carrying the label `key` or `key=value`. */
-export async function listContainers(label: string): Promise<string[]> {
+/** Ids of all containers (any state) carrying the label `key` or `key=value` (on `dockerHost`, default DOCKER_HOST). */
+export async function listContainers(label: string, dockerHost?: string): Promise<string[]> {
   const filters = encodeURIComponent(JSON.stringify({ label: [label] }));
-  const res = await dockerRequest("GET", `/containers/json?all=1&filters=${filters}`);
+  const res = await dockerRequest("GET", `/containers/json?all=1&filters=${filters}`, undefined, 30_000, dockerHost);
   if (res.status !== 200) throw new Error(`GET /containers/json answered ${res.status}: ${res.body.slice(0, 300)}`);
   return (JSON.parse(res.body) as ContainerSummary[]).map((c) => c.Id);
 }

@@ -1,18 +1,18 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { AgentService, file_trainyard_v1_agent } from "@trainyard/client";
-import { connectNats, ensureInfrastructure, ensurePoolConsumer, type NodeRecord, type TaskRecord } from "@trainyard/common";
+import { connectNats, ensureInfrastructure, ensurePoolConsumer, type NodeRecord } from "@trainyard/common";
 import { startGrpcServer } from "@trainyard/common/grpc/index";
 import { AttemptHost } from "./attempt-host.js";
 import { DockerGate } from "./docker-gate.js";
 import type { AgentConfig } from "./config.js";
 import { publishEvent } from "./events.js";
+import { fence } from "./fence.js";
 import { Heartbeat } from "./heartbeat.js";
 import { LeaseGuard } from "./lease-guard.js";
 import { pullLoop } from "./pull-loop.js";
 import { recover } from "./recover.js";
 import { agentRoutes, type AgentState } from "./routes.js";
-import { stopCauseFor } from "./runner/record-watch.js";
 import { RunningAttempts } from "./running.js";
 import type { ContainerRuntime } from "./runtime/container-runtime.js";
 import { DockerRuntime } from "./runtime/docker-runtime.js";
@@ -56,7 +56,7 @@ export async function startAgent(config: AgentConfig, logger: Logger, runtime: C
   const report = (e: Parameters<typeof publishEvent>[1]) => publishEvent(js, e, log, stopping.signal);
   const reattached = await recover({ nodeId: config.nodeId, previous, infra, jsm, runtime, host, slots, report, logger: log });
 
-  const heartbeat = new Heartbeat(infra.nodes, () => nodeRecord(state), Math.max(100, config.leaseMs / 3), log, () => fence(host, infra.tasks));
+  const heartbeat = new Heartbeat(infra.nodes, () => nodeRecord(state), Math.max(100, config.leaseMs / 3), log, () => fence(host, infra.tasks, runtime, config.nodeId, log));
   await heartbeat.start();
   const guard = new LeaseGuard(config.leaseMs, () => heartbeat.silentMs(), (cause) => host.stopAll(cause), log);
   guard.start();
@@ -115,13 +115,4 @@ function nodeRecord(s: AgentState): NodeRecord {
     draining: s.draining,
     running: s.host.running.active().map((a) => ({ taskId: a.taskId, attempt: a.attempt, ...(a.containerId ? { containerId: a.containerId } : {}) })),
   };
-}
-
-/** After each heartbeat: stop attempts whose record moved on while we could not tell (a missed watch update). */
-async function fence(host: AttemptHost, tasks: import("@nats-io/kv").KV): Promise<void> {
-  for (const a of host.running.active()) {
-    const e = await tasks.get(a.taskId);
-    const cause = e?.operation === "PUT" ? stopCauseFor(e.json<TaskRecord>(), a.attempt) : { kind: "superseded" as const };
-    if (cause) a.stop?.(cause);
-  }
 }

@@ -9,7 +9,12 @@ import {
   type LogEntry,
   type PullProgress,
 } from "./container-runtime.js";
+import { sleep } from "@trainyard/common";
 import { demuxLogBatches, stampToSince } from "./docker-demux.js";
+
+/** How often a waited-on container is inspected, and how many failed inspections in a row mean the engine is gone. */
+const WAIT_CHECK_MS = 2_000;
+const UNREACHABLE_CHECKS = 3;
 
 /**
  * ContainerRuntime on the Docker Engine API (dockerode; DOCKER_HOST or the local socket).
@@ -132,8 +137,36 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
+  /**
+   * Resolves when the container is no longer running. Docker's wait is a long poll whose
+   * connection an engine restart may cut without the request failing, so the container is also
+   * inspected every WAIT_CHECK_MS: the wait rejects once the engine has stopped answering for
+   * a while (UNREACHABLE_CHECKS in a row), resolves if the container is seen stopped.
+   */
   async wait(id: string, signal?: AbortSignal): Promise<void> {
-    await this.docker.getContainer(id).wait({ condition: "not-running", ...(signal ? { abortSignal: signal } : {}) });
+    const done = new AbortController();
+    const both = signal ? AbortSignal.any([signal, done.signal]) : done.signal;
+    const waited = this.docker.getContainer(id).wait({ condition: "not-running", abortSignal: both });
+    try {
+      await Promise.race([waited, this.watchRunning(id, both)]);
+    } finally {
+      done.abort();
+      waited.catch(() => {});
+    }
+  }
+
+  private async watchRunning(id: string, signal: AbortSignal): Promise<void> {
+    for (let failures = 0; ; ) {
+      await sleep(WAIT_CHECK_MS, signal).catch(() => {});
+      if (signal.aborted) return new Promise(() => {}); // the wait itself settles
+      try {
+        if (!(await this.inspect(id)).running) return;
+        failures = 0;
+      } catch (err) {
+        if (statusOf(err) === 404) throw new Error(`container ${id.slice(0, 12)} is gone`, { cause: err });
+        if (++failures >= UNREACHABLE_CHECKS) throw new Error(`Docker Engine not answering: ${messageOf(err)}`, { cause: err });
+      }
+    }
   }
 
   async inspect(id: string): Promise<ContainerState> {
