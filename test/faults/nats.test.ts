@@ -76,4 +76,35 @@ describe("NATS faults", () => {
     const { task: after } = await client.submit(spec({ command: sh("echo after the restart") }));
     expect(text(await followToEnd(after!.id), LogStream.STDOUT)).toBe("after the restart\n");
   });
+
+  it("agent SIGTERM while NATS is down: the undelivered end of the log stays in the container, and the next start delivers it", async () => {
+    const id = `nats-offline-${process.pid}`;
+    const env = { TRAINYARD_NATS_URL: nats.url, TRAINYARD_AGENT_ID: id, TRAINYARD_POOLS: "p-offline", TRAINYARD_AGENT_GRPC_ADDR: "127.0.0.1:0", TRAINYARD_LOG_DIR: `/tmp/trainyard-tests/${id}`, TRAINYARD_AGENT_SHUTDOWN_GRACE: "1s" };
+    let agent = startService("agent", id, env);
+    procs.push(agent);
+    await waitForLine(agent, "agent serving");
+    const { task } = await client.submit(spec({ command: sh("for i in $(seq 1 30); do echo $i; sleep 0.05; done"), pool: "p-offline" }));
+    for (;;) {
+      const t = (await client.get({ taskId: task!.id })).task!;
+      if (t.attempts[0]!.containerId) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    nats.kill("SIGKILL");
+    await new Promise((r) => setTimeout(r, 3_000)); // the container ends; its last lines cannot be published
+    agent.kill("SIGTERM");
+    expect(await agent.exited).toBe("0");
+    expect(agent.output().some((l) => l.includes("container left for the next start"))).toBe(true);
+    expect(await listContainers(`trainyard.node=${id}`)).toHaveLength(1);
+
+    await nats.restart();
+    agent = startService("agent", id, env);
+    procs.push(agent);
+    const frames = await followToEnd(task!.id);
+    expect(text(frames, LogStream.STDOUT)).toBe(Array.from({ length: 30 }, (_, i) => `${i + 1}\n`).join(""));
+    const t = (await client.get({ taskId: task!.id })).task!;
+    expect(t.state).toBe(TaskState.SUCCEEDED);
+    expect(t.attempts).toHaveLength(1);
+    expect(await listContainers(`trainyard.node=${id}`)).toEqual([]);
+    await removeContainers(`trainyard.node=${id}`);
+  });
 });

@@ -11,9 +11,6 @@ import type { RunningAttempt, RunningAttempts } from "./running.js";
 import type { ContainerRuntime } from "./runtime/container-runtime.js";
 import type { Slots } from "./slots.js";
 
-/** After shutdown begins, how long outcomes are retried before the agent gives up on them. */
-export const FINAL_REPORT_GRACE_MS = 30_000;
-
 /**
  * Runs the attempts this agent holds: builds each one's log and context, keeps the registry
  * (GetNode, StreamLogs, heartbeats), frees its slot when it ends, and stops or detaches them
@@ -44,7 +41,7 @@ export class AttemptHost {
   ): void {
     const { config, js, infra } = this;
     const log = this.logger.child({ task: task.id, attempt });
-    // The outcome is retried until FINAL_REPORT_GRACE_MS after shutdown began; the rest give up at shutdown.
+    // The outcome is retried until reportGraceMs after shutdown began; the rest give up at shutdown.
     const report = (e: AgentEvent) =>
       publishEvent(js, e, log, e.type === "finished" ? this.lastCall.signal : this.detach.signal);
     const attemptLog = new AttemptLog({
@@ -101,7 +98,7 @@ export class AttemptHost {
   /** SIGTERM: leave running containers to the next start; give outcomes a last while to go out. */
   async detachAll(): Promise<void> {
     this.detach.abort();
-    const giveUp = setTimeout(() => this.lastCall.abort(), FINAL_REPORT_GRACE_MS);
+    const giveUp = setTimeout(() => this.lastCall.abort(), this.config.reportGraceMs);
     await this.settled();
     clearTimeout(giveUp);
   }

@@ -14,6 +14,8 @@ export interface AgentConfig {
   logFileMaxBytes: number;
   logFileKeep: number;
   leaseMs: number;
+  /** After SIGTERM, how long logs and outcomes of ended attempts are still retried (NATS down). */
+  reportGraceMs: number;
   pidsLimit: number;
   infra: InfraOptions;
 }
@@ -31,6 +33,7 @@ export function loadAgentConfig(env: Env = process.env): AgentConfig {
     logFileMaxBytes: envInt(env, "TRAINYARD_LOG_FILE_MAX_BYTES", 10 * 1024 * 1024, 1024),
     logFileKeep: envInt(env, "TRAINYARD_LOG_FILE_KEEP", 5, 1, 100),
     leaseMs: envDuration(env, "TRAINYARD_AGENT_LEASE", "15s"),
+    reportGraceMs: envDuration(env, "TRAINYARD_AGENT_SHUTDOWN_GRACE", "30s"),
     pidsLimit: envInt(env, "TRAINYARD_AGENT_PIDS_LIMIT", 4096, 16),
     infra: {
       replicas: envInt(env, "TRAINYARD_NATS_REPLICAS", 1, 1, 5),

@@ -35,6 +35,7 @@ export class AttemptLog {
   readonly local: LocalLog;
   private readonly publishing: Promise<void>;
   private published: number;
+  private dropped = 0;
   private resume?: string;
   private closed?: Promise<void>;
 
@@ -68,6 +69,11 @@ export class AttemptLog {
     return this.published;
   }
 
+  /** Bytes given up on at shutdown because NATS did not take them (see AttemptLogOptions.signal). */
+  get droppedBytes(): number {
+    return this.dropped;
+  }
+
   /** Flushes: every frame published, file closed. Idempotent. */
   close(): Promise<void> {
     this.closed ??= (async () => {
@@ -96,8 +102,8 @@ export class AttemptLog {
           break;
         } catch (err) {
           if (signal.aborted) {
-            const droppedBytes = this.batcher.abandon() + f.data.length;
-            logger.error({ err: String(err), frame: n, droppedBytes }, "log frames not published before shutdown: dropped");
+            this.dropped = this.batcher.abandon() + f.data.length;
+            logger.error({ err: String(err), frame: n, droppedBytes: this.dropped }, "log frames not published before shutdown");
             return;
           }
           logger.warn({ err: String(err), frame: n, retryInMs: delay }, "log frame publish failed; retrying");

@@ -94,8 +94,9 @@ async function execute(c: AttemptContext, stop: AbortSignal, setContainer: (id: 
   const note = (message: string) => void c.report({ type: "note", taskId: task.id, attempt, nodeId, message, time: Date.now() }).catch(() => {});
   if (c.reattach) {
     const st = await runtime.inspect(c.reattach.containerId);
-    log.system(`agent restarted: re-attached to the running container`);
-    note("agent restarted: re-attached to the running container");
+    const what = st.running ? "the running container" : "the container, which has exited";
+    log.system(`agent restarted: re-attached to ${what}`);
+    note(`agent restarted: re-attached to ${what}`);
     return supervise(c, c.reattach.containerId, stop, st.startedAt || Date.now(), c.reattach.since);
   }
   // Before the container starts, a shutdown stops the attempt rather than leaving it.
@@ -119,10 +120,16 @@ async function execute(c: AttemptContext, stop: AbortSignal, setContainer: (id: 
   return supervise(c, id, stop, Date.now());
 }
 
-async function finish(c: AttemptContext, outcome: Outcome, containerId: string | undefined): Promise<Outcome> {
+async function finish(c: AttemptContext, outcome: Outcome, containerId: string | undefined): Promise<AttemptResult> {
   const { log, logger, runtime } = c;
   log.system(outcomeLine(outcome));
   await log.close();
+  if (log.droppedBytes > 0 && containerId) {
+    // The agent is stopping and NATS did not take the end of the log. The container keeps it:
+    // the next start re-attaches, re-reads from the last line shipped, and reports the outcome.
+    logger.error({ container: containerId.slice(0, 12), droppedBytes: log.droppedBytes }, "log not delivered before shutdown: container left for the next start");
+    return "detached";
+  }
   if (containerId) {
     for (let i = 0; ; i++) {
       try {
