@@ -117,7 +117,8 @@ class GetListCancelTest(LiveTest):
         held = [self.submit("true", pool=f"py-held-{RUN}", labels={"kind": "paged"}) for _ in range(3)]
         self.addCleanup(lambda: [self.c.cancel(t.id) for t in held])
         listed = [t.id for t in self.c.list(labels={"run": RUN, "kind": "paged"}, page_size=1)]
-        self.assertEqual(listed, [t.id for t in reversed(held)], "all pages, newest first")
+        # Every page; newest first (ids sort by creation time).
+        self.assertEqual(listed, sorted((t.id for t in held), reverse=True))
         for t in held:
             self.assertEqual(self.c.cancel(t.id).state, CANCELLED)
         self.assertEqual(len(list(self.c.list(states=["CANCELLED"], labels={"run": RUN, "kind": "paged"}))), 3)
@@ -186,6 +187,11 @@ class ErrorsTest(LiveTest):
         with self.assertRaises(NotFoundError):
             list(self.c.follow_logs(unknown))
         self.assertLess(time.monotonic() - t0, 2, "NOT_FOUND raised at once, not retried")
+
+    def test_a_follow_without_a_task_id_is_invalid_argument_naming_the_field(self):
+        with self.assertRaises(InvalidArgumentError) as e:
+            list(self.c.follow_logs(""))
+        self.assertIn("task_id", e.exception.details())
 
 
 if __name__ == "__main__":
