@@ -194,8 +194,9 @@ class Client:
             call.cancel()
 
     def wait(self, task_id: str, timeout: Optional[float] = None) -> Task:
-        """Blocks until the task is final and returns it. Raises DeadlineExceededError after
-        ``timeout`` seconds (None: no limit)."""
+        """Blocks until the task is final and returns it (one Watch call). Raises
+        DeadlineExceededError after ``timeout`` seconds (None: no limit), and the stream's
+        error (e.g. UnavailableError) if it breaks: call again to go on."""
         call = self._stub.Watch(WatchRequest(task_id=task_id), timeout=timeout)
         try:
             with translate():
