@@ -26,11 +26,13 @@ TRAINYARD_TEST_IMAGE_REV=1
 #   protobuf-compiler(-grpc), python3-grpcio, python3-protobuf, libprotobuf-dev
 #                            for the Python client (Debian's python3-grpc-tools is 1.14,
 #                            too old; protoc + grpc_python_plugin generate the stubs)
+#   python3-pip, python3-setuptools
+#                            test/clients/python.test.ts installs clients/python offline with pip
 #   ca-certificates          HTTPS to the package registries
 TRAINYARD_APT_PACKAGES=(
   nats-server docker.io busybox-static
   protobuf-compiler protobuf-compiler-grpc python3-grpcio python3-protobuf libprotobuf-dev
-  ca-certificates
+  python3-pip python3-setuptools ca-certificates
 )
 
 log() { printf '[trainyard] %s\n' "$*" >&2; }

@@ -6,7 +6,8 @@
 # Steps (see scripts/lib.sh):
 #   1. system packages   nats-server docker.io busybox-static protobuf-compiler
 #                        protobuf-compiler-grpc python3-grpcio python3-protobuf
-#                        libprotobuf-dev ca-certificates (apt-get, only the missing ones)
+#                        libprotobuf-dev python3-pip python3-setuptools ca-certificates
+#                        (apt-get, only the missing ones)
 #   2. dockerd           started in the background when `docker info` fails:
 #                        dockerd --bridge=none --iptables=false --ip6tables=false
 #                        log: ${TRAINYARD_STATE_DIR:-.trainyard}/dockerd.log

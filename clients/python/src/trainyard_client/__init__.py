@@ -1,0 +1,64 @@
+"""Trainyard's Python client: submit containerized tasks, follow their logs, watch their state.
+
+>>> from trainyard_client import Client, TaskState
+>>> with Client() as c:
+...     task = c.submit("trainyard/busybox:test", command=["sh", "-c", "echo hello"])
+...     for frame in c.follow_logs(task.id):
+...         print(frame.data.decode(), end="")
+...     print(TaskState.Name(c.get(task.id).state))
+"""
+from .client import DEFAULT_CHANNEL_OPTIONS, Client, state_value
+from .errors import (
+    DeadlineExceededError,
+    InvalidArgumentError,
+    NotFoundError,
+    ResourceExhaustedError,
+    TrainyardError,
+    UnavailableError,
+)
+from .messages import (
+    FINAL_STATES,
+    Attempt,
+    FailureReason,
+    LogFrame,
+    LogStream,
+    Resources,
+    RetryPolicy,
+    Task,
+    TaskEvent,
+    TaskSpec,
+    TaskState,
+    is_final,
+)
+from .resume import ResumePolicy
+from .spec import build_spec
+from .target import DEFAULT_TARGET
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Attempt",
+    "Client",
+    "DEFAULT_CHANNEL_OPTIONS",
+    "DEFAULT_TARGET",
+    "DeadlineExceededError",
+    "FINAL_STATES",
+    "FailureReason",
+    "InvalidArgumentError",
+    "LogFrame",
+    "LogStream",
+    "NotFoundError",
+    "Resources",
+    "ResourceExhaustedError",
+    "ResumePolicy",
+    "RetryPolicy",
+    "Task",
+    "TaskEvent",
+    "TaskSpec",
+    "TaskState",
+    "TrainyardError",
+    "UnavailableError",
+    "build_spec",
+    "is_final",
+    "state_value",
+]

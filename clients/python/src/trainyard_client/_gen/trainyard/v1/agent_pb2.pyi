@@ -1,0 +1,83 @@
+from google.protobuf import duration_pb2 as _duration_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from . import task_pb2 as _task_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Mapping, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class AgentServiceStreamLogsRequest(_message.Message):
+    __slots__ = ["after_seq", "follow", "task_id"]
+    AFTER_SEQ_FIELD_NUMBER: _ClassVar[int]
+    FOLLOW_FIELD_NUMBER: _ClassVar[int]
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    after_seq: int
+    follow: bool
+    task_id: str
+    def __init__(self, task_id: _Optional[str] = ..., follow: bool = ..., after_seq: _Optional[int] = ...) -> None: ...
+
+class AgentServiceStreamLogsResponse(_message.Message):
+    __slots__ = ["frames"]
+    FRAMES_FIELD_NUMBER: _ClassVar[int]
+    frames: _containers.RepeatedCompositeFieldContainer[_task_pb2.LogFrame]
+    def __init__(self, frames: _Optional[_Iterable[_Union[_task_pb2.LogFrame, _Mapping]]] = ...) -> None: ...
+
+class DrainRequest(_message.Message):
+    __slots__ = ["deadline"]
+    DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    deadline: _duration_pb2.Duration
+    def __init__(self, deadline: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class DrainResponse(_message.Message):
+    __slots__ = ["node"]
+    NODE_FIELD_NUMBER: _ClassVar[int]
+    node: Node
+    def __init__(self, node: _Optional[_Union[Node, _Mapping]] = ...) -> None: ...
+
+class GetNodeRequest(_message.Message):
+    __slots__ = []
+    def __init__(self) -> None: ...
+
+class GetNodeResponse(_message.Message):
+    __slots__ = ["node"]
+    NODE_FIELD_NUMBER: _ClassVar[int]
+    node: Node
+    def __init__(self, node: _Optional[_Union[Node, _Mapping]] = ...) -> None: ...
+
+class Node(_message.Message):
+    __slots__ = ["docker_version", "draining", "free_slots", "gpus", "id", "pools", "running", "slots", "start_time"]
+    DOCKER_VERSION_FIELD_NUMBER: _ClassVar[int]
+    DRAINING_FIELD_NUMBER: _ClassVar[int]
+    FREE_SLOTS_FIELD_NUMBER: _ClassVar[int]
+    GPUS_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    POOLS_FIELD_NUMBER: _ClassVar[int]
+    RUNNING_FIELD_NUMBER: _ClassVar[int]
+    SLOTS_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    docker_version: str
+    draining: bool
+    free_slots: int
+    gpus: int
+    id: str
+    pools: _containers.RepeatedScalarFieldContainer[str]
+    running: _containers.RepeatedCompositeFieldContainer[RunningAttempt]
+    slots: int
+    start_time: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., pools: _Optional[_Iterable[str]] = ..., slots: _Optional[int] = ..., free_slots: _Optional[int] = ..., running: _Optional[_Iterable[_Union[RunningAttempt, _Mapping]]] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., docker_version: _Optional[str] = ..., gpus: _Optional[int] = ..., draining: bool = ...) -> None: ...
+
+class RunningAttempt(_message.Message):
+    __slots__ = ["attempt", "container_id", "image", "start_time", "task_id"]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    CONTAINER_ID_FIELD_NUMBER: _ClassVar[int]
+    IMAGE_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    attempt: int
+    container_id: str
+    image: str
+    start_time: _timestamp_pb2.Timestamp
+    task_id: str
+    def __init__(self, task_id: _Optional[str] = ..., attempt: _Optional[int] = ..., container_id: _Optional[str] = ..., image: _Optional[str] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

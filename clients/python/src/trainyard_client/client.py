@@ -1,0 +1,251 @@
+"""``Client``: a thin, synchronous SchedulerService client over grpcio.
+
+Unary calls get a deadline (``timeout``, default 30 s); streams have none and end when the
+caller stops iterating (the call is cancelled in the generator's ``finally``). Every error is
+raised as a :class:`~trainyard_client.errors.TrainyardError`. ``follow_logs`` resumes a broken
+stream by itself (see :mod:`trainyard_client.resume`); ``watch`` does not.
+
+A Client may be shared by threads (grpcio channels are thread-safe); ``close()`` is idempotent
+and also ends a ``follow_logs`` that is waiting to reconnect.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import random
+import threading
+import time
+from typing import Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+
+import grpc
+
+from ._gen.trainyard.v1.scheduler_pb2_grpc import SchedulerServiceStub
+from .errors import TrainyardError, from_rpc_error, translate
+from .messages import (
+    CancelRequest,
+    GetEventsRequest,
+    GetRequest,
+    ListRequest,
+    LogFrame,
+    StreamLogsRequest,
+    SubmitRequest,
+    Task,
+    TaskEvent,
+    TaskSpec,
+    TaskState,
+    WatchRequest,
+    is_final,
+)
+from .resume import ResumePolicy, Resumer
+from .spec import build_spec
+from .target import resolve_target
+
+log = logging.getLogger("trainyard_client")
+
+#: Channel options: keepalive pings while a call is open (a dead connection under a silent
+#: follow is noticed within ~40 s), quick reconnects, room for a 256 KiB log batch and more.
+DEFAULT_CHANNEL_OPTIONS: Tuple[Tuple[str, int], ...] = (
+    ("grpc.keepalive_time_ms", 30_000),
+    ("grpc.keepalive_timeout_ms", 10_000),
+    ("grpc.http2.max_pings_without_data", 0),
+    ("grpc.initial_reconnect_backoff_ms", 100),
+    ("grpc.min_reconnect_backoff_ms", 100),
+    ("grpc.max_reconnect_backoff_ms", 2_000),
+    ("grpc.max_receive_message_length", 16 * 1024 * 1024),
+)
+
+StateLike = Union[int, str]
+
+
+def state_value(s: StateLike) -> int:
+    """A TaskState number from a number or a name: ``"RUNNING"`` or ``"TASK_STATE_RUNNING"``."""
+    if isinstance(s, str):
+        name = s.upper()
+        if not name.startswith("TASK_STATE_"):
+            name = "TASK_STATE_" + name
+        try:
+            return TaskState.Value(name)
+        except ValueError:
+            raise ValueError(f"states: unknown task state {s!r}") from None
+    return int(s)
+
+
+class Client:
+    """A SchedulerService client.
+
+    >>> with Client() as c:                     # TRAINYARD_ADDR or 127.0.0.1:50051
+    ...     t = c.submit("busybox", command=["echo", "hi"])
+    ...     for f in c.follow_logs(t.id):
+    ...         print(f.data.decode(), end="")
+    """
+
+    def __init__(
+        self,
+        target: Optional[str] = None,
+        *,
+        timeout: Optional[float] = 30.0,
+        resume: ResumePolicy = ResumePolicy(),
+        options: Sequence[Tuple[str, object]] = (),
+        channel: Optional[grpc.Channel] = None,
+    ) -> None:
+        """``target``: ``host:port`` (default ``$TRAINYARD_ADDR``, else ``127.0.0.1:50051``).
+        ``timeout``: deadline in seconds of each unary call (None: none). ``resume``: how
+        ``follow_logs`` reconnects. ``options``: extra grpcio channel options. ``channel``: use
+        this channel instead of opening one (it is not closed by ``close()``)."""
+        self.target = resolve_target(target, os.environ)
+        self.timeout = timeout
+        self.resume = resume
+        self._owns_channel = channel is None
+        self._channel = channel or grpc.insecure_channel(
+            self.target, options=[*DEFAULT_CHANNEL_OPTIONS, *options]
+        )
+        self._stub = SchedulerServiceStub(self._channel)
+        self._closed = threading.Event()
+
+    def close(self) -> None:
+        """Closes the channel (if this client opened it); open streams end with CANCELLED."""
+        if self._closed.is_set():
+            return
+        self._closed.set()
+        if self._owns_channel:
+            self._channel.close()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # Unary calls.
+
+    def submit(
+        self,
+        spec: Union[str, TaskSpec],
+        *,
+        idempotency_key: str = "",
+        **fields: object,
+    ) -> Task:
+        """Submits a task and returns it as stored (PENDING, defaults resolved).
+
+        ``spec`` is a TaskSpec, or an image name with the spec's fields as keywords:
+        ``command`` (list), ``env``, ``cpus``, ``memory_bytes``, ``gpus``, ``timeout`` (seconds
+        or timedelta), ``retries``, ``retry_delay``, ``retry`` (RetryPolicy), ``labels``,
+        ``pool``, ``stop_grace_period`` (see :func:`trainyard_client.spec.build_spec`).
+        The same ``idempotency_key`` returns the first task instead of a new one.
+        Raises InvalidArgumentError naming the field of a bad spec.
+        """
+        if isinstance(spec, TaskSpec):
+            if fields:
+                raise TypeError(f"submit: spec fields given as keywords and as a TaskSpec: {sorted(fields)}")
+            task_spec = spec
+        else:
+            task_spec = build_spec(spec, **fields)  # type: ignore[arg-type]
+        req = SubmitRequest(spec=task_spec, idempotency_key=idempotency_key)
+        with translate():
+            return self._stub.Submit(req, timeout=self.timeout).task
+
+    def get(self, task_id: str) -> Task:
+        """The task record. Raises NotFoundError for an unknown id."""
+        with translate():
+            return self._stub.Get(GetRequest(task_id=task_id), timeout=self.timeout).task
+
+    def cancel(self, task_id: str, reason: str = "") -> Task:
+        """Cancels a task and returns it as stored after the request: a PENDING task is
+        CANCELLED at once, a RUNNING one is still RUNNING (message "cancelling") until its
+        container has stopped; a finished task is returned unchanged."""
+        with translate():
+            return self._stub.Cancel(CancelRequest(task_id=task_id, reason=reason), timeout=self.timeout).task
+
+    def events(self, task_id: str) -> List[TaskEvent]:
+        """What happened to the task, oldest first (GetEvents)."""
+        with translate():
+            return list(self._stub.GetEvents(GetEventsRequest(task_id=task_id), timeout=self.timeout).events)
+
+    def list(
+        self,
+        states: Iterable[StateLike] = (),
+        labels: Optional[Mapping[str, str]] = None,
+        page_size: int = 0,
+    ) -> Iterator[Task]:
+        """Every task in any of ``states`` (all when empty) carrying all of ``labels``, newest
+        first, fetching page after page (``page_size`` per call; 0: the server's 100)."""
+        req = ListRequest(states=[state_value(s) for s in states], labels=dict(labels or {}), page_size=page_size)
+        while True:
+            with translate():
+                resp = self._stub.List(req, timeout=self.timeout)
+            yield from resp.tasks
+            if not resp.next_page_token:
+                return
+            req.page_token = resp.next_page_token
+
+    # Streams.
+
+    def watch(self, task_id: Optional[str] = None, timeout: Optional[float] = None) -> Iterator[Task]:
+        """The task's current state, then every change (every task when ``task_id`` is None).
+        Runs until the caller stops iterating, or raises DeadlineExceededError after
+        ``timeout`` seconds (None: no limit). A broken stream raises; call again to go on (the
+        current state comes first)."""
+        call = self._stub.Watch(WatchRequest(task_id=task_id or ""), timeout=timeout)
+        try:
+            with translate():
+                for resp in call:
+                    yield resp.task
+        finally:
+            call.cancel()
+
+    def wait(self, task_id: str, timeout: Optional[float] = None) -> Task:
+        """Blocks until the task is final and returns it (one Watch call). Raises
+        DeadlineExceededError after ``timeout`` seconds (None: no limit), and the stream's
+        error (e.g. UnavailableError) if it breaks: call again to go on."""
+        call = self._stub.Watch(WatchRequest(task_id=task_id), timeout=timeout)
+        try:
+            with translate():
+                for resp in call:
+                    if is_final(resp.task):
+                        return resp.task
+        finally:
+            call.cancel()
+        raise TrainyardError(grpc.StatusCode.UNAVAILABLE, f"watch of task {task_id} ended before it was final")
+
+    def follow_logs(
+        self,
+        task_id: str,
+        after_seq: int = 0,
+        follow: bool = True,
+        tail_lines: int = 0,
+    ) -> Iterator[LogFrame]:
+        """The task's log frames with seq > ``after_seq``, in order; with ``follow`` (the
+        default) until the task is final and its last frame is delivered, else what exists now.
+
+        A stream that breaks with UNAVAILABLE (connection lost, server restarted or shutting
+        down) is reopened after a backoff with ``after_seq`` = the last seq delivered, so no
+        frame is missed or repeated; without progress for ``resume.give_up_after`` seconds the
+        last error is raised. Other errors (NOT_FOUND, INVALID_ARGUMENT, ...) raise at once.
+        ``tail_lines`` asks for only the last lines; it applies until the first frame arrives.
+        """
+        r = Resumer(self.resume, after_seq, time.monotonic())
+        while True:
+            req = StreamLogsRequest(task_id=task_id, follow=follow, after_seq=r.after_seq, tail_lines=tail_lines)
+            r.opened(time.monotonic())
+            call = self._stub.StreamLogs(req)
+            try:
+                for resp in call:
+                    for frame in resp.frames:
+                        if r.accept(frame.seq, time.monotonic()):
+                            tail_lines = 0
+                            yield frame
+                return
+            except grpc.RpcError as e:
+                if self._closed.is_set():
+                    raise TrainyardError(grpc.StatusCode.CANCELLED, "client closed") from e
+                delay = r.failed(e.code(), time.monotonic(), random.random())
+                if delay is None:
+                    raise from_rpc_error(e) from e
+                log.info(
+                    "log stream of task %s broke (%s: %s); resuming after seq %d in %.2fs",
+                    task_id, e.code(), e.details(), r.after_seq, delay,
+                )
+            finally:
+                call.cancel()
+            if self._closed.wait(delay):
+                raise TrainyardError(grpc.StatusCode.CANCELLED, "client closed")

@@ -1,0 +1,81 @@
+"""Building a TaskSpec from keyword arguments (pure: no IO).
+
+The scheduler validates and fills in defaults (max_retries 3, retry delay 5 s, grace 10 s, pool
+"default"); here only Python values become proto fields. Anything left ``None`` stays unset.
+"""
+from __future__ import annotations
+
+import datetime
+from typing import Mapping, Optional, Sequence, Union
+
+from google.protobuf import duration_pb2
+
+from .messages import RetryPolicy, TaskSpec
+
+#: A duration: seconds (int or float) or a ``datetime.timedelta``.
+Seconds = Union[int, float, datetime.timedelta]
+
+
+def to_duration(value: Seconds, field: str) -> duration_pb2.Duration:
+    """A google.protobuf.Duration from seconds or a timedelta; ``field`` names it in errors."""
+    if isinstance(value, datetime.timedelta):
+        d = duration_pb2.Duration()
+        d.FromTimedelta(value)
+        return d
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{field}: expected seconds (int or float) or a timedelta, got {type(value).__name__}")
+    d = duration_pb2.Duration()
+    d.FromNanoseconds(round(value * 1_000_000_000))
+    return d
+
+
+def build_spec(
+    image: str,
+    *,
+    command: Optional[Sequence[str]] = None,
+    env: Optional[Mapping[str, str]] = None,
+    cpus: Optional[float] = None,
+    memory_bytes: Optional[int] = None,
+    gpus: Optional[int] = None,
+    timeout: Optional[Seconds] = None,
+    retries: Optional[int] = None,
+    retry_delay: Optional[Seconds] = None,
+    retry: Optional[RetryPolicy] = None,
+    labels: Optional[Mapping[str, str]] = None,
+    pool: Optional[str] = None,
+    stop_grace_period: Optional[Seconds] = None,
+) -> TaskSpec:
+    """A TaskSpec for ``image``.
+
+    ``command`` is the container's Cmd, a list of arguments (a plain string is refused: write
+    ``["sh", "-c", "..."]``). ``retries`` is ``retry.max_retries`` (0: never retry task failures);
+    ``retry`` gives the whole RetryPolicy, and ``retries``/``retry_delay`` override its fields.
+    """
+    if isinstance(command, (str, bytes)):
+        raise TypeError('command: expected a list of arguments, e.g. ["sh", "-c", "echo hi"], not a string')
+    spec = TaskSpec(image=image)
+    if command is not None:
+        spec.command.extend(command)
+    if env:
+        spec.env.update(env)
+    if labels:
+        spec.labels.update(labels)
+    if pool is not None:
+        spec.pool = pool
+    if cpus is not None:
+        spec.resources.cpus = cpus
+    if memory_bytes is not None:
+        spec.resources.memory_bytes = memory_bytes
+    if gpus is not None:
+        spec.resources.gpus = gpus
+    if timeout is not None:
+        spec.timeout.CopyFrom(to_duration(timeout, "timeout"))
+    if stop_grace_period is not None:
+        spec.stop_grace_period.CopyFrom(to_duration(stop_grace_period, "stop_grace_period"))
+    if retry is not None:
+        spec.retry.CopyFrom(retry)
+    if retries is not None:
+        spec.retry.max_retries = retries
+    if retry_delay is not None:
+        spec.retry.delay.CopyFrom(to_duration(retry_delay, "retry_delay"))
+    return spec
