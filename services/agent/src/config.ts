@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import { resolve } from "node:path";
+import { parseAllowedHostPaths } from "./runner/host-paths.js";
 import { envDuration, envInt, envList, envString, type Env, type InfraOptions } from "@trainyard/common";
 
 /** Everything the agent reads from its environment, resolved once at start-up. */
@@ -15,6 +16,8 @@ export interface AgentConfig {
   logFileKeep: number;
   leaseMs: number;
   pidsLimit: number;
+  /** Host path prefixes tasks may bind-mount (TRAINYARD_ALLOWED_HOST_PATHS); empty: none. */
+  allowedHostPaths: string[];
   infra: InfraOptions;
 }
 
@@ -32,6 +35,7 @@ export function loadAgentConfig(env: Env = process.env): AgentConfig {
     logFileKeep: envInt(env, "TRAINYARD_LOG_FILE_KEEP", 5, 1, 100),
     leaseMs: envDuration(env, "TRAINYARD_AGENT_LEASE", "15s"),
     pidsLimit: envInt(env, "TRAINYARD_AGENT_PIDS_LIMIT", 4096, 16),
+    allowedHostPaths: parseAllowedHostPaths(env.TRAINYARD_ALLOWED_HOST_PATHS),
     infra: {
       replicas: envInt(env, "TRAINYARD_NATS_REPLICAS", 1, 1, 5),
       logRetentionMs: envDuration(env, "TRAINYARD_LOG_RETENTION", "7d"),
