@@ -6,17 +6,21 @@ Environment (validated; a bad value exits with code 2 and says why):
   BATCH_SIZE      mini-batch size, 1..4096                       (default 32)
   LEARNING_RATE   SGD step, a number in (0, 10]                  (default 0.1)
   SEED            seed of the data and the initial weights, >= 0 (default 0)
-  CHECKPOINT_DIR  where the checkpoint goes, when that directory exists
+  CHECKPOINT_DIR  where checkpoints go, when that directory exists
                   (a mounted volume)                             (default /checkpoints)
+  RUN_ID          the run's sub-directory of CHECKPOINT_DIR, [A-Za-z0-9_.-]
+                  (default: $TRAINYARD_TASK_ID, else "local")
 
 Prints one line per epoch (`epoch 3/5 loss=0.4120 acc=0.843`), flushed at once so the log
-streams live. With a checkpoint directory it writes model.npz (weights, epoch) and
-checkpoint.json ({"epoch", "loss", "acc"}) after every epoch, atomically (temp file + rename),
-and resumes from them on the next run: a retried or re-submitted task continues where the
-last one stopped. Exit code 0 when done.
+streams live. When CHECKPOINT_DIR exists it writes CHECKPOINT_DIR/RUN_ID/model.npz (weights,
+epoch) and checkpoint.json ({"epoch", "loss", "acc"}) after every epoch, atomically (temp file
++ rename), and resumes from them when they are there: a retried attempt of the same task (same
+TRAINYARD_TASK_ID) continues where the last one stopped; a new task starts afresh unless it
+sets RUN_ID to the earlier run's. Exit code 0 when done, 2 on a bad setting.
 """
 import json
 import os
+import re
 import sys
 import time
 
@@ -122,16 +126,14 @@ def main():
     batch = env_int("BATCH_SIZE", 32, 1, 4096)
     lr = env_float("LEARNING_RATE", 0.1, 0.0, 10.0)
     seed = env_int("SEED", 0, 0, 2**32 - 1)
-    ckdir = os.environ.get("CHECKPOINT_DIR", "/checkpoints")
-    checkpointing = os.path.isdir(ckdir)
-
-    x, y = make_data(np.random.default_rng(seed))
-    params, done = init_params(np.random.default_rng(seed + 1)), 0
+    root = os.environ.get("CHECKPOINT_DIR", "/checkpoints")
+    run_id = os.environ.get("RUN_ID", "").strip() or os.environ.get("TRAINYARD_TASK_ID", "") or "local"
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,128}", run_id) or run_id in (".", ".."):
+        fail(f"RUN_ID={run_id!r} must be 1 to 128 of A-Z a-z 0-9 _ . - (not . or ..)")
+    checkpointing = os.path.isdir(root)
+    ckdir = os.path.join(root, run_id)
     if checkpointing:
-        saved, saved_epoch = load_checkpoint(ckdir)
-        if saved is not None:
-            params, done = saved, min(saved_epoch, epochs)
-            print(f"resuming from {ckdir}/model.npz after epoch {saved_epoch}", flush=True)
+        os.makedirs(ckdir, exist_ok=True)
 
     task = os.environ.get("TRAINYARD_TASK_ID", "-")
     attempt = os.environ.get("TRAINYARD_ATTEMPT", "-")
@@ -140,8 +142,15 @@ def main():
         f"batch_size={batch} learning_rate={lr} seed={seed} (task {task}, attempt {attempt})",
         flush=True,
     )
+    x, y = make_data(np.random.default_rng(seed))
+    params, done = init_params(np.random.default_rng(seed + 1)), 0
     if not checkpointing:
-        print(f"no checkpoint directory {ckdir}: not saving checkpoints", flush=True)
+        print(f"no checkpoint directory {root}: not saving checkpoints", flush=True)
+    else:
+        saved, saved_epoch = load_checkpoint(ckdir)
+        if saved is not None:
+            params, done = saved, min(saved_epoch, epochs)
+            print(f"resuming from {ckdir}/model.npz after epoch {saved_epoch}", flush=True)
 
     loss, acc = loss_acc(params, x, y)
     for epoch in range(done + 1, epochs + 1):
