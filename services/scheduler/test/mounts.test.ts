@@ -5,6 +5,7 @@ import { InvalidArgumentError } from "@trainyard/common";
 import { MountType, SubmitRequestSchema, type MountSchema } from "@trainyard/client";
 import { validateSubmit } from "../src/core/spec.js";
 import { MOUNT_LIMITS } from "../src/core/mounts.js";
+import { taskToProto } from "../src/api/convert.js";
 
 type MountInit = Exclude<MessageInitShape<typeof MountSchema>, { $typeName: string }>;
 
@@ -83,5 +84,17 @@ describe("validateSubmit accepts good mounts", () => {
   it(`accepts ${MOUNT_LIMITS.mounts} mounts and a 255-character volume name`, () => {
     const many = Array.from({ length: MOUNT_LIMITS.mounts - 1 }, (_, i) => vol(`v${i}x`, `/m${i}`));
     expect(validateSubmit(req(...many, vol("v".repeat(255), "/long"))).spec.mounts).toHaveLength(MOUNT_LIMITS.mounts);
+  });
+});
+
+describe("taskToProto returns the stored mounts", () => {
+  it("maps type, source, target and read_only back to trainyard.v1.Mount", () => {
+    const { spec } = validateSubmit(req(vol("ckpt", "/checkpoints"), bind("/srv/data", "/data", true)));
+    const record = { id: "t-1", spec, state: "PENDING" as const, attempts: [{ number: 1, state: "PENDING" as const, notBefore: 0 }], message: "", createTime: 0 };
+    expect(taskToProto(record).spec!.mounts.map((m) => [m.type, m.source, m.target, m.readOnly])).toEqual([
+      [MountType.VOLUME, "ckpt", "/checkpoints", false],
+      [MountType.BIND, "/srv/data", "/data", true],
+    ]);
+    expect(taskToProto({ ...record, spec: { ...spec, mounts: undefined } }).spec!.mounts).toEqual([]);
   });
 });
