@@ -12,7 +12,7 @@
 #   FORCE=1 bash examples/train/build-local.sh    # rebuild anyway
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source=scripts/lib.sh
+# shellcheck source=scripts/lib.sh disable=SC1091
 source "$HERE/../../scripts/lib.sh"
 
 IMAGE="${TRAINYARD_TRAIN_IMAGE:-trainyard/train:local}"
@@ -34,6 +34,7 @@ apt_install mmdebstrap
 
 # The mirrors this machine's apt uses (sources.list and sources.list.d, deb822 or one-line),
 # restricted to the suite we build: bookworm, bookworm-updates, bookworm-security.
+# shellcheck disable=SC2016 # $(...) are apt's format fields, not shell
 mapfile -t sources < <(apt-get indextargets --format '$(REPO_URI) $(RELEASE) $(COMPONENT)' 'Identifier: Packages' 2>/dev/null |
   awk -v s="$SUITE" '$3 == "main" && ($2 == s || $2 == s"-updates" || $2 == s"-security") { print "deb " $1 " " $2 " main" }' | sort -u)
 if ((${#sources[@]} == 0)); then
@@ -52,6 +53,8 @@ printf '%s\n' "${sources[@]}" >"$tmp/sources.list"
 # merged-usr hook: /usr-merged without the usrmerge package (which would pull in perl);
 # docs, man pages and locales are never unpacked; numpy's test suites (removed after install:
 # excluding them at unpack time breaks python3-numpy's py3compile) and apt lists are dropped.
+# The hooks' "$1" is the rootfs directory, expanded by mmdebstrap, not by this shell.
+# shellcheck disable=SC2016
 $SUDO mmdebstrap --quiet --variant=essential --include="$PACKAGES" \
   --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
   --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
