@@ -11,6 +11,7 @@
 #   TRAINYARD_STATE_DIR   where dockerd.log etc. go (default: $REPO/.trainyard, gitignored)
 #   TRAINYARD_SKIP_BUILD  1 = ensure_build skips `npm run build` (buf generate + tsc -b)
 #   TRAINYARD_TEST_IMAGE  name of the local test image (default: trainyard/busybox:test)
+#   TRAINYARD_TRAIN_IMAGE name of the training example's image (default: trainyard/train:local)
 
 # Repository root, derived from this file's location (scripts/lib.sh).
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,8 +30,9 @@ TRAINYARD_TEST_IMAGE_REV=1
 #   python3-pip, python3-setuptools
 #                            test/clients/python.test.ts installs clients/python offline with pip
 #   ca-certificates          HTTPS to the package registries
+#   mmdebstrap               builds the training example's image (examples/train/build-local.sh)
 TRAINYARD_APT_PACKAGES=(
-  nats-server docker.io busybox-static
+  nats-server docker.io busybox-static mmdebstrap
   protobuf-compiler protobuf-compiler-grpc python3-grpcio python3-protobuf libprotobuf-dev
   python3-pip python3-setuptools ca-certificates
 )
@@ -184,6 +186,12 @@ ensure_test_image() {
   new="$(docker image inspect -f '{{.Id}}' "$TRAINYARD_TEST_IMAGE")"
   if [[ -n $old && $old != "$new" ]]; then docker image rm "$old" >/dev/null 2>&1 || true; fi
   log "built $TRAINYARD_TEST_IMAGE ($n applets)"
+}
+
+# ensure_train_image: builds $TRAINYARD_TRAIN_IMAGE (python3 + numpy + examples/train/train.py)
+# from Debian packages when missing or stale; examples/train/build-local.sh checks and says so.
+ensure_train_image() {
+  bash "$REPO/examples/train/build-local.sh" || die "could not build the training image (examples/train/build-local.sh)"
 }
 
 # ensure_node_deps: `npm ci` when node_modules is missing or package-lock.json changed.

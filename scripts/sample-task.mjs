@@ -1,28 +1,26 @@
 #!/usr/bin/env node
-// Submits a sample task to the scheduler at TRAINYARD_ADDR (default 127.0.0.1:50051), follows
-// its log (task stdout to stdout, stderr to stderr, Trainyard's own lines marked), and prints
-// the final state. Exit code: the task's. Used by `npm run demo`.
-import { createTrainyardClient, FailureReason, LogStream, TaskState } from "@trainyard/client";
+// Submits the training example (examples/train/train.py in the image trainyard/train:local that
+// scripts/setup.sh builds) to the scheduler at TRAINYARD_ADDR (default 127.0.0.1:50051), with
+// its checkpoints on the named volume trainyard-demo-checkpoints, follows its log (task stdout
+// to stdout, stderr to stderr, Trainyard's own lines marked), and prints the final state.
+// Exit code: the task's. Used by `npm run demo`.
+import { createTrainyardClient, FailureReason, LogStream, MountType, TaskState } from "@trainyard/client";
 
 const addr = process.env.TRAINYARD_ADDR ?? "127.0.0.1:50051";
-const image = process.env.TRAINYARD_SAMPLE_IMAGE ?? "trainyard/busybox:test";
+const image = process.env.TRAINYARD_SAMPLE_IMAGE ?? process.env.TRAINYARD_TRAIN_IMAGE ?? "trainyard/train:local";
+const epochs = process.env.EPOCHS ?? "8";
 const client = createTrainyardClient({ baseUrl: `http://${addr}` });
 
-const script = `
-echo "sample training run: 5 epochs on synthetic data (task $TRAINYARD_TASK_ID, attempt $TRAINYARD_ATTEMPT)"
-loss=1000
-for epoch in 1 2 3 4 5; do
-  sleep 0.4
-  loss=$((loss * 6 / 10))
-  printf "epoch %d/5 loss=0.%03d\n" "$epoch" "$loss"
-done
-echo "checkpoint would be written here" >&2
-echo done`;
-
 const { task } = await client.submit({
-  spec: { image, command: ["sh", "-c", script], labels: { example: "sample" }, retry: { maxRetries: 1 } },
+  spec: {
+    image,
+    env: { EPOCHS: epochs, BATCH_SIZE: "32", LEARNING_RATE: "0.5" },
+    mounts: [{ type: MountType.VOLUME, source: "trainyard-demo-checkpoints", target: "/checkpoints" }],
+    labels: { example: "train" },
+    retry: { maxRetries: 1 },
+  },
 });
-console.log(`submitted ${task.id}; following its log:\n`);
+console.log(`submitted ${task.id} (${image}, EPOCHS=${epochs}, checkpoints on volume trainyard-demo-checkpoints); following its log:\n`);
 const decoder = new TextDecoder();
 for await (const r of client.streamLogs({ taskId: task.id, follow: true })) {
   for (const f of r.frames) {

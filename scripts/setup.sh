@@ -4,7 +4,7 @@
 # everything is in place it only checks, in a few seconds.
 #
 # Steps (see scripts/lib.sh):
-#   1. system packages   nats-server docker.io busybox-static protobuf-compiler
+#   1. system packages   nats-server docker.io busybox-static mmdebstrap protobuf-compiler
 #                        protobuf-compiler-grpc python3-grpcio python3-protobuf
 #                        libprotobuf-dev python3-pip python3-setuptools ca-certificates
 #                        (apt-get, only the missing ones)
@@ -14,6 +14,9 @@
 #   3. node modules      npm ci, when node_modules is missing or package-lock.json changed
 #   4. build             npm run build (buf generate && tsc -b)
 #   5. test image        trainyard/busybox:test, imported from busybox-static files
+#   6. training image    trainyard/train:local: Debian bookworm python3 + numpy (mmdebstrap from
+#                        the apt mirror) + examples/train/train.py; ~30 s the first time, then
+#                        skipped while train.py is unchanged (examples/train/build-local.sh)
 #
 # Environment:
 #   TRAINYARD_SKIP_BUILD=1   skip step 4 (e.g. while someone else's code does not compile)
@@ -35,4 +38,5 @@ step "dockerd" ensure_dockerd
 step "node modules" ensure_node_deps
 step "build" ensure_build
 step "test image" ensure_test_image
+step "training image" ensure_train_image
 log "setup done in $((SECONDS - t_start)) s"

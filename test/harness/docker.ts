@@ -5,6 +5,9 @@ import http from "node:http";
 /** Local image built by scripts/setup.sh from Debian's busybox-static (no registry needed). */
 export const TEST_IMAGE = "trainyard/busybox:test";
 
+/** The training example's image, built by scripts/setup.sh (examples/train/build-local.sh). */
+export const TRAIN_IMAGE = process.env.TRAINYARD_TRAIN_IMAGE ?? "trainyard/train:local";
+
 const SETUP_HINT = "run scripts/setup.sh (as root) to install docker.io, start dockerd and build the test image";
 
 type Endpoint = { socketPath: string; where: string } | { host: string; port: number; where: string };
@@ -105,4 +108,26 @@ export async function removeContainers(label: string): Promise<string[]> {
     }
   }
   return ids;
+}
+
+/** True when the image is on the Engine. */
+export async function imageExists(ref: string): Promise<boolean> {
+  const res = await dockerRequest("GET", `/images/${encodeURIComponent(ref)}/json`);
+  return res.status === 200;
+}
+
+/** A volume's labels, or null when there is no such volume. */
+export async function volumeLabels(name: string): Promise<Record<string, string> | null> {
+  const res = await dockerRequest("GET", `/volumes/${encodeURIComponent(name)}`);
+  if (res.status === 404) return null;
+  if (res.status !== 200) throw new Error(`GET /volumes/${name} answered ${res.status}: ${res.body.slice(0, 300)}`);
+  return (JSON.parse(res.body) as { Labels: Record<string, string> | null }).Labels ?? {};
+}
+
+/** Removes the named volumes a test created (a volume already gone is fine). */
+export async function removeVolumes(names: Iterable<string>): Promise<void> {
+  for (const name of names) {
+    const res = await dockerRequest("DELETE", `/volumes/${encodeURIComponent(name)}?force=1`);
+    if (res.status !== 204 && res.status !== 404) throw new Error(`DELETE /volumes/${name} answered ${res.status}: ${res.body.slice(0, 300)}`);
+  }
 }

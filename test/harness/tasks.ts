@@ -1,7 +1,7 @@
 // Helpers for building task specs and reading logs in tests.
 import { create } from "@bufbuild/protobuf";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
-import { LogStream, SubmitRequestSchema, type LogFrame, type SchedulerClient, type SubmitRequest } from "@trainyard/client";
+import { LogStream, MountType, SubmitRequestSchema, type LogFrame, type SchedulerClient, type SubmitRequest } from "@trainyard/client";
 import { TEST_IMAGE } from "./docker.js";
 
 export interface SpecOptions {
@@ -18,6 +18,7 @@ export interface SpecOptions {
   env?: Record<string, string>;
   pool?: string;
   idempotencyKey?: string;
+  mounts?: { type: "volume" | "bind"; source: string; target: string; readOnly?: boolean }[];
 }
 
 /** A SubmitRequest for the busybox test image; retries off unless asked for. */
@@ -37,6 +38,12 @@ export function spec(o: SpecOptions): SubmitRequest {
       },
       ...(o.timeoutMs ? { timeout: durationFromMs(o.timeoutMs) } : {}),
       ...(o.graceMs !== undefined ? { stopGracePeriod: durationFromMs(o.graceMs) } : {}),
+      mounts: (o.mounts ?? []).map((m) => ({
+        type: m.type === "volume" ? MountType.VOLUME : MountType.BIND,
+        source: m.source,
+        target: m.target,
+        readOnly: m.readOnly ?? false,
+      })),
     },
     idempotencyKey: o.idempotencyKey ?? "",
   });

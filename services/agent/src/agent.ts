@@ -81,7 +81,7 @@ export async function startAgent(config: AgentConfig, logger: Logger, runtime: C
     files: [file_trainyard_v1_agent],
     logger: log,
   });
-  log.info({ url: server.url, pools: config.pools, slots: config.slots, reattached }, "agent serving");
+  log.info({ url: server.url, pools: config.pools, slots: config.slots, allowedHostPaths: config.allowedHostPaths, reattached }, "agent serving");
 
   let closing: Promise<void> | undefined;
   return {

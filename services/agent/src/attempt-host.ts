@@ -68,6 +68,7 @@ export class AttemptHost {
       log: attemptLog,
       logger: log,
       pidsLimit: config.pidsLimit,
+      allowedHostPaths: config.allowedHostPaths,
       report,
       detach: this.detach.signal,
       ...(o.reattach ? { reattach: o.reattach } : {}),

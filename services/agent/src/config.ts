@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import { resolve } from "node:path";
+import { parseAllowedHostPaths } from "./runner/host-paths.js";
 import { envDuration, envInt, envList, envString, type Env, type InfraOptions } from "@trainyard/common";
 
 /** Everything the agent reads from its environment, resolved once at start-up. */
@@ -17,6 +18,8 @@ export interface AgentConfig {
   /** After SIGTERM, how long logs and outcomes of ended attempts are still retried (NATS down). */
   reportGraceMs: number;
   pidsLimit: number;
+  /** Host path prefixes tasks may bind-mount (TRAINYARD_ALLOWED_HOST_PATHS); empty: none. */
+  allowedHostPaths: string[];
   infra: InfraOptions;
 }
 
@@ -35,6 +38,7 @@ export function loadAgentConfig(env: Env = process.env): AgentConfig {
     leaseMs: envDuration(env, "TRAINYARD_AGENT_LEASE", "15s"),
     reportGraceMs: envDuration(env, "TRAINYARD_AGENT_SHUTDOWN_GRACE", "30s"),
     pidsLimit: envInt(env, "TRAINYARD_AGENT_PIDS_LIMIT", 4096, 16),
+    allowedHostPaths: parseAllowedHostPaths(env.TRAINYARD_ALLOWED_HOST_PATHS),
     infra: {
       replicas: envInt(env, "TRAINYARD_NATS_REPLICAS", 1, 1, 5),
       logRetentionMs: envDuration(env, "TRAINYARD_LOG_RETENTION", "7d"),

@@ -1,6 +1,6 @@
 /** The container for one attempt (runner/container-spec.ts). */
 import { describe, expect, it } from "vitest";
-import { containerSpec, LABEL } from "../src/runner/container-spec.js";
+import { containerSpec, LABEL, VOLUME_CREATED_BY } from "../src/runner/container-spec.js";
 import { spec, task } from "./fixtures.js";
 
 const t = task(
@@ -69,5 +69,38 @@ describe("containerSpec", () => {
   it("does not share arrays or objects it must not change with the task", () => {
     expect(c.env).not.toBe(t.spec.env);
     expect(c.labels).not.toBe(t.spec.labels);
+  });
+
+  it("has no mounts when the spec has none (also for records stored before mounts existed)", () => {
+    expect(c.mounts).toEqual([]);
+  });
+});
+
+describe("containerSpec mounts", () => {
+  const withMounts = task(
+    "RUNNING",
+    1,
+    {},
+    spec({
+      mounts: [
+        { type: "volume", source: "ckpt", target: "/checkpoints", readOnly: false },
+        { type: "bind", source: "/srv/data/../data", target: "/data", readOnly: true },
+      ],
+    }),
+  );
+
+  it("named volumes carry the creating task's label; binds pass through read_only", () => {
+    expect(containerSpec(withMounts, 1, "n", 16).mounts).toEqual([
+      { type: "volume", source: "ckpt", target: "/checkpoints", readOnly: false, labels: { [VOLUME_CREATED_BY]: withMounts.id } },
+      { type: "bind", source: "/srv/data/../data", target: "/data", readOnly: true },
+    ]);
+  });
+
+  it("uses the resolved mounts it is given (bind sources checked by resolveMounts), not the spec's", () => {
+    const resolved = [
+      { type: "volume" as const, source: "ckpt", target: "/checkpoints", readOnly: false },
+      { type: "bind" as const, source: "/srv/data", target: "/data", readOnly: true },
+    ];
+    expect(containerSpec(withMounts, 1, "n", 16, resolved).mounts.map((m) => m.source)).toEqual(["ckpt", "/srv/data"]);
   });
 });

@@ -16,6 +16,7 @@ describe("retryClassOf", () => {
     ["timeout", outcome("TIMEOUT", 137), "task"],
     ["node lost", outcome("NODE_LOST", -1), "infra"],
     ["container error", outcome("CONTAINER_ERROR", -1), "infra"],
+    ["container error the agent marked permanent (refused mount)", { ...outcome("CONTAINER_ERROR", -1), permanent: true }, null],
     ["transient pull failure", { ...outcome("IMAGE_UNAVAILABLE", -1), transient: true }, "infra"],
     ["permanent pull failure", outcome("IMAGE_UNAVAILABLE", -1), null],
     ["cancel", outcome("CANCELLED", 143), null],
@@ -75,6 +76,15 @@ describe("decideRetry", () => {
     expect(decide(policy(), outcome("IMAGE_UNAVAILABLE", -1, "manifest unknown"))).toMatchObject({ retry: false, text: "failed: image unavailable: manifest unknown (not retryable)" });
     expect(decide(policy(), { ...outcome("IMAGE_UNAVAILABLE", -1, "connection refused"), transient: true })).toMatchObject({ retry: true, retryClass: "infra" });
     expect(decide(policy(), outcome("CANCELLED", 143))).toEqual({ retry: false, text: "attempt 1 cancelled" });
+  });
+
+  it("never retries a mount the agent refused (a permanent container error)", () => {
+    const refused = { ...outcome("CONTAINER_ERROR", -1, "mount spec.mounts[0]: host path /etc is not under TRAINYARD_ALLOWED_HOST_PATHS (/data)"), permanent: true };
+    expect(decide(policy(), refused)).toEqual({
+      retry: false,
+      text: "failed: container error: mount spec.mounts[0]: host path /etc is not under TRAINYARD_ALLOWED_HOST_PATHS (/data) (not retryable)",
+    });
+    expect(decide(policy(), outcome("CONTAINER_ERROR", -1, "no such volume"))).toMatchObject({ retry: true, retryClass: "infra" });
   });
 
   it("backs off exponentially with jitter, capped by max_delay", () => {

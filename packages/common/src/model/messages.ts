@@ -18,6 +18,11 @@ export interface Outcome {
   message: string;
   /** IMAGE_UNAVAILABLE only: the pull may succeed later (network, registry down), unlike "no such image". */
   transient?: boolean;
+  /**
+   * CONTAINER_ERROR only: the agent refused the spec itself (a bind mount outside
+   * TRAINYARD_ALLOWED_HOST_PATHS); another attempt would fail the same way, so none follows.
+   */
+  permanent?: boolean;
 }
 
 /** EVENTS stream, subject trainyard.events.<task>: agent → scheduler. */

@@ -41,6 +41,18 @@ export interface RetryPolicy {
   maxInfraRetries?: number;
 }
 
+/**
+ * A mount of the task's container. "volume": a named Docker volume (created on the host when
+ * missing); "bind": an absolute host path, which agents allow only under
+ * TRAINYARD_ALLOWED_HOST_PATHS. Targets are absolute, normalized, distinct, never "/".
+ */
+export interface Mount {
+  type: "volume" | "bind";
+  source: string;
+  target: string;
+  readOnly: boolean;
+}
+
 /** Whose failure an attempt's end was: it decides which retry budget it spends. */
 export type RetryClass = "task" | "infra";
 
@@ -56,6 +68,8 @@ export interface TaskSpec {
   labels: Record<string, string>;
   pool: string;
   stopGraceMs: number;
+  /** Absent in records stored before mounts existed: none. */
+  mounts?: Mount[];
 }
 
 export interface Attempt {

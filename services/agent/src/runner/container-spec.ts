@@ -1,5 +1,5 @@
-import type { TaskRecord } from "@trainyard/common";
-import type { ContainerSpec } from "../runtime/container-runtime.js";
+import type { Mount, TaskRecord } from "@trainyard/common";
+import type { ContainerMount, ContainerSpec } from "../runtime/container-runtime.js";
 
 /** Labels every task container carries: how an agent finds its containers again. */
 export const LABEL = {
@@ -8,8 +8,21 @@ export const LABEL = {
   node: "trainyard.node",
 } as const;
 
-/** The container for one attempt of a task. Pure. */
-export function containerSpec(task: TaskRecord, attempt: number, nodeId: string, pidsLimit: number): ContainerSpec {
+/** Label of a volume Docker creates for a task's mount: the task that first used it. */
+export const VOLUME_CREATED_BY = "trainyard.volume.created-by-task";
+
+/**
+ * The container for one attempt of a task. Pure.
+ * @param mounts the spec's mounts with bind sources already checked and resolved
+ *   (runner/host-paths.ts resolveMounts); defaults to the spec's own, unchecked.
+ */
+export function containerSpec(
+  task: TaskRecord,
+  attempt: number,
+  nodeId: string,
+  pidsLimit: number,
+  mounts: readonly Mount[] = task.spec.mounts ?? [],
+): ContainerSpec {
   const s = task.spec;
   return {
     name: `trainyard-${task.id}-${attempt}`,
@@ -25,6 +38,11 @@ export function containerSpec(task: TaskRecord, attempt: number, nodeId: string,
     memoryBytes: s.resources.memoryBytes,
     pidsLimit,
     gpus: s.resources.gpus,
+    mounts: mounts.map((m): ContainerMount =>
+      m.type === "volume"
+        ? { type: "volume", source: m.source, target: m.target, readOnly: m.readOnly, labels: { [VOLUME_CREATED_BY]: task.id } }
+        : { type: "bind", source: m.source, target: m.target, readOnly: m.readOnly },
+    ),
   };
 }
 

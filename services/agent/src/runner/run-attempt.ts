@@ -1,12 +1,13 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { Logger } from "pino";
-import type { AgentEvent, Outcome, TaskRecord } from "@trainyard/common";
+import type { AgentEvent, Mount, Outcome, TaskRecord } from "@trainyard/common";
 import type { AttemptLog } from "../logs/attempt-log.js";
 import { ImagePullError, type ContainerRuntime } from "../runtime/container-runtime.js";
 import { classify, type StopCause } from "./classify.js";
 import { containerSpec } from "./container-spec.js";
 import { ensureImage } from "./ensure-image.js";
+import { MountRefusedError, resolveMounts } from "./host-paths.js";
 import { watchRecord } from "./record-watch.js";
 import { Detached, supervise } from "./supervise.js";
 
@@ -20,6 +21,8 @@ export interface AttemptContext {
   log: AttemptLog;
   logger: Logger;
   pidsLimit: number;
+  /** Host path prefixes bind mounts may use (TRAINYARD_ALLOWED_HOST_PATHS); empty: none. */
+  allowedHostPaths: readonly string[];
   /** Reports to the scheduler; resolves once stored. */
   report: (e: AgentEvent) => Promise<void>;
   /**
@@ -44,12 +47,14 @@ const PERMANENT_PULL_FAILURE = /not found|manifest unknown|unauthorized|denied|i
 /**
  * Runs one claimed attempt to its end. The phases, in order:
  *
- *   watch record ─▶ ensure image ─▶ create ─▶ start ─▶ supervise (logs, wait, timeout, stop)
+ *   watch record ─▶ check mounts ─▶ ensure image ─▶ create ─▶ start ─▶ supervise (logs, wait, timeout, stop)
  *        │           (re-attach: straight to supervise, log resumed after the last stamp shipped)
  *        └─▶ always: SYSTEM line with the outcome ─▶ flush log ─▶ remove container ─▶ report
  *            except when detached (agent SIGTERM): flush log, leave the container, report nothing
  *
  * Never throws: every failure becomes an Outcome (IMAGE_UNAVAILABLE, CONTAINER_ERROR, …).
+ * A bind mount outside TRAINYARD_ALLOWED_HOST_PATHS is a CONTAINER_ERROR marked permanent
+ * (not retried: every attempt would be refused the same way).
  * The container is removed on every path before the outcome is reported, so a task seen as
  * final has no container left.
  */
@@ -103,6 +108,14 @@ async function execute(c: AttemptContext, stop: AbortSignal, setContainer: (id: 
   const early = AbortSignal.any([stop, c.detach]);
   const base = { taskId: task.id, attempt, nodeId };
   const progress = (message: string) => void c.report({ type: "progress", ...base, message, time: Date.now() });
+  let mounts: Mount[];
+  try {
+    mounts = await resolveMounts(task.spec.mounts ?? [], c.allowedHostPaths);
+  } catch (err) {
+    if (!(err instanceof MountRefusedError)) throw err;
+    logger.warn({ reason: err.message }, "mount refused");
+    return { exitCode: -1, failureReason: "CONTAINER_ERROR", message: err.message, permanent: true };
+  }
   try {
     await ensureImage(runtime, task.spec.image, (l) => log.system(l), progress, early, (l) => note(l));
   } catch (err) {
@@ -111,7 +124,7 @@ async function execute(c: AttemptContext, stop: AbortSignal, setContainer: (id: 
     return { exitCode: -1, failureReason: "IMAGE_UNAVAILABLE", message, transient: !PERMANENT_PULL_FAILURE.test(message) };
   }
   early.throwIfAborted();
-  const id = await runtime.create(containerSpec(task, attempt, nodeId, c.pidsLimit));
+  const id = await runtime.create(containerSpec(task, attempt, nodeId, c.pidsLimit, mounts));
   setContainer(id);
   early.throwIfAborted();
   await runtime.start(id);

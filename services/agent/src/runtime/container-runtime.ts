@@ -15,6 +15,17 @@ export interface ContainerSpec {
   memoryBytes: number;
   pidsLimit: number;
   gpus: number;
+  /** Named volumes (created when missing, with `labels`) and bind mounts (sources already allowed and resolved). */
+  mounts: ContainerMount[];
+}
+
+export interface ContainerMount {
+  type: "volume" | "bind";
+  source: string;
+  target: string;
+  readOnly: boolean;
+  /** volume only: labels a volume Docker creates for this mount gets. */
+  labels?: Record<string, string>;
 }
 
 export interface LogEntry {

@@ -3,6 +3,7 @@ import {
   ImagePullError,
   withDefaultTag,
   type ContainerRuntime,
+  type ContainerMount,
   type ContainerSpec,
   type ContainerState,
   type ContainerSummary,
@@ -101,6 +102,7 @@ export class DockerRuntime implements ContainerRuntime {
         PidsLimit: spec.pidsLimit,
         AutoRemove: false,
         LogConfig: { Type: "json-file", Config: { "max-size": "64m", "max-file": "4" } },
+        ...(spec.mounts.length ? { Mounts: spec.mounts.map(dockerMount) } : {}),
         ...(spec.gpus > 0 ? { DeviceRequests: [{ Driver: "nvidia", Count: spec.gpus, Capabilities: [["gpu"]] }] } : {}),
       },
     };
@@ -199,6 +201,17 @@ export class DockerRuntime implements ContainerRuntime {
     const cs = await this.docker.listContainers({ all: true, filters: { label: [label] } });
     return cs.map((c) => ({ id: c.Id, labels: c.Labels, state: c.State }));
   }
+}
+
+/**
+ * A mount as the Engine's HostConfig.Mounts takes it. A named volume that does not exist is
+ * created by Docker (local driver) with the labels given; an existing one is used as it is.
+ */
+function dockerMount(m: ContainerMount): Docker.MountSettings {
+  const base = { Type: m.type, Source: m.source, Target: m.target, ReadOnly: m.readOnly };
+  if (m.type === "bind") return base;
+  // Only Labels: the typings require every VolumeOptions field, the Engine does not.
+  return { ...base, VolumeOptions: { Labels: m.labels ?? {} } as Docker.MountSettings["VolumeOptions"] };
 }
 
 function statusOf(err: unknown): number | undefined {

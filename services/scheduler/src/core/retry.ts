@@ -6,7 +6,8 @@ import { describeOutcome } from "./describe.js";
  *
  * Failures are classed: the task's own (exit code, OOM kill, timeout) spend max_retries; the
  * infrastructure's (node lost or drained, container error, a pull failure that may pass) spend
- * max_infrastructure_retries; a cancel, a permanent pull failure, a non-retryable exit code and
+ * max_infrastructure_retries; a cancel, a permanent pull failure, a mount the agent refused
+ * (CONTAINER_ERROR marked permanent), a non-retryable exit code and
  * (unless retry_on_timeout) a timeout end the task. The delay grows by backoff_multiplier per
  * attempt, capped by max_delay; above a multiplier of 1 up to 20% jitter is added, derived from
  * the task id and attempt so every replica computes the same.
@@ -24,8 +25,9 @@ export function retryClassOf(o: Outcome): RetryClass | null {
     case "TIMEOUT":
       return "task";
     case "NODE_LOST":
-    case "CONTAINER_ERROR":
       return "infra";
+    case "CONTAINER_ERROR":
+      return o.permanent ? null : "infra";
     case "IMAGE_UNAVAILABLE":
       return o.transient ? "infra" : null;
     default:

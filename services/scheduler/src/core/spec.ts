@@ -2,6 +2,7 @@ import type { Duration } from "@bufbuild/protobuf/wkt";
 import { InvalidArgumentError, type TaskSpec } from "@trainyard/common";
 import type { SubmitRequest } from "@trainyard/client";
 import { imageReferenceError } from "./image-ref.js";
+import { validateMounts } from "./mounts.js";
 import { DEFAULT_MAX_INFRA_RETRIES } from "./retry.js";
 
 /**
@@ -94,6 +95,8 @@ export function validateSubmit(req: SubmitRequest): { spec: TaskSpec; idempotenc
   const timeoutMs = durationMs(s.timeout, 0, LIMITS.maxTimeoutMs, "timeout");
   const stopGraceMs = durationMs(s.stopGracePeriod, DEFAULTS.stopGraceMs, LIMITS.maxStopGraceMs, "stop_grace_period");
 
+  const mounts = validateMounts(s.mounts);
+
   if (req.idempotencyKey.length > LIMITS.idempotencyKey) throw new InvalidArgumentError("idempotency_key", `is longer than ${LIMITS.idempotencyKey} characters`);
 
   const spec: TaskSpec = {
@@ -114,6 +117,7 @@ export function validateSubmit(req: SubmitRequest): { spec: TaskSpec; idempotenc
     labels: { ...s.labels },
     pool,
     stopGraceMs,
+    ...(mounts.length ? { mounts } : {}),
   };
   return req.idempotencyKey ? { spec, idempotencyKey: req.idempotencyKey } : { spec };
 }

@@ -19,6 +19,9 @@ LOG_STREAM_STDERR: LogStream
 LOG_STREAM_STDOUT: LogStream
 LOG_STREAM_SYSTEM: LogStream
 LOG_STREAM_UNSPECIFIED: LogStream
+MOUNT_TYPE_BIND: MountType
+MOUNT_TYPE_UNSPECIFIED: MountType
+MOUNT_TYPE_VOLUME: MountType
 TASK_STATE_CANCELLED: TaskState
 TASK_STATE_FAILED: TaskState
 TASK_STATE_PENDING: TaskState
@@ -65,6 +68,18 @@ class LogFrame(_message.Message):
     stream: LogStream
     time: _timestamp_pb2.Timestamp
     def __init__(self, seq: _Optional[int] = ..., attempt: _Optional[int] = ..., stream: _Optional[_Union[LogStream, str]] = ..., time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., data: _Optional[bytes] = ...) -> None: ...
+
+class Mount(_message.Message):
+    __slots__ = ["read_only", "source", "target", "type"]
+    READ_ONLY_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    read_only: bool
+    source: str
+    target: str
+    type: MountType
+    def __init__(self, source: _Optional[str] = ..., target: _Optional[str] = ..., read_only: bool = ..., type: _Optional[_Union[MountType, str]] = ...) -> None: ...
 
 class Resources(_message.Message):
     __slots__ = ["cpus", "gpus", "memory_bytes"]
@@ -135,7 +150,7 @@ class TaskEvent(_message.Message):
     def __init__(self, time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., type: _Optional[str] = ..., attempt: _Optional[int] = ..., node_id: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
 
 class TaskSpec(_message.Message):
-    __slots__ = ["command", "env", "image", "labels", "pool", "resources", "retry", "stop_grace_period", "timeout"]
+    __slots__ = ["command", "env", "image", "labels", "mounts", "pool", "resources", "retry", "stop_grace_period", "timeout"]
     class EnvEntry(_message.Message):
         __slots__ = ["key", "value"]
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -154,6 +169,7 @@ class TaskSpec(_message.Message):
     ENV_FIELD_NUMBER: _ClassVar[int]
     IMAGE_FIELD_NUMBER: _ClassVar[int]
     LABELS_FIELD_NUMBER: _ClassVar[int]
+    MOUNTS_FIELD_NUMBER: _ClassVar[int]
     POOL_FIELD_NUMBER: _ClassVar[int]
     RESOURCES_FIELD_NUMBER: _ClassVar[int]
     RETRY_FIELD_NUMBER: _ClassVar[int]
@@ -163,12 +179,16 @@ class TaskSpec(_message.Message):
     env: _containers.ScalarMap[str, str]
     image: str
     labels: _containers.ScalarMap[str, str]
+    mounts: _containers.RepeatedCompositeFieldContainer[Mount]
     pool: str
     resources: Resources
     retry: RetryPolicy
     stop_grace_period: _duration_pb2.Duration
     timeout: _duration_pb2.Duration
-    def __init__(self, image: _Optional[str] = ..., command: _Optional[_Iterable[str]] = ..., env: _Optional[_Mapping[str, str]] = ..., resources: _Optional[_Union[Resources, _Mapping]] = ..., retry: _Optional[_Union[RetryPolicy, _Mapping]] = ..., timeout: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., labels: _Optional[_Mapping[str, str]] = ..., pool: _Optional[str] = ..., stop_grace_period: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    def __init__(self, image: _Optional[str] = ..., command: _Optional[_Iterable[str]] = ..., env: _Optional[_Mapping[str, str]] = ..., resources: _Optional[_Union[Resources, _Mapping]] = ..., retry: _Optional[_Union[RetryPolicy, _Mapping]] = ..., timeout: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., labels: _Optional[_Mapping[str, str]] = ..., pool: _Optional[str] = ..., stop_grace_period: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., mounts: _Optional[_Iterable[_Union[Mount, _Mapping]]] = ...) -> None: ...
+
+class MountType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
 
 class TaskState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
