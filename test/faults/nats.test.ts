@@ -77,6 +77,37 @@ describe("NATS faults", () => {
     expect(text(await followToEnd(after!.id), LogStream.STDOUT)).toBe("after the restart\n");
   });
 
+  it("a NATS outage longer than the agent's log buffer: what did not fit is dropped and one SYSTEM line says how much", async () => {
+    const id = `nats-gap-${process.pid}`;
+    const agent = startService("agent", id, { TRAINYARD_NATS_URL: nats.url, TRAINYARD_AGENT_ID: id, TRAINYARD_POOLS: "p-gap", TRAINYARD_AGENT_GRPC_ADDR: "127.0.0.1:0", TRAINYARD_LOG_DIR: `/tmp/trainyard-tests/${id}`, TRAINYARD_AGENT_LOG_BUFFER: "65536", TRAINYARD_AGENT_LEASE: "60s" });
+    procs.push(agent);
+    await waitForLine(agent, "agent serving");
+    // 30,000 numbered lines of 66 bytes, 200 every 0.1 s (about 130 KB/s for 15 s).
+    const total = 30_000;
+    const script = `awk 'BEGIN{for(j=1;j<=150;j++){for(i=1;i<=200;i++) printf "%06d xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\\n", (j-1)*200+i; fflush(); system("sleep 0.1")}}'`;
+    const { task } = await client.submit(spec({ command: sh(script), pool: "p-gap" }));
+    for (;;) {
+      const t = (await client.get({ taskId: task!.id })).task!;
+      if (t.attempts[0]!.containerId) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await new Promise((r) => setTimeout(r, 1_000));
+    nats.kill("SIGKILL");
+    await new Promise((r) => setTimeout(r, 8_000)); // past the agent's publish timeout: it knows NATS is gone
+    await nats.restart();
+    const frames = await followToEnd(task!.id);
+    const t = (await client.get({ taskId: task!.id })).task!;
+    expect(t.state).toBe(TaskState.SUCCEEDED);
+
+    const numbers = text(frames, LogStream.STDOUT).split("\n").filter(Boolean).map((l) => Number(l.slice(0, 6)));
+    const gaps = frames.filter((f) => f.stream === LogStream.SYSTEM).map((f) => new TextDecoder().decode(f.data)).filter((l) => l.includes("not delivered"));
+    expect(gaps.length).toBeGreaterThanOrEqual(1);
+    const dropped = gaps.reduce((n, l) => n + Number(/^(\d+) lines/.exec(l)![1]), 0);
+    expect(numbers.every((n, i) => i === 0 || n > numbers[i - 1]!)).toBe(true); // in order, none twice
+    expect(numbers.length + dropped).toBe(total);
+    expect(dropped).toBeGreaterThan(0);
+  });
+
   it("agent SIGTERM while NATS is down: the undelivered end of the log stays in the container, and the next start delivers it", async () => {
     const id = `nats-offline-${process.pid}`;
     const env = { TRAINYARD_NATS_URL: nats.url, TRAINYARD_AGENT_ID: id, TRAINYARD_POOLS: "p-offline", TRAINYARD_AGENT_GRPC_ADDR: "127.0.0.1:0", TRAINYARD_LOG_DIR: `/tmp/trainyard-tests/${id}`, TRAINYARD_AGENT_SHUTDOWN_GRACE: "1s" };

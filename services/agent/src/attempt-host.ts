@@ -51,6 +51,7 @@ export class AttemptHost {
       filePath: join(config.logDir, task.id, `attempt-${attempt}.log`),
       fileMaxBytes: config.logFileMaxBytes,
       fileKeep: config.logFileKeep,
+      bufferBytes: config.logBufferBytes,
       logger: log,
       signal: this.lastCall.signal,
       ...(o.from ? { from: o.from } : {}),

@@ -187,3 +187,52 @@ describe("FrameBatcher", () => {
     expect(waited).toBeGreaterThan(0); // back-pressure was exercised
   });
 });
+
+describe("FrameBatcher while the publisher is stalled", () => {
+  it("drops what does not fit, without back-pressure, and says so in one SYSTEM frame where the gap is", async () => {
+    const f = new FrameBatcher(1024, 4);
+    f.stalled = true;
+    expect(f.push("stdout", 1, b("1\n2\n"))).toBeDefined(); // fills the queue: back-pressure as usual
+    expect(f.push("stdout", 2, b("3\n"))).toBeUndefined(); // full and stalled: dropped
+    expect(f.push("stderr", 3, b("4\n5\n"))).toBeUndefined();
+    await f.take(); // the publisher got through: room again
+    f.stalled = false;
+    f.push("stdout", 4, b("6\n"));
+    expect(await drain(f)).toEqual([
+      { stream: "system", time: 2, data: "3 lines (6 bytes) of output not delivered: NATS was unreachable and the agent's log buffer (4 bytes) was full; the agent's local log file has them\n" },
+      { stream: "stdout", time: 4, data: "6\n" },
+    ]);
+    expect(f.gapTotal).toEqual({ lines: 3, bytes: 6 });
+  });
+
+  it("reports a gap still open at end", async () => {
+    const f = new FrameBatcher(1024, 2);
+    f.stalled = true;
+    f.push("stdout", 1, b("a\n"));
+    f.push("stdout", 2, b("b\n"));
+    const out = await drain(f);
+    expect(out.map((x) => x.data)).toEqual(["a\n", expect.stringMatching(/^1 lines \(2 bytes\) of output not delivered/)]);
+  });
+
+  it("a full queue with a working publisher still slows the writer and drops nothing", async () => {
+    const f = new FrameBatcher(1024, 2);
+    f.push("stdout", 1, b("a\n"));
+    expect(f.push("stdout", 2, b("b\n"))).toBeDefined();
+    expect((await drain(f)).map((x) => x.data)).toEqual(["a\nb\n"]);
+    expect(f.gapTotal).toEqual({ lines: 0, bytes: 0 });
+  });
+});
+
+describe("FrameBatcher stalling", () => {
+  it("releases a writer waiting on back-pressure when the publisher stalls", async () => {
+    const f = new FrameBatcher(1024, 2);
+    const waiting = f.push("stdout", 1, b("a\n"))!;
+    let released = false;
+    void waiting.then(() => (released = true));
+    await tick();
+    expect(released).toBe(false);
+    f.stalled = true;
+    await tick();
+    expect(released).toBe(true);
+  });
+});

@@ -13,6 +13,8 @@ export interface AttemptLogOptions {
   filePath: string;
   fileMaxBytes: number;
   fileKeep: number;
+  /** Bytes of frames held before back-pressure, or dropping while NATS is unreachable (FrameBatcher). */
+  bufferBytes?: number;
   logger: Logger;
   /** Aborts publishing retries (agent shutdown); frames not yet out are then lost. */
   signal: AbortSignal;
@@ -30,7 +32,7 @@ export interface AttemptLogOptions {
  * write() applies back-pressure; close() flushes everything and returns when all is stored.
  */
 export class AttemptLog {
-  private readonly batcher = new FrameBatcher();
+  private readonly batcher: FrameBatcher;
   private readonly file: RotatingFile;
   readonly local: LocalLog;
   private readonly publishing: Promise<void>;
@@ -40,6 +42,7 @@ export class AttemptLog {
   private closed?: Promise<void>;
 
   constructor(private readonly o: AttemptLogOptions) {
+    this.batcher = new FrameBatcher(undefined, o.bufferBytes);
     this.file = new RotatingFile(o.filePath, o.fileMaxBytes, o.fileKeep);
     this.local = new LocalLog(o.attempt);
     this.published = o.from?.frame ?? 0;
@@ -79,6 +82,8 @@ export class AttemptLog {
     this.closed ??= (async () => {
       this.batcher.end();
       await this.publishing;
+      const gap = this.batcher.gapTotal;
+      if (gap.bytes) this.o.logger.warn(gap, "output dropped while NATS was unreachable (a SYSTEM line in the log says so)");
       await this.file.close().catch((err) => this.o.logger.error({ err }, "attempt log file not closed cleanly"));
       if (this.file.lastError) this.o.logger.error({ err: this.file.lastError, path: this.o.filePath }, "attempt log file incomplete: a write failed");
       this.local.end();
@@ -99,8 +104,10 @@ export class AttemptLog {
             // frame number for different lines is never mistaken for a duplicate.
             msgID: `${taskId}:${attempt}:${n}${resume ? `:${resume}` : ""}`,
           });
+          this.batcher.stalled = false;
           break;
         } catch (err) {
+          this.batcher.stalled = true;
           if (signal.aborted) {
             this.dropped = this.batcher.abandon() + f.data.length;
             logger.error({ err: String(err), frame: n, droppedBytes: this.dropped }, "log frames not published before shutdown");

@@ -7,6 +7,10 @@ import type { StreamName } from "@trainyard/common";
  * frames. push() returns a promise that resolves once the queue is below `maxQueuedBytes`:
  * the caller awaits it, so a writer faster than NATS is slowed, never buffered without bound.
  *
+ * While the publisher is `stalled` (NATS unreachable) a full queue does not slow the writer:
+ * what is pushed is dropped and counted, and once there is room again (or at end) one SYSTEM
+ * frame says how many lines and bytes were dropped, in the place where they were.
+ *
  *   open ──end()──▶ ending (take() drains) ──empty──▶ ended (take() → null)
  *     └──abandon()──▶ abandoned (queue dropped; push() counts and drops; take() → null)
  */
@@ -32,6 +36,10 @@ export class FrameBatcher {
   private ended = false;
   private abandoned = false;
   private droppedBytes = 0;
+  /** Output dropped while stalled and full, not yet reported by a SYSTEM frame. */
+  private gap = { lines: 0, bytes: 0, since: 0 };
+  private readonly totalGap = { lines: 0, bytes: 0 };
+  private isStalled = false;
   private taker?: () => void;
   private readonly drainWaiters: (() => void)[] = [];
 
@@ -46,6 +54,44 @@ export class FrameBatcher {
       return undefined;
     }
     if (this.ended) throw new Error("push after end");
+    if (this.queued >= this.maxQueuedBytes && this.isStalled) {
+      if (!this.gap.bytes) this.gap.since = time;
+      this.gap.bytes += data.length;
+      this.gap.lines += countLines(data);
+      return undefined;
+    }
+    this.reportGap();
+    this.append(stream, time, data, stamp);
+    if (this.queued < this.maxQueuedBytes) return undefined;
+    return new Promise((r) => this.drainWaiters.push(r));
+  }
+
+  /** Set by the publisher while it cannot publish (see class comment); a waiting writer goes on. */
+  set stalled(v: boolean) {
+    this.isStalled = v;
+    if (v) this.drainWaiters.splice(0).forEach((r) => r());
+  }
+
+  get stalled(): boolean {
+    return this.isStalled;
+  }
+
+  /** Output dropped while stalled and reported so far. */
+  get gapTotal(): { lines: number; bytes: number } {
+    return { ...this.totalGap };
+  }
+
+  private reportGap(): void {
+    const { lines, bytes, since } = this.gap;
+    if (!bytes) return;
+    this.gap = { lines: 0, bytes: 0, since: 0 };
+    this.totalGap.lines += lines;
+    this.totalGap.bytes += bytes;
+    const text = `${lines} lines (${bytes} bytes) of output not delivered: NATS was unreachable and the agent's log buffer (${size(this.maxQueuedBytes)}) was full; the agent's local log file has them\n`;
+    this.append("system", since, Buffer.from(text));
+  }
+
+  private append(stream: StreamName, time: number, data: Buffer, stamp?: string): void {
     for (let off = 0; off < data.length; ) {
       let last = this.frames[this.frames.length - 1];
       if (!last || last.stream !== stream || last.bytes >= this.maxFrameBytes) {
@@ -60,8 +106,6 @@ export class FrameBatcher {
       off += n;
     }
     this.wakeTaker();
-    if (this.queued < this.maxQueuedBytes) return undefined;
-    return new Promise((r) => this.drainWaiters.push(r));
   }
 
   /** The oldest frame, waiting for one; null once ended and empty. One taker at a time. */
@@ -78,6 +122,7 @@ export class FrameBatcher {
   }
 
   end(): void {
+    if (!this.ended && !this.abandoned) this.reportGap();
     this.ended = true;
     this.wakeTaker();
     this.drainWaiters.splice(0).forEach((r) => r());
@@ -106,4 +151,15 @@ export class FrameBatcher {
     this.taker = undefined;
     t?.();
   }
+}
+
+function size(n: number): string {
+  if (n >= 1048576) return `${+(n / 1048576).toFixed(1)} MiB`;
+  return n >= 1024 ? `${+(n / 1024).toFixed(1)} KiB` : `${n} bytes`;
+}
+
+function countLines(b: Buffer): number {
+  let n = 0;
+  for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) n++;
+  return n || 1;
 }
