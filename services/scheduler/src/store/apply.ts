@@ -24,7 +24,7 @@ export async function applyInput(
     if (!t.changed) return cur;
     for (const line of t.lines) await publishSystemLine(js, taskId, line.attempt, line.text, input.time);
     try {
-      return { task: t.task, revision: await store.update(t.task, cur.revision) };
+      return { task: t.task, revision: await store.update(t.task, cur.revision, cur.task) };
     } catch (err) {
       if (!(err instanceof ConflictError) || tries >= 50) throw err;
     }
