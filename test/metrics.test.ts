@@ -1,6 +1,9 @@
 // Prometheus metrics of a real cluster: a task that succeeds, one that fails with an exit code,
 // one whose image cannot be pulled, a StreamLogs read, then both /metrics endpoints scraped
 // over HTTP and every documented series checked for sensible values.
+import { readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jetstream } from "@nats-io/jetstream";
 import { Registry } from "prom-client";
@@ -18,12 +21,14 @@ let c: TestCluster;
 let scheduler: Scrape;
 let agent: Scrape;
 let deliveredBytes = 0;
+let okTask = "";
 
 beforeAll(async () => {
   c = await startCluster("metrics", { agents: [{ slots: SLOTS }] });
   const ok = (await c.client.submit(spec({ command: sh("echo hello; echo world >&2") }))).task!.id;
   const bad = (await c.client.submit(spec({ command: sh("echo oops; exit 3") }))).task!.id;
   const noImage = (await c.client.submit(spec({ image: "127.0.0.1:5999/trainyard/missing:1", command: ["true"], maxInfraRetries: 0 }))).task!.id;
+  okTask = ok;
   await c.waitForState(ok, TaskState.SUCCEEDED);
   await c.waitForState(bad, TaskState.FAILED);
   await c.waitForState(noImage, TaskState.FAILED, 30_000);
@@ -122,6 +127,25 @@ describe("agent /metrics", () => {
     expect((await fetch(url)).status).toBe(200);
     await extra.close();
     await expect(fetch(url)).rejects.toThrow();
+  });
+});
+
+describe("per-task log lines", () => {
+  // The suite's service log (test/harness/cluster.ts): pino JSON, one object a line.
+  const lines = () =>
+    readFileSync(path.join(os.tmpdir(), "trainyard-tests", "metrics.log"), "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.task === okTask);
+
+  it("carry task, attempt and node on the agent's and the scheduler's lines", async () => {
+    const node = c.agents[0]!.nodeId;
+    for (const msg of ["attempt claimed", "container started", "attempt finished", "event applied"]) {
+      await expect.poll(() => lines().filter((l) => l.msg === msg).length, { timeout: 5_000 }).toBeGreaterThan(0);
+      for (const l of lines().filter((l) => l.msg === msg)) expect(l, msg).toMatchObject({ task: okTask, attempt: 1, node });
+    }
+    expect(lines().find((l) => l.msg === "task submitted")).toMatchObject({ task: okTask, attempt: 1 });
   });
 });
 
