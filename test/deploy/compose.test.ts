@@ -5,90 +5,14 @@
 // config loader must read them, and must accept their values), volumes, dependencies,
 // healthchecks and metrics ports; the cluster file's NATS servers must form one JetStream
 // cluster and Trainyard must replicate its streams and buckets on it.
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
 import { loadAgentConfig } from "@trainyard/agent";
 import { loadSchedulerConfig } from "@trainyard/scheduler";
 import { imageReferenceError } from "@trainyard/scheduler/core/image-ref";
+import { argv, build, composeFiles, dependsOn, environment, flag, interpolate, kind, load, publishedTargets, repo, variablesRead } from "./compose-file.js";
 import { copyParts, dockerfileInstructions, envPairs, fromParts, isIgnored, parseDockerignore } from "./build-files.js";
-
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-
-interface Service {
-  image?: string;
-  build?: string | { context?: string; dockerfile?: string; target?: string };
-  command?: string | string[];
-  environment?: Record<string, string | number | boolean | null> | string[];
-  volumes?: (string | { type?: string; source?: string; target: string })[];
-  ports?: (string | number | { target: number; published?: string | number })[];
-  depends_on?: string[] | Record<string, { condition?: string }>;
-  healthcheck?: { test?: string | string[]; disable?: boolean };
-}
-interface ComposeFile {
-  name?: string;
-  services: Record<string, Service>;
-  volumes?: Record<string, unknown>;
-}
-
-const composeFiles = readdirSync(repo).filter((f) => /^(docker-)?compose(\.[\w-]+)?\.ya?ml$/.test(f));
-const load = (f: string) => parse(readFileSync(path.join(repo, f), "utf8")) as ComposeFile;
-
-/** Compose's ${VAR}, ${VAR:-default}, ${VAR-default} with nothing set: the defaults. */
-function interpolate(v: string): string {
-  return v.replace(/\$\$/g, "\0").replace(/\$\{(\w+)(?::?-([^}]*))?\}/g, (_m, _name: string, def?: string) => def ?? "").replace(/\0/g, "$");
-}
-
-function environment(s: Service): Record<string, string> {
-  const out: Record<string, string> = {};
-  const env = s.environment ?? {};
-  for (const [k, v] of Array.isArray(env) ? env.map((e) => e.split(/=(.*)/s).slice(0, 2) as [string, string]) : Object.entries(env)) {
-    out[k] = interpolate(String(v ?? ""));
-  }
-  return out;
-}
-
-function build(s: Service): { context: string; dockerfile: string; target?: string } | null {
-  if (!s.build) return null;
-  const b = typeof s.build === "string" ? { context: s.build } : s.build;
-  const context = path.resolve(repo, b.context ?? ".");
-  return { context, dockerfile: path.resolve(context, b.dockerfile ?? "Dockerfile"), ...(b.target ? { target: b.target } : {}) };
-}
-
-type Kind = "scheduler" | "agent" | "nats" | "other";
-function kind(s: Service): Kind {
-  const t = build(s)?.target;
-  if (t === "scheduler" || t === "agent") return t;
-  if (s.image?.startsWith("nats:") || s.image?.startsWith("nats@")) return "nats";
-  return "other";
-}
-
-/** Names of the variables a service's config loaders read (its config.ts and the shared logger). */
-function variablesRead(k: "scheduler" | "agent"): Set<string> {
-  const loaders = [`services/${k}/src/config.ts`, "packages/common/src/logger.ts"];
-  const names = new Set<string>();
-  for (const f of loaders) for (const m of readFileSync(path.join(repo, f), "utf8").matchAll(/["'`](TRAINYARD_[A-Z0-9_]+)["'`]/g)) names.add(m[1]!);
-  return names;
-}
-
-function argv(s: Service): string[] {
-  return Array.isArray(s.command) ? s.command.map(String) : (s.command ?? "").split(/\s+/).filter(Boolean);
-}
-
-function flag(args: string[], ...names: string[]): string | undefined {
-  const i = args.findIndex((a) => names.includes(a));
-  return i >= 0 ? args[i + 1] : undefined;
-}
-
-function dependsOn(s: Service): string[] {
-  return Array.isArray(s.depends_on) ? s.depends_on : Object.keys(s.depends_on ?? {});
-}
-
-function publishedTargets(s: Service): number[] {
-  return (s.ports ?? []).map((p) => (typeof p === "object" ? p.target : Number(String(p).split(":").pop()!.split("/")[0])));
-}
 
 describe("build-file readers", () => {
   it("match .dockerignore patterns like docker build does", () => {
