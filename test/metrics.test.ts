@@ -121,6 +121,12 @@ describe("agent /metrics", () => {
     expect(again.value("trainyard_rpc_duration_seconds_count", { service: "trainyard.v1.AgentService", method: "GetNode", code: "OK" })).toBe(1);
   });
 
+  it("serves no metrics when its address is empty", async () => {
+    const quiet = await c.startAgent({ slots: 1, env: { TRAINYARD_AGENT_METRICS_ADDR: "" } });
+    expect(quiet.metricsUrl).toBeUndefined();
+    await quiet.close();
+  });
+
   it("closes the metrics listener on shutdown", async () => {
     const extra = await c.startAgent({ slots: 1 });
     const url = extra.metricsUrl!;
