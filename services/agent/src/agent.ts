@@ -58,7 +58,7 @@ export async function startAgent(config: AgentConfig, logger: Logger, runtime: C
   const state: AgentState = { config, slots, host, startTime: Date.now(), dockerVersion, draining: false };
 
   const previous = await infra.nodes.get(config.nodeId).then((e) => (e?.operation === "PUT" ? e.json<NodeRecord>() : null));
-  const report = (e: Parameters<typeof publishEvent>[1]) => publishEvent(js, e, log, stopping.signal);
+  const report = (e: Parameters<typeof publishEvent>[1]) => publishEvent(js, e, log.child({ task: e.taskId, attempt: e.attempt }), stopping.signal);
   const reattached = await recover({ nodeId: config.nodeId, previous, infra, jsm, runtime, host, slots, report, logger: log });
 
   const heartbeat = new Heartbeat(infra.nodes, () => nodeRecord(state), Math.max(100, config.leaseMs / 3), log, () => fence(host, infra.tasks));
