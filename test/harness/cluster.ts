@@ -44,7 +44,8 @@ export async function startCluster(name: string, o: { agents?: AgentOptions[]; s
   const logger = testLogger(name);
   const suffix = randomBytes(4).toString("hex");
   const logDir = mkdtempSync(path.join(os.tmpdir(), `trainyard-${name}-`));
-  const env = { TRAINYARD_NATS_URL: nats.url };
+  // Metrics on free ports: every scheduler and agent of every suite has its own /metrics.
+  const env = { TRAINYARD_NATS_URL: nats.url, TRAINYARD_METRICS_ADDR: "127.0.0.1:0", TRAINYARD_AGENT_METRICS_ADDR: "127.0.0.1:0" };
   const schedulers: Scheduler[] = [];
   const agents: Agent[] = [];
   const nodeIds: string[] = [];

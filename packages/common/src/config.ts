@@ -33,6 +33,18 @@ export function envDuration(env: Env, name: string, def: string): number {
   return parseDuration(envString(env, name, def), name);
 }
 
+/**
+ * An optional listen address: `def` when the variable is unset, "" (off) when it is set to the
+ * empty string, otherwise a host:port (checked here, so a bad value stops the start-up).
+ */
+export function envListenAddress(env: Env, name: string, def: string): string {
+  const raw = env[name];
+  if (raw === undefined) return def;
+  const v = raw.trim();
+  if (v) parseAddress(v, name);
+  return v;
+}
+
 /** "host:port" → parts; "[::1]:50051" works too. */
 export function parseAddress(addr: string, name: string): { host: string; port: number } {
   const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(addr.trim());

@@ -10,7 +10,14 @@ export async function runMain(
   start: (logger: Logger) => Promise<{ close(): Promise<void> }>,
   shutdownNote = "shutting down",
 ): Promise<void> {
-  const logger = createLogger(name);
+  let logger: Logger;
+  try {
+    logger = createLogger(name);
+  } catch (err) {
+    // A bad TRAINYARD_LOG_LEVEL / TRAINYARD_LOG_FORMAT: there is no logger to say it with.
+    console.error(`${name} failed to start: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
   // A promise nobody awaited failed: log it loudly, keep serving (it is a bug to fix, not a
   // reason to drop every client and running task).
   process.on("unhandledRejection", (err) => logger.error({ err }, "unhandled rejection"));

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { AgentService, file_trainyard_v1_agent } from "@trainyard/client";
 import { connectNats, ensureInfrastructure, ensurePoolConsumer, type NodeRecord } from "@trainyard/common";
 import { startGrpcServer } from "@trainyard/common/grpc/index";
+import { createMetricsRegistry, startMetricsServer } from "@trainyard/common/metrics/index";
 import { AttemptHost } from "./attempt-host.js";
 import { DockerGate } from "./docker-gate.js";
 import type { AgentConfig } from "./config.js";
@@ -10,6 +11,7 @@ import { publishEvent } from "./events.js";
 import { fence } from "./fence.js";
 import { Heartbeat } from "./heartbeat.js";
 import { LeaseGuard } from "./lease-guard.js";
+import { AgentMetrics } from "./metrics.js";
 import { pullLoop } from "./pull-loop.js";
 import { recover } from "./recover.js";
 import { agentRoutes, type AgentState } from "./routes.js";
@@ -31,6 +33,8 @@ export interface Agent {
   nodeId: string;
   url: string;
   port: number;
+  /** The /metrics URL ("http://127.0.0.1:9465/metrics"); undefined when metrics are off. */
+  metricsUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -47,13 +51,15 @@ export async function startAgent(config: AgentConfig, logger: Logger, runtime: C
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
   const slots = new Slots(config.slots);
-  const host = new AttemptHost(config, js, infra, runtime, slots, new RunningAttempts(), log);
+  const running = new RunningAttempts();
+  const metrics = new AgentMetrics(createMetricsRegistry(), { total: config.slots, inUse: () => running.active().length });
+  const host = new AttemptHost(config, js, infra, runtime, slots, running, log, metrics);
   const pulling = new AbortController();
   const stopping = new AbortController();
   const state: AgentState = { config, slots, host, startTime: Date.now(), dockerVersion, draining: false };
 
   const previous = await infra.nodes.get(config.nodeId).then((e) => (e?.operation === "PUT" ? e.json<NodeRecord>() : null));
-  const report = (e: Parameters<typeof publishEvent>[1]) => publishEvent(js, e, log, stopping.signal);
+  const report = (e: Parameters<typeof publishEvent>[1]) => publishEvent(js, e, log.child({ task: e.taskId, attempt: e.attempt }), stopping.signal);
   const reattached = await recover({ nodeId: config.nodeId, previous, infra, jsm, runtime, host, slots, report, logger: log });
 
   const heartbeat = new Heartbeat(infra.nodes, () => nodeRecord(state), Math.max(100, config.leaseMs / 3), log, () => fence(host, infra.tasks, runtime, config.nodeId, log));
@@ -80,14 +86,17 @@ export async function startAgent(config: AgentConfig, logger: Logger, runtime: C
     services: [AgentService.typeName],
     files: [file_trainyard_v1_agent],
     logger: log,
+    metrics: metrics.registry,
   });
-  log.info({ url: server.url, pools: config.pools, slots: config.slots, allowedHostPaths: config.allowedHostPaths, reattached }, "agent serving");
+  const metricsServer = config.metricsAddr ? await startMetricsServer({ address: config.metricsAddr, registry: metrics.registry, logger: log }) : undefined;
+  log.info({ url: server.url, metrics: metricsServer?.url, pools: config.pools, slots: config.slots, allowedHostPaths: config.allowedHostPaths, reattached }, "agent serving");
 
   let closing: Promise<void> | undefined;
   return {
     nodeId: config.nodeId,
     url: server.url,
     port: server.port,
+    metricsUrl: metricsServer?.url,
     close: () =>
       (closing ??= (async () => {
         pulling.abort();
@@ -97,6 +106,7 @@ export async function startAgent(config: AgentConfig, logger: Logger, runtime: C
         heartbeat.stop();
         stopping.abort();
         await server.close();
+        await metricsServer?.close();
         await nc.drain().catch(() => {});
         log.info("agent stopped");
       })()),

@@ -5,6 +5,7 @@ import type { AgentEvent, Infra, TaskRecord } from "@trainyard/common";
 import type { AgentConfig } from "./config.js";
 import { publishEvent } from "./events.js";
 import { AttemptLog } from "./logs/attempt-log.js";
+import type { AgentMetrics } from "./metrics.js";
 import type { StopCause } from "./runner/classify.js";
 import { runAttempt } from "./runner/run-attempt.js";
 import type { RunningAttempt, RunningAttempts } from "./running.js";
@@ -31,6 +32,7 @@ export class AttemptHost {
     private readonly slots: Slots,
     readonly running: RunningAttempts,
     private readonly logger: Logger,
+    private readonly metrics: AgentMetrics,
   ) {}
 
   /** Starts (or, with `reattach`, resumes) an attempt; returns at once. */
@@ -54,6 +56,7 @@ export class AttemptHost {
       bufferBytes: config.logBufferBytes,
       logger: log,
       signal: this.lastCall.signal,
+      onPublished: (bytes) => this.metrics.framePublished(bytes),
       ...(o.from ? { from: o.from } : {}),
     });
     const entry: RunningAttempt = { taskId: task.id, attempt, image: task.spec.image, startTime: Date.now(), log: attemptLog, finished: false };
@@ -70,6 +73,7 @@ export class AttemptHost {
       logger: log,
       pidsLimit: config.pidsLimit,
       allowedHostPaths: config.allowedHostPaths,
+      metrics: this.metrics,
       report,
       detach: this.detach.signal,
       ...(o.reattach ? { reattach: o.reattach } : {}),

@@ -1,13 +1,15 @@
 import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { parseAllowedHostPaths } from "./runner/host-paths.js";
-import { envDuration, envInt, envList, envString, type Env, type InfraOptions } from "@trainyard/common";
+import { envDuration, envInt, envList, envListenAddress, envString, type Env, type InfraOptions } from "@trainyard/common";
 
 /** Everything the agent reads from its environment, resolved once at start-up. */
 export interface AgentConfig {
   nodeId: string;
   natsServers: string[];
   grpcAddr: string;
+  /** host:port of the /metrics HTTP listener; "" for none; port 0 picks a free one. */
+  metricsAddr: string;
   pools: string[];
   slots: number;
   gpus: number;
@@ -31,6 +33,7 @@ export function loadAgentConfig(env: Env = process.env): AgentConfig {
     nodeId,
     natsServers: envList(env, "TRAINYARD_NATS_URL", "nats://127.0.0.1:4222"),
     grpcAddr: envString(env, "TRAINYARD_AGENT_GRPC_ADDR", "127.0.0.1:50052"),
+    metricsAddr: envListenAddress(env, "TRAINYARD_AGENT_METRICS_ADDR", "127.0.0.1:9465"),
     pools: envList(env, "TRAINYARD_POOLS", "default"),
     slots: envInt(env, "TRAINYARD_AGENT_SLOTS", 2, 1, 1024),
     gpus: envInt(env, "TRAINYARD_AGENT_GPUS", 0, 0, 64),

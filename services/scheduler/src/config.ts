@@ -1,10 +1,12 @@
-import { envDuration, envInt, envList, envString, type Env, type InfraOptions } from "@trainyard/common";
+import { envDuration, envInt, envList, envListenAddress, envString, type Env, type InfraOptions } from "@trainyard/common";
 
 /** Everything the scheduler reads from its environment, resolved once at start-up. */
 export interface SchedulerConfig {
   natsServers: string[];
   /** host:port; port 0 picks a free one. */
   grpcAddr: string;
+  /** host:port of the /metrics HTTP listener; "" for none; port 0 picks a free one. */
+  metricsAddr: string;
   infra: InfraOptions;
   /** How old a dispatch must be before the scheduler checks it was not lost (and how often it checks). */
   dispatchVerifyMs: number;
@@ -16,6 +18,7 @@ export function loadSchedulerConfig(env: Env = process.env): SchedulerConfig {
   return {
     natsServers: envList(env, "TRAINYARD_NATS_URL", "nats://127.0.0.1:4222"),
     grpcAddr: envString(env, "TRAINYARD_GRPC_ADDR", "127.0.0.1:50051"),
+    metricsAddr: envListenAddress(env, "TRAINYARD_METRICS_ADDR", "127.0.0.1:9464"),
     dispatchVerifyMs: envDuration(env, "TRAINYARD_DISPATCH_VERIFY", "30s"),
     defaultLeaseMs: envDuration(env, "TRAINYARD_AGENT_LEASE", "15s"),
     infra: {

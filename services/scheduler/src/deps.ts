@@ -1,6 +1,7 @@
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import type { Infra } from "@trainyard/common";
+import type { SchedulerMetrics } from "./metrics.js";
 import type { TaskStore } from "./store/task-store.js";
 import type { TaskView } from "./store/task-view.js";
 
@@ -14,4 +15,5 @@ export interface SchedulerDeps {
   clock: () => number;
   newId: () => string;
   logger: Logger;
+  metrics: SchedulerMetrics;
 }

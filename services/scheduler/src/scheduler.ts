@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import { file_trainyard_v1_scheduler, SchedulerService } from "@trainyard/client";
 import { claimKey, connectNats, ensureInfrastructure } from "@trainyard/common";
 import { startGrpcServer } from "@trainyard/common/grpc/index";
+import { createMetricsRegistry, startMetricsServer } from "@trainyard/common/metrics/index";
 import { DispatchLoop } from "./bus/dispatch-loop.js";
 import { LeaseLoop } from "./bus/lease-loop.js";
 import { consumeEvents } from "./bus/event-consumer.js";
@@ -11,6 +12,7 @@ import type { SchedulerConfig } from "./config.js";
 import { taskId } from "./core/ids.js";
 import { nodeLost } from "./core/leases.js";
 import type { SchedulerDeps } from "./deps.js";
+import { SchedulerMetrics } from "./metrics.js";
 import { schedulerRoutes } from "./routes.js";
 import { KvTaskStore } from "./store/task-store.js";
 import { NodeView } from "./store/node-view.js";
@@ -25,6 +27,8 @@ import { TaskView } from "./store/task-view.js";
 export interface Scheduler {
   url: string;
   port: number;
+  /** The /metrics URL ("http://127.0.0.1:9464/metrics"); undefined when metrics are off. */
+  metricsUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -33,11 +37,12 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
   const infra = await ensureInfrastructure(nc, config.infra);
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
-  const store = new KvTaskStore(infra.tasks);
   const view = new TaskView(infra.tasks, logger);
+  const metrics = new SchedulerMetrics(createMetricsRegistry(), () => view.values());
+  const store = new KvTaskStore(infra.tasks, (before, after) => metrics.stored(before, after));
   await view.start();
   const clock = () => Date.now();
-  const deps: SchedulerDeps = { js, jsm, infra, store, view, clock, newId: () => taskId(clock(), randomBytes(12)), logger };
+  const deps: SchedulerDeps = { js, jsm, infra, store, view, clock, newId: () => taskId(clock(), randomBytes(12)), logger, metrics };
 
   const nodes = new NodeView(infra.nodes, logger);
   await nodes.start();
@@ -67,16 +72,20 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
     services: [SchedulerService.typeName],
     files: [file_trainyard_v1_scheduler],
     logger,
+    metrics: metrics.registry,
   });
-  logger.info({ url: server.url }, "scheduler serving");
+  const metricsServer = config.metricsAddr ? await startMetricsServer({ address: config.metricsAddr, registry: metrics.registry, logger }) : undefined;
+  logger.info({ url: server.url, metrics: metricsServer?.url }, "scheduler serving");
 
   let closing: Promise<void> | undefined;
   return {
     url: server.url,
     port: server.port,
+    metricsUrl: metricsServer?.url,
     close: () =>
       (closing ??= (async () => {
         await server.close();
+        await metricsServer?.close();
         stopping.abort();
         loop.stop();
         leases.stop();

@@ -1,7 +1,7 @@
 /**
  * Access log: one line per RPC, written when the RPC ends (for streams: when the response stream
- * ends, not when it starts). Fields: rpc, code ("ok", "not_found", ...), ms, and `error` (the
- * message the client saw) for failures.
+ * ends, not when it starts; see rpc-end.ts). Fields: rpc, code ("ok", "not_found", ...), ms, and
+ * `error` (the message the client saw) for failures.
  *
  * Levels: debug for OK, for client-side cancels (CANCELED) and for streams ended by our own
  * shutdown (the error is `shutdownSignal.reason`); warn for every other error.
@@ -9,6 +9,7 @@
  */
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "../logger.js";
+import { rpcEndInterceptor } from "./rpc-end.js";
 import { rpcName } from "./rpc-name.js";
 
 export interface LoggingOptions {
@@ -17,49 +18,13 @@ export interface LoggingOptions {
 }
 
 export function loggingInterceptor(logger: Logger, opts: LoggingOptions = {}): Interceptor {
-  return (next) => async (req) => {
-    const started = performance.now();
-    const rpc = rpcName(req.method);
-    const done = (err: unknown, closedEarly = false) => {
-      // A stream closed by its consumer before the end: the RPC's signal says why (if it knows).
-      const outcome = closedEarly && req.signal.reason instanceof ConnectError ? req.signal.reason : err;
-      const code = outcome === undefined ? 0 : ConnectError.from(outcome).code;
-      const fields = { rpc, code: codeName(code), ms: Math.round(performance.now() - started) };
-      const expected = code === 0 || code === Code.Canceled || (outcome !== undefined && outcome === opts.shutdownSignal?.reason);
-      if (expected) logger.debug(fields, "rpc");
-      else logger.warn({ ...fields, error: ConnectError.from(outcome).rawMessage }, "rpc failed");
-    };
-    let res;
-    try {
-      res = await next(req);
-    } catch (err) {
-      done(err);
-      throw err;
-    }
-    if (!res.stream) {
-      done(undefined);
-      return res;
-    }
-    return { ...res, message: observeEnd(res.message, done) };
-  };
-}
-
-async function* observeEnd<T>(
-  source: AsyncIterable<T>,
-  done: (err: unknown, closedEarly: boolean) => void,
-): AsyncGenerator<T, void, undefined> {
-  let err: unknown;
-  let settled = false;
-  try {
-    yield* source;
-    settled = true;
-  } catch (e) {
-    err = e;
-    settled = true;
-    throw e;
-  } finally {
-    done(err, !settled);
-  }
+  return rpcEndInterceptor((req, outcome, ms) => {
+    const code = outcome === undefined ? 0 : ConnectError.from(outcome).code;
+    const fields = { rpc: rpcName(req.method), code: codeName(code), ms: Math.round(ms) };
+    const expected = code === 0 || code === Code.Canceled || (outcome !== undefined && outcome === opts.shutdownSignal?.reason);
+    if (expected) logger.debug(fields, "rpc");
+    else logger.warn({ ...fields, error: ConnectError.from(outcome).rawMessage }, "rpc failed");
+  });
 }
 
 /** Code.NotFound → "not_found", 0 → "ok": the names gRPC and Connect use on the wire. */

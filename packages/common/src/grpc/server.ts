@@ -1,8 +1,8 @@
 /**
  * startGrpcServer: one cleartext HTTP/2 port (h2c, prior knowledge) serving gRPC, gRPC-Web and
  * Connect through connect-node, with grpc.health.v1.Health and server reflection (v1 + v1alpha)
- * added next to the caller's routes. Interceptors, outermost first: access log, error boundary,
- * then `opts.interceptors`.
+ * added next to the caller's routes. Interceptors, outermost first: access log, RPC metrics (when
+ * `opts.metrics` is given), error boundary, then `opts.interceptors`.
  *
  * Lifecycle (called once per process by a service's composition root):
  *
@@ -22,7 +22,10 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { file_grpc_health_v1_health } from "@trainyard/client/gen/grpc/health/v1/health_pb";
 import { file_grpc_reflection_v1_reflection } from "@trainyard/client/gen/grpc/reflection/v1/reflection_pb";
 import { file_grpc_reflection_v1alpha_reflection } from "@trainyard/client/gen/grpc/reflection/v1alpha/reflection_pb";
+import type { Registry } from "prom-client";
 import type { Logger } from "../logger.js";
+import { rpcMetricsInterceptor } from "../metrics/rpc-metrics.js";
+import { parseListenAddress, urlHost } from "./address.js";
 import { errorInterceptor } from "./errors.js";
 import { trackHttp2Connections } from "./http2-drain.js";
 import { HealthRegistry, healthRoutes, type HealthStatus } from "./health.js";
@@ -42,6 +45,8 @@ export interface GrpcServerOptions {
   maxTimeoutMs?: number;
   /** Extra interceptors, run inside the logging and error-mapping ones. */
   interceptors?: Interceptor[];
+  /** When set, RPC latency (trainyard_rpc_duration_seconds) is recorded in this registry. */
+  metrics?: Registry;
 }
 
 export interface GrpcServer {
@@ -60,7 +65,7 @@ const REFLECTION = ["grpc.reflection.v1.ServerReflection", "grpc.reflection.v1al
 const MAX_SESSION_MEMORY_MB = 128;
 
 export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServer> {
-  const { host, port } = parseAddress(opts.address);
+  const { host, port } = parseListenAddress(opts.address, "gRPC");
   const log = opts.logger.child({ component: "grpc-server" });
   const health = new HealthRegistry(opts.services);
   const shutdown = new AbortController();
@@ -74,7 +79,12 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
       healthRoutes(health)(router);
       reflection(router);
     },
-    interceptors: [loggingInterceptor(log, { shutdownSignal: shutdown.signal }), errorInterceptor(log), ...(opts.interceptors ?? [])],
+    interceptors: [
+      loggingInterceptor(log, { shutdownSignal: shutdown.signal }),
+      ...(opts.metrics ? [rpcMetricsInterceptor(opts.metrics)] : []),
+      errorInterceptor(log),
+      ...(opts.interceptors ?? []),
+    ],
     shutdownSignal: shutdown.signal,
     ...(opts.maxTimeoutMs !== undefined && { maxTimeoutMs: opts.maxTimeoutMs }),
   });
@@ -104,18 +114,4 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
     })());
 
   return { url, port: bound, health, shutdownSignal: shutdown.signal, close };
-}
-
-function parseAddress(address: string): { host: string; port: number } {
-  const colon = address.lastIndexOf(":");
-  const port = Number(address.slice(colon + 1));
-  if (colon < 0 || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`invalid gRPC listen address ${JSON.stringify(address)}, want host:port`);
-  }
-  return { host: address.slice(0, colon).replace(/^\[(.*)\]$/, "$1"), port };
-}
-
-function urlHost(host: string): string {
-  if (host === "" || host === "0.0.0.0" || host === "::") return "127.0.0.1";
-  return host.includes(":") ? `[${host}]` : host;
 }

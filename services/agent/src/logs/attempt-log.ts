@@ -18,6 +18,8 @@ export interface AttemptLogOptions {
   logger: Logger;
   /** Aborts publishing retries (agent shutdown); frames not yet out are then lost. */
   signal: AbortSignal;
+  /** Told the size of each frame once it is stored (metrics). */
+  onPublished?: (bytes: number) => void;
   /** Where an earlier run of this agent left this attempt's log (re-attach after a restart). */
   from?: { frame: number; resume?: string };
 }
@@ -119,6 +121,7 @@ export class AttemptLog {
       }
       this.published = n;
       this.resume = resume;
+      this.o.onPublished?.(f.data.length);
     }
   }
 }

@@ -4,7 +4,8 @@ import type { ContainerRuntime, PullProgress } from "../runtime/container-runtim
 /**
  * Makes sure the image is on this host: inspect, and pull when it is missing, narrating the
  * pull (start, progress at most every `everyMs`, done) through `say` and `progress`.
- * Throws ImagePullError when it cannot be had; aborts with `signal`.
+ * Throws ImagePullError when it cannot be had; aborts with `signal`. Says whether the image
+ * was already there or had to be pulled.
  */
 export async function ensureImage(
   runtime: ContainerRuntime,
@@ -14,8 +15,8 @@ export async function ensureImage(
   signal: AbortSignal,
   pulled: (line: string) => void = () => {},
   everyMs = 2_000,
-): Promise<void> {
-  if (await runtime.hasImage(image)) return;
+): Promise<"present" | "pulled"> {
+  if (await runtime.hasImage(image)) return "present";
   const started = Date.now();
   say(`pulling image ${image}`);
   progress(`pulling image ${image}`);
@@ -35,6 +36,7 @@ export async function ensureImage(
   const done = `pulled image ${image} in ${formatDuration(Date.now() - started)}`;
   say(done);
   pulled(done);
+  return "pulled";
 }
 
 function describe(p: PullProgress): string {

@@ -3,6 +3,7 @@ import type { KV } from "@nats-io/kv";
 import type { Logger } from "pino";
 import type { AgentEvent, Mount, Outcome, TaskRecord } from "@trainyard/common";
 import type { AttemptLog } from "../logs/attempt-log.js";
+import type { AgentMetrics } from "../metrics.js";
 import { ImagePullError, type ContainerRuntime } from "../runtime/container-runtime.js";
 import { classify, type StopCause } from "./classify.js";
 import { containerSpec } from "./container-spec.js";
@@ -23,6 +24,7 @@ export interface AttemptContext {
   pidsLimit: number;
   /** Host path prefixes bind mounts may use (TRAINYARD_ALLOWED_HOST_PATHS); empty: none. */
   allowedHostPaths: readonly string[];
+  metrics: AgentMetrics;
   /** Reports to the scheduler; resolves once stored. */
   report: (e: AgentEvent) => Promise<void>;
   /**
@@ -116,18 +118,29 @@ async function execute(c: AttemptContext, stop: AbortSignal, setContainer: (id: 
     logger.warn({ reason: err.message }, "mount refused");
     return { exitCode: -1, failureReason: "CONTAINER_ERROR", message: err.message, permanent: true };
   }
+  const imageStart = performance.now();
   try {
-    await ensureImage(runtime, task.spec.image, (l) => log.system(l), progress, early, (l) => note(l));
+    const how = await ensureImage(runtime, task.spec.image, (l) => log.system(l), progress, early, (l) => note(l));
+    c.metrics.imageReady(how, seconds(imageStart));
   } catch (err) {
     if (early.aborted) throw err;
+    c.metrics.imageReady("failed", seconds(imageStart));
     const message = err instanceof ImagePullError ? err.message : messageOf(err);
     return { exitCode: -1, failureReason: "IMAGE_UNAVAILABLE", message, transient: !PERMANENT_PULL_FAILURE.test(message) };
   }
   early.throwIfAborted();
-  const id = await runtime.create(containerSpec(task, attempt, nodeId, c.pidsLimit, mounts));
-  setContainer(id);
-  early.throwIfAborted();
-  await runtime.start(id);
+  const startStart = performance.now();
+  let id: string;
+  try {
+    id = await runtime.create(containerSpec(task, attempt, nodeId, c.pidsLimit, mounts));
+    setContainer(id);
+    early.throwIfAborted();
+    await runtime.start(id);
+  } catch (err) {
+    if (!early.aborted) c.metrics.containerStarted(false, seconds(startStart));
+    throw err;
+  }
+  c.metrics.containerStarted(true, seconds(startStart));
   logger.info({ container: id.slice(0, 12), image: task.spec.image }, "container started");
   await c.report({ type: "started", ...base, containerId: id, time: Date.now() });
   return supervise(c, id, stop, Date.now());
@@ -168,6 +181,10 @@ function outcomeLine(o: Outcome): string {
   if (!o.failureReason) return "exited with code 0";
   if (o.failureReason === "EXIT_CODE") return `exited with code ${o.exitCode}`;
   return `${o.failureReason.toLowerCase().replace(/_/g, " ")}: ${o.message}`;
+}
+
+function seconds(since: number): number {
+  return (performance.now() - since) / 1000;
 }
 
 function messageOf(err: unknown): string {

@@ -120,9 +120,9 @@ export class DispatchLoop {
             : ({ type: "node-lost", taskId: id, attempt, nodeId: holder, why: why!, time: this.clock() } as const);
         const s = await applyInput(this.store, this.js, id, input);
         this.view.offer(s.task, s.revision);
-        this.logger.warn({ task: id, attempt, seq, claimedBy: holder }, "dispatch taken but the attempt is not running; recovering it");
+        this.logger.warn({ task: id, attempt, seq, ...(holder !== null && { node: holder }) }, "dispatch taken but the attempt is not running; recovering it");
       } catch (err) {
-        this.logger.warn({ task: id, err }, "could not verify a dispatch");
+        this.logger.warn({ task: id, attempt: currentAttempt(t).number, err }, "could not verify a dispatch");
       }
     }
   }

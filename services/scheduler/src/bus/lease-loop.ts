@@ -54,7 +54,7 @@ export class LeaseLoop {
           this.tasks.offer(s.task, s.revision);
           this.logger.warn({ task: lost.taskId, attempt: lost.attempt, node: lost.nodeId, why: lost.why }, "attempt lost with its node");
         } catch (err) {
-          this.logger.warn({ task: lost.taskId, err }, "could not mark an attempt lost; will retry");
+          this.logger.warn({ task: lost.taskId, attempt: lost.attempt, node: lost.nodeId, err }, "could not mark an attempt lost; will retry");
         }
       }
     } finally {

@@ -1,5 +1,5 @@
 import type { CancelRequest, CancelResponse } from "@trainyard/client";
-import { InvalidArgumentError } from "@trainyard/common";
+import { currentAttempt, InvalidArgumentError } from "@trainyard/common";
 import { taskToProto } from "../api/convert.js";
 import type { SchedulerDeps } from "../deps.js";
 import { applyInput } from "../store/apply.js";
@@ -16,7 +16,8 @@ export function cancel(d: SchedulerDeps) {
     if (req.reason.length > 1024) throw new InvalidArgumentError("reason", "is longer than 1024 characters");
     const s = await applyInput(d.store, d.js, id, { type: "cancel", taskId: id, reason: req.reason, time: d.clock() });
     d.view.offer(s.task, s.revision);
-    d.logger.info({ task: id, state: s.task.state, reason: req.reason }, "cancel requested");
+    const cur = currentAttempt(s.task);
+    d.logger.info({ task: id, attempt: cur.number, ...(cur.nodeId && { node: cur.nodeId }), state: s.task.state, reason: req.reason }, "cancel requested");
     return { $typeName: "trainyard.v1.CancelResponse", task: taskToProto(s.task) };
   };
 }

@@ -22,6 +22,7 @@ export function streamLogs(d: SchedulerDeps) {
       signal: ctx.signal,
     });
     for await (const batch of frames) {
+      d.metrics.delivered(batch);
       yield { $typeName: "trainyard.v1.StreamLogsResponse", frames: batch.map(frameToProto) };
     }
     ctx.signal.throwIfAborted();

@@ -19,7 +19,7 @@ export function submit(d: SchedulerDeps) {
     const task = newTask(id, spec, d.clock(), idempotencyKey);
     try {
       d.view.offer(task, await d.store.create(task));
-      d.logger.info({ task: id, image: spec.image, pool: spec.pool }, "task submitted");
+      d.logger.info({ task: id, attempt: 1, image: spec.image, pool: spec.pool }, "task submitted");
       return { $typeName: "trainyard.v1.SubmitResponse", task: taskToProto(task) };
     } catch (err) {
       if (!(err instanceof ConflictError)) throw err;

@@ -28,7 +28,7 @@ export async function applyInput(
       if (line.fence) task = withFenceSeq(task, line.attempt, seq);
     }
     try {
-      return { task, revision: await store.update(task, cur.revision) };
+      return { task, revision: await store.update(task, cur.revision, cur.task) };
     } catch (err) {
       if (!(err instanceof ConflictError) || tries >= 50) throw err;
     }

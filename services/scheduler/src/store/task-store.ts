@@ -5,6 +5,8 @@ import { ConflictError, type TaskRecord } from "@trainyard/common";
 /**
  * Task records in the KV bucket "tasks", with compare-and-set on the KV revision.
  * create() and update() throw ConflictError when another writer got there first.
+ * `onStored(before, after)` runs after every successful write (never after a lost race):
+ * the metrics count what a write changed there, once.
  */
 export interface StoredTask {
   task: TaskRecord;
@@ -14,14 +16,18 @@ export interface StoredTask {
 export interface TaskStore {
   get(id: string): Promise<StoredTask | null>;
   create(task: TaskRecord): Promise<number>;
-  update(task: TaskRecord, revision: number): Promise<number>;
+  /** `before`: the record this write replaces (what the caller read at `revision`), for onStored. */
+  update(task: TaskRecord, revision: number, before?: TaskRecord): Promise<number>;
 }
 
 /** JetStream's "wrong last sequence": the CAS precondition failed. */
 const WRONG_LAST_SEQUENCE = 10071;
 
 export class KvTaskStore implements TaskStore {
-  constructor(private readonly kv: KV) {}
+  constructor(
+    private readonly kv: KV,
+    private readonly onStored: (before: TaskRecord | undefined, after: TaskRecord) => void = () => {},
+  ) {}
 
   async get(id: string): Promise<StoredTask | null> {
     const e = await this.kv.get(id);
@@ -30,11 +36,15 @@ export class KvTaskStore implements TaskStore {
   }
 
   async create(task: TaskRecord): Promise<number> {
-    return cas(() => this.kv.create(task.id, JSON.stringify(task)), `task ${task.id} already exists`);
+    const revision = await cas(() => this.kv.create(task.id, JSON.stringify(task)), `task ${task.id} already exists`);
+    this.onStored(undefined, task);
+    return revision;
   }
 
-  async update(task: TaskRecord, revision: number): Promise<number> {
-    return cas(() => this.kv.update(task.id, JSON.stringify(task), revision), `task ${task.id} changed since revision ${revision}`);
+  async update(task: TaskRecord, revision: number, before?: TaskRecord): Promise<number> {
+    const stored = await cas(() => this.kv.update(task.id, JSON.stringify(task), revision), `task ${task.id} changed since revision ${revision}`);
+    this.onStored(before, task);
+    return stored;
   }
 }
 

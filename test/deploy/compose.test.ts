@@ -1,0 +1,212 @@
+// The deployment files as `docker compose up` reads them (Docker itself cannot run here):
+// every compose file at the repository root is parsed, and what it points at is checked
+// against this checkout: build contexts, Dockerfiles and their targets, COPY sources (through
+// .dockerignore), image references, the TRAINYARD_* variables each service sets (the service's
+// config loader must read them, and must accept their values), volumes, dependencies,
+// healthchecks and metrics ports; the cluster file's NATS servers must form one JetStream
+// cluster and Trainyard must replicate its streams and buckets on it.
+import { existsSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadAgentConfig } from "@trainyard/agent";
+import { loadSchedulerConfig } from "@trainyard/scheduler";
+import { imageReferenceError } from "@trainyard/scheduler/core/image-ref";
+import { argv, build, composeFiles, dependsOn, environment, flag, interpolate, kind, load, publishedTargets, repo, variablesRead } from "./compose-file.js";
+import { copyParts, dockerfileInstructions, envPairs, fromParts, isIgnored, parseDockerignore } from "./build-files.js";
+
+describe("build-file readers", () => {
+  it("match .dockerignore patterns like docker build does", () => {
+    const rules = parseDockerignore("**/node_modules\n**/dist\nclients/ts/src/gen\n.git\nlogs\n*.md\n!README.md\n");
+    expect(isIgnored(rules, "node_modules")).toBe(true);
+    expect(isIgnored(rules, "packages/common/node_modules/x")).toBe(true);
+    expect(isIgnored(rules, "services/agent/dist")).toBe(true);
+    expect(isIgnored(rules, "clients/ts/src/gen/trainyard")).toBe(true);
+    expect(isIgnored(rules, "clients/ts/src")).toBe(false);
+    expect(isIgnored(rules, "CHANGES.md")).toBe(true);
+    expect(isIgnored(rules, "README.md")).toBe(false);
+    expect(isIgnored(rules, "services/agent/logs")).toBe(false);
+    expect(isIgnored(rules, "package.json")).toBe(false);
+  });
+
+  it("read Dockerfile instructions across continuation lines", () => {
+    const ins = dockerfileInstructions("FROM a AS b\n# c\nENV X=1 \\\n    Y=\"two words\"\nCOPY --chown=node a b ./\nFROM b AS c\n");
+    expect(ins.map((i) => [i.op, i.stage])).toEqual([["FROM", 0], ["ENV", 0], ["COPY", 0], ["FROM", 1]]);
+    expect(envPairs(ins[1]!.args)).toEqual({ X: "1", Y: "two words" });
+    expect(copyParts(ins[2]!.args)).toEqual({ flags: { chown: "node" }, sources: ["a", "b"], dest: "./" });
+    expect(fromParts(ins[3]!.args)).toEqual({ image: "b", name: "c" });
+  });
+});
+
+describe("compose files", () => {
+  it("are there: the single-node one and the 3-node NATS cluster", () => {
+    expect(composeFiles).toEqual(expect.arrayContaining(["docker-compose.yml", "docker-compose.cluster.yml"]));
+  });
+
+  describe.each(composeFiles)("%s", (file) => {
+    const compose = load(file);
+    const services = Object.entries(compose.services);
+
+    it("has a scheduler, an agent and NATS", () => {
+      const kinds = services.map(([, s]) => kind(s));
+      expect(kinds).toContain("scheduler");
+      expect(kinds).toContain("agent");
+      expect(kinds).toContain("nats");
+    });
+
+    it.each(services)("%s: build context, Dockerfile and target exist", (_name, s) => {
+      const b = build(s);
+      if (!b) return void expect(s.image, "a service without build needs an image").toBeTruthy();
+      expect(statSync(b.context).isDirectory()).toBe(true);
+      expect(existsSync(b.dockerfile), b.dockerfile).toBe(true);
+      if (b.target) {
+        const stages = dockerfileInstructions(readFileSync(b.dockerfile, "utf8"))
+          .filter((i) => i.op === "FROM")
+          .map((i) => fromParts(i.args).name);
+        expect(stages).toContain(b.target);
+      }
+    });
+
+    it.each(services)("%s: every COPY source of its Dockerfile is in the build context", (_name, s) => {
+      const b = build(s);
+      if (!b) return;
+      const ignorePath = path.join(b.context, ".dockerignore");
+      const rules = existsSync(ignorePath) ? parseDockerignore(readFileSync(ignorePath, "utf8")) : [];
+      const copies = dockerfileInstructions(readFileSync(b.dockerfile, "utf8")).filter((i) => i.op === "COPY" || i.op === "ADD");
+      expect(copies.length).toBeGreaterThan(0);
+      for (const c of copies) {
+        const { flags, sources } = copyParts(c.args);
+        if (flags.from !== undefined) continue; // from another stage, not the context
+        for (const src of sources) {
+          expect(existsSync(path.join(b.context, src)), `COPY ${src}: missing from the context`).toBe(true);
+          expect(isIgnored(rules, src), `COPY ${src}: excluded by .dockerignore`).toBe(false);
+        }
+      }
+    });
+
+    it.each(services)("%s: image references are valid (its own and its Dockerfile's base images)", (_name, s) => {
+      const refs = s.image ? [interpolate(s.image)] : [];
+      const b = build(s);
+      if (b) {
+        const ins = dockerfileInstructions(readFileSync(b.dockerfile, "utf8"));
+        const stageNames = new Set(ins.filter((i) => i.op === "FROM").map((i) => fromParts(i.args).name));
+        for (const f of ins.filter((i) => i.op === "FROM")) {
+          const { image } = fromParts(f.args);
+          if (!stageNames.has(image)) refs.push(image);
+        }
+      }
+      expect(refs.length).toBeGreaterThan(0);
+      for (const r of refs) expect(imageReferenceError(r), r).toBeNull();
+    });
+
+    it.each(services)("%s: sets only TRAINYARD_* variables its config loaders read, with values they accept", (_name, s) => {
+      const k = kind(s);
+      const env = environment(s);
+      const set = Object.keys(env).filter((v) => v.startsWith("TRAINYARD_"));
+      if (k !== "scheduler" && k !== "agent") return void expect(set).toEqual([]);
+      const read = variablesRead(k);
+      expect(set.filter((v) => !read.has(v))).toEqual([]);
+      // The Dockerfile's ENV defaults for this target too.
+      const ins = dockerfileInstructions(readFileSync(build(s)!.dockerfile, "utf8"));
+      const stages = ins.filter((i) => i.op === "FROM").map((i) => fromParts(i.args));
+      const targetStage = stages.findIndex((st) => st.name === k);
+      const imageEnv = Object.assign({}, ...ins.filter((i) => i.op === "ENV" && i.stage === targetStage).map((i) => envPairs(i.args))) as Record<string, string>;
+      expect(Object.keys(imageEnv).filter((v) => v.startsWith("TRAINYARD_") && !read.has(v))).toEqual([]);
+      const load = k === "scheduler" ? loadSchedulerConfig : loadAgentConfig;
+      expect(() => load({ ...imageEnv, ...env })).not.toThrow();
+    });
+
+    it.each(services)("%s: named volumes are declared, depends_on names services", (_name, s) => {
+      for (const v of s.volumes ?? []) {
+        const source = typeof v === "string" ? v.split(":")[0]! : (v.source ?? "");
+        const named = typeof v === "string" ? v.includes(":") && !/^[./~]/.test(source) : v.type === "volume";
+        if (named) expect(Object.keys(compose.volumes ?? {}), `volume ${source}`).toContain(source);
+      }
+      for (const d of dependsOn(s)) expect(Object.keys(compose.services)).toContain(d);
+    });
+
+    it.each(services)("%s: has a healthcheck; a service's metrics port is published and checked", (_name, s) => {
+      expect(s.healthcheck?.test, "healthcheck").toBeTruthy();
+      expect(s.healthcheck?.disable).not.toBe(true);
+      const k = kind(s);
+      if (k !== "scheduler" && k !== "agent") return;
+      const cfg = k === "scheduler" ? loadSchedulerConfig(environment(s)) : loadAgentConfig(environment(s));
+      const port = Number(cfg.metricsAddr.split(":").pop());
+      expect(cfg.metricsAddr).toMatch(/^0\.0\.0\.0:\d+$/);
+      expect(publishedTargets(s)).toContain(port);
+      expect(publishedTargets(s)).toContain(Number(cfg.grpcAddr.split(":").pop()));
+      expect(JSON.stringify(s.healthcheck!.test)).toContain(`127.0.0.1:${port}/metrics`);
+    });
+
+    it("agents mount the Docker socket and keep their log directory in a volume", () => {
+      for (const [, s] of services.filter(([, s]) => kind(s) === "agent")) {
+        const mounts = (s.volumes ?? []).map((v) => (typeof v === "string" ? v : `${v.source}:${v.target}`));
+        expect(mounts).toContain("/var/run/docker.sock:/var/run/docker.sock");
+        const logDir = loadAgentConfig(environment(s)).logDir;
+        expect(mounts.some((m) => m.endsWith(`:${logDir}`) && !m.startsWith("/"))).toBe(true);
+      }
+    });
+
+    it("NATS runs JetStream with its store in a volume; the services' NATS URLs name its servers", () => {
+      const nats = services.filter(([, s]) => kind(s) === "nats");
+      for (const [, s] of nats) {
+        const args = argv(s);
+        expect(args.some((a) => a === "-js" || a === "--jetstream")).toBe(true);
+        const store = flag(args, "-sd", "--store_dir");
+        expect(store).toBeTruthy();
+        expect((s.volumes ?? []).map(String).some((v) => v.endsWith(`:${store}`) && !v.startsWith("/"))).toBe(true);
+      }
+      const natsNames = nats.map(([n]) => n);
+      for (const [, s] of services.filter(([, s]) => kind(s) === "scheduler" || kind(s) === "agent")) {
+        const cfg = kind(s) === "scheduler" ? loadSchedulerConfig(environment(s)) : loadAgentConfig(environment(s));
+        const hosts = cfg.natsServers.map((u) => new URL(u));
+        expect(hosts.map((u) => u.hostname).sort()).toEqual([...natsNames].sort());
+        for (const u of hosts) expect(u.port || "4222").toBe("4222");
+        for (const n of natsNames) expect(dependsOn(s)).toContain(n);
+      }
+    });
+  });
+});
+
+describe("docker-compose.cluster.yml", () => {
+  const compose = load("docker-compose.cluster.yml");
+  const nats = Object.entries(compose.services).filter(([, s]) => kind(s) === "nats");
+  const trainyard = Object.entries(compose.services).filter(([, s]) => kind(s) === "scheduler" || kind(s) === "agent");
+
+  it("is its own Compose project", () => {
+    expect(compose.name).toBeTruthy();
+    expect(compose.name).not.toBe(load("docker-compose.yml").name);
+  });
+
+  it("runs three NATS servers, each with its own name and store volume, in one named cluster", () => {
+    expect(nats).toHaveLength(3);
+    const names = nats.map(([, s]) => flag(argv(s), "--server_name", "-n"));
+    expect(new Set(names).size).toBe(3);
+    expect(names.every(Boolean)).toBe(true);
+    const clusters = new Set(nats.map(([, s]) => flag(argv(s), "--cluster_name")));
+    expect(clusters.size).toBe(1);
+    expect([...clusters][0]).toBeTruthy();
+    const volumes = nats.map(([, s]) => String(s.volumes?.[0]).split(":")[0]);
+    expect(new Set(volumes).size).toBe(3);
+  });
+
+  it("routes every server to every other one on its cluster port", () => {
+    const clusterPort = new Map(nats.map(([n, s]) => [n, new URL(flag(argv(s), "--cluster")!).port]));
+    for (const [name, s] of nats) {
+      const routes = flag(argv(s), "--routes")!.split(",").map((r) => new URL(r.trim()));
+      expect(routes.every((r) => r.protocol === "nats:")).toBe(true);
+      for (const [other] of nats) {
+        if (other === name) continue;
+        expect(routes.some((r) => r.hostname === other && r.port === clusterPort.get(other)), `${name} → ${other}`).toBe(true);
+      }
+    }
+  });
+
+  it("has the scheduler and the agent create replicated streams and buckets (TRAINYARD_NATS_REPLICAS=3) on all three servers", () => {
+    expect(trainyard.map(([, s]) => kind(s)).sort()).toEqual(["agent", "scheduler"]);
+    for (const [, s] of trainyard) {
+      const cfg = kind(s) === "scheduler" ? loadSchedulerConfig(environment(s)) : loadAgentConfig(environment(s));
+      expect(cfg.infra.replicas).toBe(3);
+      expect(cfg.natsServers).toHaveLength(3);
+    }
+  });
+});
