@@ -83,31 +83,44 @@ export async function watch(c: Context, id: string | undefined): Promise<number>
   const tasks = new Map<string, Task>();
   let drawn = 0;
   let failures = 0;
-  const redraw = async () => {
+  const draw = async () => {
     const rows = [...tasks.values()].sort((a, b) => Number((b.createTime?.seconds ?? 0n) - (a.createTime?.seconds ?? 0n)));
     const lines = taskTable(rows.slice(0, Math.max(1, c.term.rows - 2)), c.now());
     await c.term.out(`${drawn > 0 ? `\x1b[${drawn}F` : ""}\x1b[0J${lines.join("\n")}\n`);
     drawn = lines.length;
   };
-  if (!c.term.stdoutTty) await c.term.out(`${table([TABLE_HEADER])[0]}\n`);
-  for (;;) {
-    try {
-      for await (const { task } of c.client.watch({ taskId: id ?? "" }, { signal: c.signal })) {
-        if (!task) continue;
-        failures = 0;
-        tasks.set(task.id, task);
-        if (c.term.stdoutTty) await redraw();
-        else await c.term.out(`${table([TABLE_HEADER, taskRow(task, c.now())])[1]}\n`);
-        if (id !== undefined && FINAL.has(task.state)) return 0;
+  let drawing = Promise.resolve();
+  const redraw = () => (drawing = drawing.then(draw));
+  // On a TTY the ages tick even when nothing changes.
+  const ticker = c.term.stdoutTty ? setInterval(() => tasks.size > 0 && void redraw(), 1000) : undefined;
+  try {
+    return await watchLoop();
+  } finally {
+    clearInterval(ticker);
+    await drawing;
+  }
+
+  async function watchLoop(): Promise<number> {
+    if (!c.term.stdoutTty) await c.term.out(`${table([TABLE_HEADER])[0]}\n`);
+    for (;;) {
+      try {
+        for await (const { task } of c.client.watch({ taskId: id ?? "" }, { signal: c.signal })) {
+          if (!task) continue;
+          failures = 0;
+          tasks.set(task.id, task);
+          if (c.term.stdoutTty) await redraw();
+          else await c.term.out(`${table([TABLE_HEADER, taskRow(task, c.now())])[1]}\n`);
+          if (id !== undefined && FINAL.has(task.state)) return 0;
+        }
+        return 0;
+      } catch (e) {
+        if (c.signal.aborted) return 0;
+        const err = ConnectError.from(e);
+        if (!RETRYABLE_CODES.has(err.code)) throw err;
+        const delay = backoffDelay(failures++);
+        await c.term.err(`[trainyard] watch interrupted (${formatError(err)}); reconnecting in ${delay}ms\n`);
+        if (!(await sleep(delay, c.signal).then(() => true, () => false))) return 0;
       }
-      return 0;
-    } catch (e) {
-      if (c.signal.aborted) return 0;
-      const err = ConnectError.from(e);
-      if (!RETRYABLE_CODES.has(err.code)) throw err;
-      const delay = backoffDelay(failures++);
-      await c.term.err(`[trainyard] watch interrupted (${formatError(err)}); reconnecting in ${delay}ms\n`);
-      if (!(await sleep(delay, c.signal).then(() => true, () => false))) return 0;
     }
   }
 }

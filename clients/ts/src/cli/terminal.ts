@@ -34,7 +34,7 @@ export function terminal(stdout: Stream = process.stdout, stderr: Stream = proce
     shown = false;
   };
   const draw = () => {
-    const text = status && spinnerText(status, tick++, (stderr.columns ?? 80) - 1);
+    const text = status && spinnerText(status, tick++, (stderr.columns || 80) - 1);
     erase();
     if (text) {
       stderr.write(text);
@@ -52,8 +52,8 @@ export function terminal(stdout: Stream = process.stdout, stderr: Stream = proce
     color: stderrTty && env.NO_COLOR === undefined,
     stdoutTty: stdout.isTTY === true,
     stderrTty,
-    columns: stdout.columns ?? 100,
-    rows: stdout.rows ?? 40,
+    columns: stdout.columns || 100,
+    rows: stdout.rows || 40,
     spinner(s) {
       if (!stderrTty) return;
       status = s;
