@@ -5,9 +5,8 @@
  *
  *   connect(after_seq) ──frames──▶ yield each frame with seq > last seen (last seen := seq)
  *      ▲        │ server ends OK (task final, last frame sent): done
- *      │        │ retryable error (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED,
- *      │        │   INTERNAL, UNKNOWN: transport failures surface as these): wait backoff
- *      └────────┘ other codes (NOT_FOUND, INVALID_ARGUMENT, ...): thrown
+ *      │        │ retryable error (isRetryable): wait backoff
+ *      └────────┘ anything else (NOT_FOUND, INVALID_ARGUMENT, a server's own INTERNAL, ...): thrown
  *
  * No gap: each reconnect asks for `after_seq` = the last seq yielded. No duplicate: a frame whose
  * seq is not above the last one yielded is dropped. The backoff resets whenever a frame arrives.
@@ -34,14 +33,19 @@ export interface FollowLogsOptions {
   onRetry?: (err: ConnectError, delayMs: number, retry: number) => void;
 }
 
-export const RETRYABLE_CODES: ReadonlySet<Code> = new Set([
-  Code.Unavailable,
-  Code.DeadlineExceeded,
-  Code.ResourceExhausted,
-  Code.Aborted,
-  Code.Internal,
-  Code.Unknown,
-]);
+/** Codes worth another try whoever raised them: the server is going away, overloaded, or slow. */
+export const RETRYABLE_CODES: ReadonlySet<Code> = new Set([Code.Unavailable, Code.DeadlineExceeded, Code.ResourceExhausted, Code.Aborted]);
+/** Codes retried only when the client's transport raised them (a reset stream, a failed fetch). */
+const TRANSPORT_CODES: ReadonlySet<Code> = new Set([Code.Internal, Code.Unknown]);
+
+/**
+ * Whether a failed call is worth repeating. connect-es marks errors raised on this side (a node
+ * socket error, an HTTP/2 reset, a fetch TypeError) with a `cause`; errors the server sent have
+ * none, so a server's own INTERNAL ("internal error", a bug) is not retried forever.
+ */
+export function isRetryable(err: ConnectError): boolean {
+  return RETRYABLE_CODES.has(err.code) || (TRANSPORT_CODES.has(err.code) && err.cause !== undefined);
+}
 
 type StreamLogsClient = Pick<Client<typeof SchedulerService>, "streamLogs">;
 
@@ -67,7 +71,7 @@ export async function* followLogs(client: StreamLogsClient, taskId: string, o: F
     } catch (e) {
       if (signal?.aborted) throw ConnectError.from(signal.reason, Code.Canceled);
       const err = ConnectError.from(e);
-      if (!RETRYABLE_CODES.has(err.code) || failures >= (o.maxRetries ?? Infinity)) throw err;
+      if (!isRetryable(err) || failures >= (o.maxRetries ?? Infinity)) throw err;
       const delay = backoffDelay(failures, o.backoff);
       o.onRetry?.(err, delay, failures);
       failures++;

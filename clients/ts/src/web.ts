@@ -23,7 +23,7 @@ export function createTrainyardClient(o: TrainyardWebClientOptions): TrainyardCl
 }
 
 export type { SchedulerClient, TrainyardClient, TrainyardHelpers } from "./trainyard-client.js";
-export { followLogs, RETRYABLE_CODES, type FollowLogsOptions } from "./follow-logs.js";
+export { followLogs, isRetryable, RETRYABLE_CODES, type FollowLogsOptions } from "./follow-logs.js";
 export { backoffDelay, type BackoffPolicy } from "./backoff.js";
 export * from "./gen/trainyard/v1/task_pb.js";
 export * from "./gen/trainyard/v1/scheduler_pb.js";

@@ -1,8 +1,8 @@
-/** followLogs against an in-memory SchedulerService (createRouterTransport) that fails on cue. */
-import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError, createClient, createRouterTransport } from "@connectrpc/connect";
+/** followLogs against a scripted StreamLogs that fails on cue. */
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { LogFrameSchema, LogStream, SchedulerService, type LogFrame, type StreamLogsRequest } from "../src/index.js";
+import { LogFrameSchema, LogStream, StreamLogsRequestSchema, StreamLogsResponseSchema, type LogFrame, type SchedulerClient, type StreamLogsRequest } from "../src/index.js";
 import { followLogs } from "../src/follow-logs.js";
 
 const frame = (seq: number) => create(LogFrameSchema, { seq: BigInt(seq), attempt: 1, stream: LogStream.STDOUT, data: new TextEncoder().encode(`${seq}\n`) });
@@ -10,21 +10,28 @@ const frame = (seq: number) => create(LogFrameSchema, { seq: BigInt(seq), attemp
 /** Each StreamLogs call runs the next script: frames to send, then how the call ends. */
 type Script = { frames: number[]; end?: ConnectError | "hang" };
 
+/**
+ * A StreamLogs that plays scripts, the way connect-es clients fail: errors the server sent carry
+ * no `cause`; errors this side's transport raised do (see transportError).
+ */
 function fake(scripts: Script[]) {
   const calls: StreamLogsRequest[] = [];
-  const transport = createRouterTransport(({ service }) =>
-    service(SchedulerService, {
-      async *streamLogs(req, ctx) {
-        calls.push(req);
-        const s = scripts.shift() ?? { frames: [] };
-        for (const seq of s.frames) yield { frames: [frame(seq)] };
-        if (s.end === "hang") await new Promise((_, reject) => ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason)));
-        else if (s.end) throw s.end;
-      },
-    }),
-  );
-  return { client: createClient(SchedulerService, transport), calls };
+  const client = {
+    streamLogs(req: MessageInitShape<typeof StreamLogsRequestSchema>, opts: { signal?: AbortSignal } = {}) {
+      calls.push(create(StreamLogsRequestSchema, req));
+      const s = scripts.shift() ?? { frames: [] };
+      return (async function* () {
+        for (const seq of s.frames) yield create(StreamLogsResponseSchema, { frames: [frame(seq)] });
+        if (s.end === "hang") {
+          await new Promise((_, reject) => opts.signal?.addEventListener("abort", () => reject(new ConnectError("aborted", Code.Canceled))));
+        } else if (s.end) throw s.end;
+      })();
+    },
+  } as unknown as Pick<SchedulerClient, "streamLogs">;
+  return { client, calls };
 }
+
+const transportError = (message: string, code: Code) => new ConnectError(message, code, undefined, undefined, new Error(message));
 
 async function collect(it: AsyncIterable<LogFrame>): Promise<number[]> {
   const out: number[] = [];
@@ -38,8 +45,8 @@ describe("followLogs", () => {
   it("resumes after retryable errors with after_seq = the last seq, dropping replayed frames", async () => {
     const { client, calls } = fake([
       { frames: [1, 2, 3], end: new ConnectError("server shutting down", Code.Unavailable) },
-      { frames: [3, 5], end: new ConnectError("reset", Code.Internal) },
-      { frames: [], end: new ConnectError("connect ECONNREFUSED", Code.Unavailable) },
+      { frames: [3, 5], end: transportError("http/2 stream closed with error code INTERNAL_ERROR", Code.Internal) },
+      { frames: [], end: transportError("connect ECONNREFUSED", Code.Unavailable) },
       { frames: [4, 5, 8, 9] },
     ]);
     const retries: Code[] = [];
@@ -66,7 +73,7 @@ describe("followLogs", () => {
     expect(resumed.calls[0]!.tailLines).toBe(0);
   });
 
-  it.each([Code.NotFound, Code.InvalidArgument, Code.PermissionDenied])("throws code %s without retrying", async (code) => {
+  it.each([Code.NotFound, Code.InvalidArgument, Code.PermissionDenied, Code.Internal, Code.Unknown])("throws code %s sent by the server without retrying", async (code) => {
     const { client, calls } = fake([{ frames: [1], end: new ConnectError("no", code) }, { frames: [2] }]);
     const seen: number[] = [];
     const err = await (async () => {
@@ -75,6 +82,12 @@ describe("followLogs", () => {
     expect((err as ConnectError).code).toBe(code);
     expect(seen).toEqual([1]);
     expect(calls).toHaveLength(1);
+  });
+
+  it("retries UNKNOWN raised by the transport (a failed fetch), not by the server", async () => {
+    const { client, calls } = fake([{ frames: [1], end: transportError("fetch failed", Code.Unknown) }, { frames: [2] }]);
+    expect(await collect(followLogs(client, "t", { backoff: fast }))).toEqual([1, 2]);
+    expect(calls).toHaveLength(2);
   });
 
   it("gives up after maxRetries consecutive failures without a frame", async () => {

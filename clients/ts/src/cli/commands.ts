@@ -7,7 +7,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { TaskSchema, TaskState, type Task } from "../gen/trainyard/v1/task_pb.js";
 import { ListResponseSchema } from "../gen/trainyard/v1/scheduler_pb.js";
 import { backoffDelay, sleep } from "../backoff.js";
-import { RETRYABLE_CODES } from "../follow-logs.js";
+import { isRetryable } from "../follow-logs.js";
 import type { TrainyardClient } from "../trainyard-client.js";
 import { exitCodeFor, formatError, stateName, table, TABLE_HEADER, taskDetail, taskRow, taskTable } from "./format.js";
 import { buildSubmitRequest, keyValues, parseNumber, parseState, type SubmitFlags } from "./parse.js";
@@ -116,7 +116,7 @@ export async function watch(c: Context, id: string | undefined): Promise<number>
       } catch (e) {
         if (c.signal.aborted) return 0;
         const err = ConnectError.from(e);
-        if (!RETRYABLE_CODES.has(err.code)) throw err;
+        if (!isRetryable(err)) throw err;
         const delay = backoffDelay(failures++);
         await c.term.err(`[trainyard] watch interrupted (${formatError(err)}); reconnecting in ${delay}ms\n`);
         if (!(await sleep(delay, c.signal).then(() => true, () => false))) return 0;
