@@ -9,7 +9,7 @@ import { ListResponseSchema } from "../gen/trainyard/v1/scheduler_pb.js";
 import { backoffDelay, sleep } from "../backoff.js";
 import { isRetryable } from "../follow-logs.js";
 import type { TrainyardClient } from "../trainyard-client.js";
-import { exitCodeFor, formatError, stateName, table, TABLE_HEADER, taskDetail, taskRow, taskTable } from "./format.js";
+import { exitCodeFor, formatError, plainRow, stateName, TABLE_HEADER, taskDetail, taskRow, taskTable } from "./format.js";
 import { buildSubmitRequest, keyValues, parseNumber, parseState, type SubmitFlags } from "./parse.js";
 import { printLogs } from "./print-logs.js";
 import type { Terminal } from "./terminal.js";
@@ -101,7 +101,7 @@ export async function watch(c: Context, id: string | undefined): Promise<number>
   }
 
   async function watchLoop(): Promise<number> {
-    if (!c.term.stdoutTty) await c.term.out(`${table([TABLE_HEADER])[0]}\n`);
+    if (!c.term.stdoutTty) await c.term.out(`${plainRow(TABLE_HEADER)}\n`);
     for (;;) {
       try {
         for await (const { task } of c.client.watch({ taskId: id ?? "" }, { signal: c.signal })) {
@@ -109,7 +109,7 @@ export async function watch(c: Context, id: string | undefined): Promise<number>
           failures = 0;
           tasks.set(task.id, task);
           if (c.term.stdoutTty) await redraw();
-          else await c.term.out(`${table([TABLE_HEADER, taskRow(task, c.now())])[1]}\n`);
+          else await c.term.out(`${plainRow(taskRow(task, c.now()))}\n`);
           if (id !== undefined && FINAL.has(task.state)) return 0;
         }
         return 0;

@@ -71,6 +71,14 @@ export function taskTable(tasks: readonly Task[], now: number): string[] {
   return table([TABLE_HEADER, ...tasks.map((t) => taskRow(t, now))]);
 }
 
+/** Column widths of `watch` on a non-TTY, where rows come one at a time: ids are 24 characters. */
+const PLAIN_WIDTHS = [24, 9, 7, 4, 6, 24];
+
+/** One row (or the header) of `watch` on a non-TTY, aligned without knowing the other rows. */
+export function plainRow(cells: readonly string[]): string {
+  return cells.map((c, i) => (i < PLAIN_WIDTHS.length ? c.padEnd(PLAIN_WIDTHS[i]!) : c)).join("  ").trimEnd();
+}
+
 /** `trainyard get` without --json. */
 export function taskDetail(t: Task, now: number): string[] {
   const s = t.spec;

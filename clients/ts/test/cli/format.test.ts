@@ -3,7 +3,7 @@ import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { AttemptSchema, FailureReason, LogStream, TaskSchema, TaskState } from "../../src/index.js";
-import { exitCodeFor, formatError, formatSystem, renderFrame, spinnerText, table, taskDetail, taskTable } from "../../src/cli/format.js";
+import { exitCodeFor, formatError, formatSystem, plainRow, renderFrame, spinnerText, table, taskDetail, taskTable } from "../../src/cli/format.js";
 
 const NOW = Date.parse("2026-11-28T12:00:00Z");
 
@@ -90,6 +90,13 @@ describe("tables", () => {
   it("truncates long commands", () => {
     const [, row] = taskTable([task("t", TaskState.PENDING, { cmd: ["x".repeat(100)] })], NOW);
     expect(row!.endsWith("…")).toBe(true);
+  });
+
+  it("plainRow aligns rows printed one at a time with their header", () => {
+    const header = plainRow(["ID", "STATE", "ATTEMPT", "EXIT", "AGE", "IMAGE", "COMMAND"]);
+    const row = plainRow(["t-01m8hjg83g0y2e13crngd8", "SUCCEEDED", "1", "0", "3s", "busybox", "echo hi"]);
+    expect(header.indexOf("STATE")).toBe(row.indexOf("SUCCEEDED"));
+    expect(header.indexOf("COMMAND")).toBe(row.indexOf("echo hi"));
   });
 
   it("table() trims trailing spaces", () => {
