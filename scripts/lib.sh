@@ -218,5 +218,7 @@ ensure_build() {
     die "npm run build failed (exit $rc); see the errors above (TRAINYARD_SKIP_BUILD=1 skips the build)"
   fi
   [[ -n $out ]] && printf '%s\n' "$out" >&2
+  # npm links a workspace's bin only when its target exists at install time (before the first build).
+  [[ -e "$REPO/node_modules/.bin/trainyard" ]] || ln -sf ../@trainyard/client/dist/cli/main.js "$REPO/node_modules/.bin/trainyard"
   return 0
 }

@@ -22,13 +22,12 @@ const { task } = await client.submit({
 });
 console.log(`submitted ${task.id} (${image}, EPOCHS=${epochs}, checkpoints on volume trainyard-demo-checkpoints); following its log:\n`);
 const decoder = new TextDecoder();
-for await (const r of client.streamLogs({ taskId: task.id, follow: true })) {
-  for (const f of r.frames) {
-    const text = decoder.decode(f.data);
-    if (f.stream === LogStream.STDERR) process.stderr.write(text);
-    else if (f.stream === LogStream.SYSTEM) process.stdout.write(text.replace(/^(?=.)/gm, "  [trainyard] "));
-    else process.stdout.write(text);
-  }
+// followLogs resumes by itself (after_seq) if the connection drops or the scheduler restarts.
+for await (const f of client.followLogs(task.id)) {
+  const text = decoder.decode(f.data);
+  if (f.stream === LogStream.STDERR) process.stderr.write(text);
+  else if (f.stream === LogStream.SYSTEM) process.stdout.write(text.replace(/^(?=.)/gm, "  [trainyard] "));
+  else process.stdout.write(text);
 }
 const { task: done } = await client.get({ taskId: task.id });
 const reason = done.failureReason ? ` (${FailureReason[done.failureReason]})` : "";

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pino, type Logger } from "pino";
-import { createAgentClient, createTrainyardClient, TaskState, type SchedulerClient, type Task } from "@trainyard/client";
+import { createAgentClient, createTrainyardClient, TaskState, type Task, type TrainyardClient } from "@trainyard/client";
 import { startAgent, loadAgentConfig, type Agent } from "@trainyard/agent";
 import { startScheduler, loadSchedulerConfig, type Scheduler } from "@trainyard/scheduler";
 import { dockerAvailable, listContainers, removeContainers } from "./docker.js";
@@ -23,11 +23,12 @@ export interface TestCluster {
   nats: NatsServer;
   scheduler: Scheduler;
   agents: Agent[];
-  client: SchedulerClient;
+  client: TrainyardClient;
   /** Log directory root of this cluster's agents. */
   logDir: string;
   startAgent(o?: AgentOptions): Promise<Agent>;
-  startScheduler(): Promise<Scheduler>;
+  /** Another scheduler; on a random port unless `address` ("127.0.0.1:PORT", e.g. a stopped one's) is given. */
+  startScheduler(address?: string): Promise<Scheduler>;
   /** Polls Get until `done(task)` holds; throws with the last state after `timeoutMs`. */
   waitFor(taskId: string, done: (t: Task) => boolean, timeoutMs?: number): Promise<Task>;
   waitForState(taskId: string, state: TaskState, timeoutMs?: number): Promise<Task>;
@@ -38,7 +39,14 @@ export interface TestCluster {
 
 export const FINAL = new Set([TaskState.SUCCEEDED, TaskState.FAILED, TaskState.CANCELLED]);
 
-export async function startCluster(name: string, o: { agents?: AgentOptions[]; schedulerEnv?: Record<string, string> } = {}): Promise<TestCluster> {
+export interface ClusterOptions {
+  agents?: AgentOptions[];
+  schedulerEnv?: Record<string, string>;
+  /** Listen address of the first scheduler (default "127.0.0.1:0": a random port). */
+  schedulerAddress?: string;
+}
+
+export async function startCluster(name: string, o: ClusterOptions = {}): Promise<TestCluster> {
   await dockerAvailable();
   const nats = await startNats();
   const logger = testLogger(name);
@@ -54,11 +62,11 @@ export async function startCluster(name: string, o: { agents?: AgentOptions[]; s
     nats,
     scheduler: undefined as unknown as Scheduler,
     agents,
-    client: undefined as unknown as SchedulerClient,
+    client: undefined as unknown as TrainyardClient,
     logDir,
-    async startScheduler() {
+    async startScheduler(address = "127.0.0.1:0") {
       const s = await startScheduler(
-        loadSchedulerConfig({ ...env, TRAINYARD_GRPC_ADDR: "127.0.0.1:0", ...o.schedulerEnv }),
+        loadSchedulerConfig({ ...env, TRAINYARD_GRPC_ADDR: address, ...o.schedulerEnv }),
         logger.child({ svc: "scheduler" }),
       );
       schedulers.push(s);
@@ -112,7 +120,7 @@ export async function startCluster(name: string, o: { agents?: AgentOptions[]; s
       await Promise.allSettled(nodeIds.map((n) => removeContainers(`trainyard.node=${n}`)));
     },
   };
-  cluster.scheduler = await cluster.startScheduler();
+  cluster.scheduler = await cluster.startScheduler(o.schedulerAddress);
   cluster.client = createTrainyardClient({ baseUrl: cluster.scheduler.url });
   for (const a of o.agents ?? [{}]) await cluster.startAgent(a);
   return cluster;
@@ -126,4 +134,17 @@ function testLogger(name: string): Logger {
   const dir = path.join(os.tmpdir(), "trainyard-tests");
   mkdirSync(dir, { recursive: true });
   return pino({ level: "debug", base: { suite: name } }, pino.destination({ dest: path.join(dir, `${name}.log`), sync: false, mkdir: true }));
+}
+
+/** A TCP port that was free a moment ago (for a scheduler that must come back on the same port). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
 }

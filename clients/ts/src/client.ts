@@ -1,27 +1,33 @@
 import { createClient, type Client } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { AgentService } from "./gen/trainyard/v1/agent_pb.js";
-import { SchedulerService } from "./gen/trainyard/v1/scheduler_pb.js";
+import { trainyardClient, type TrainyardClient } from "./trainyard-client.js";
 
 export interface TrainyardClientOptions {
-  /** e.g. "http://127.0.0.1:50051" (cleartext HTTP/2). */
+  /** e.g. "http://127.0.0.1:50051" (cleartext HTTP/2 by default). */
   baseUrl: string;
-  /** Default "grpc". */
+  /** Default "grpc". "connect": the Connect protocol (JSON-capable, also over HTTP/1.1). */
   protocol?: "grpc" | "connect";
+  /** Connect protocol only: "1.1" talks HTTP/1.1 (the scheduler answers both). Default "2". */
+  httpVersion?: "1.1" | "2";
 }
 
-export type SchedulerClient = Client<typeof SchedulerService>;
+export type { SchedulerClient, TrainyardClient, TrainyardHelpers } from "./trainyard-client.js";
 export type AgentClient = Client<typeof AgentService>;
 
 function transport(o: TrainyardClientOptions) {
   return o.protocol === "connect"
-    ? createConnectTransport({ baseUrl: o.baseUrl, httpVersion: "2" })
+    ? createConnectTransport({ baseUrl: o.baseUrl, httpVersion: o.httpVersion ?? "2" })
     : createGrpcTransport({ baseUrl: o.baseUrl });
 }
 
-/** A typed SchedulerService client (Node; gRPC over h2c by default). */
-export function createTrainyardClient(o: TrainyardClientOptions): SchedulerClient {
-  return createClient(SchedulerService, transport(o));
+/**
+ * A typed SchedulerService client for Node (gRPC over h2c by default): every RPC
+ * (`submit`, `get`, `list`, `cancel`, `watch`, `streamLogs`, ...) plus `followLogs`.
+ * For browsers use `@trainyard/client/web`.
+ */
+export function createTrainyardClient(o: TrainyardClientOptions): TrainyardClient {
+  return trainyardClient(transport(o));
 }
 
 /** A typed AgentService client for one agent. */

@@ -1,26 +1,28 @@
 /**
  * Graceful shutdown for a node:http2 server, which has none built in: `server.close()` only stops
  * accepting, and gRPC clients (grpc-js, connect-node) keep their connections open indefinitely.
+ * The server does not listen itself: the protocol front (protocol-front.ts) hands it the
+ * connections that start with the HTTP/2 preface.
  *
- * trackHttp2Connections() must be called before the server listens; drain() is called once by
+ * trackHttp2Connections() must be called before the first connection; drain() is called once by
  * GrpcServer.close(), after the handlers' shutdown signal has been aborted. drain():
- *   1. stops accepting (server.close) and sends GOAWAY to every session (session.close);
+ *   1. sends GOAWAY to every session (session.close);
  *   2. resets with NO_ERROR (RFC 9113 §8.1) every stream whose response is complete but whose
  *      client never half-closed (bidi streams such as reflection), so sessions can finish;
  *   3. destroys each socket once its session has ended and our last bytes are flushed — a
  *      gracefully closed Node session otherwise waits for the client to hang up;
  *   4. after graceMs destroys whatever is still open (handlers that ignore their signal).
- * The returned promise resolves when the listening socket and every connection are closed.
+ * The returned promise resolves when every connection handed to this server is closed.
  */
 import * as http2 from "node:http2";
 import type { Socket } from "node:net";
 import type { Logger } from "../logger.js";
 
-export interface Http2Drain {
+export interface ConnectionDrain {
   drain(graceMs: number): Promise<void>;
 }
 
-export function trackHttp2Connections(server: http2.Http2Server, log: Logger): Http2Drain {
+export function trackHttp2Connections(server: http2.Http2Server, log: Logger): ConnectionDrain {
   const sessions = new Set<http2.ServerHttp2Session>();
   const streams = new Set<http2.ServerHttp2Stream>();
   const sockets = new Set<Socket>();
@@ -46,7 +48,7 @@ export function trackHttp2Connections(server: http2.Http2Server, log: Logger): H
           for (const s of sessions) s.destroy();
           for (const s of sockets) s.destroy();
         }, graceMs);
-        server.close(() => {
+        whenEmpty(sockets, () => {
           clearTimeout(forced);
           resolve();
         });
@@ -70,4 +72,17 @@ function resetWhenAnswered(stream: http2.ServerHttp2Stream): void {
   };
   if (stream.sentTrailers !== undefined) reset();
   else stream.once("wantTrailers", () => setImmediate(reset));
+}
+
+/** Calls `fn` once, when `set` (whose items remove themselves on "close") is empty. */
+export function whenEmpty(set: Set<{ once(event: "close", fn: () => void): unknown }>, fn: () => void): void {
+  let fired = false;
+  const check = () => {
+    if (!fired && set.size === 0) {
+      fired = true;
+      fn();
+    }
+  };
+  if (set.size === 0) return void setImmediate(check);
+  for (const item of set) item.once("close", () => setImmediate(check));
 }

@@ -1,8 +1,10 @@
 /**
- * startGrpcServer: one cleartext HTTP/2 port (h2c, prior knowledge) serving gRPC, gRPC-Web and
- * Connect through connect-node, with grpc.health.v1.Health and server reflection (v1 + v1alpha)
- * added next to the caller's routes. Interceptors, outermost first: access log, RPC metrics (when
- * `opts.metrics` is given), error boundary, then `opts.interceptors`.
+ * startGrpcServer: one cleartext port serving gRPC, gRPC-Web and Connect through connect-node:
+ * over HTTP/2 (h2c, prior knowledge) and over HTTP/1.1 (Connect and gRPC-Web, for browsers and
+ * curl; with CORS), told apart by the connection's first bytes (protocol-front.ts); with
+ * grpc.health.v1.Health and server reflection (v1 + v1alpha) added next to the caller's routes.
+ * Interceptors, outermost first: access log, RPC metrics (when `opts.metrics` is given), error
+ * boundary, then `opts.interceptors`.
  *
  * Lifecycle (called once per process by a service's composition root):
  *
@@ -11,10 +13,12 @@
  * close() is idempotent (every call returns the same promise; the first graceMs wins) and, in
  * order: marks health NOT_SERVING (permanently), aborts the handlers' shutdown signal with
  * ConnectError("server shutting down", UNAVAILABLE) so streams end and clients see UNAVAILABLE,
- * then drains HTTP/2 (http2-drain.ts: stop accepting, GOAWAY, destroy leftovers after `graceMs`,
- * default 5000). It resolves when the listening socket and every connection are closed, even if
- * clients such as grpc-js keep their channels open.
+ * then stops accepting and drains both protocols (http2-drain.ts: GOAWAY; http1-drain.ts:
+ * `Connection: close`, idle connections closed; each destroys leftovers after `graceMs`, default
+ * 5000). It resolves when the listening socket and every connection are closed, even if clients
+ * such as grpc-js keep their channels open.
  */
+import * as http from "node:http";
 import * as http2 from "node:http2";
 import type { DescFile } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
@@ -27,9 +31,12 @@ import type { Logger } from "../logger.js";
 import { rpcMetricsInterceptor } from "../metrics/rpc-metrics.js";
 import { parseListenAddress, urlHost } from "./address.js";
 import { errorInterceptor } from "./errors.js";
+import { withCors } from "./cors.js";
+import { trackHttp1Connections } from "./http1-drain.js";
 import { trackHttp2Connections } from "./http2-drain.js";
 import { HealthRegistry, healthRoutes, type HealthStatus } from "./health.js";
 import { loggingInterceptor } from "./logging.js";
+import { protocolFront } from "./protocol-front.js";
 import { reflectionRoutes } from "./reflection.js";
 
 export interface GrpcServerOptions {
@@ -89,8 +96,13 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
     ...(opts.maxTimeoutMs !== undefined && { maxTimeoutMs: opts.maxTimeoutMs }),
   });
 
-  const server = http2.createServer({ maxSessionMemory: MAX_SESSION_MEMORY_MB }, handler);
-  const connections = trackHttp2Connections(server, log);
+  const h2 = http2.createServer({ maxSessionMemory: MAX_SESSION_MEMORY_MB }, handler);
+  const h2Connections = trackHttp2Connections(h2, log);
+  const h1 = http.createServer();
+  const h1Connections = trackHttp1Connections(h1, log); // its "request" listener goes first
+  h1.on("request", withCors(handler));
+  const front = protocolFront(h2, h1);
+  const server = front.server;
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -109,7 +121,9 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
     (closing ??= (async () => {
       health.shutdown();
       shutdown.abort(new ConnectError("server shutting down", Code.Unavailable));
-      await connections.drain(graceMs);
+      const closed = front.close();
+      front.destroySniffing();
+      await Promise.all([closed, h2Connections.drain(graceMs), h1Connections.drain(graceMs)]);
       log.info("grpc server closed");
     })());
 

@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+/**
+ * `trainyard`: the command line entry. Exit codes: what the command returns (submit --follow:
+ * the task's, see format.ts exitCodeFor), 1 for server and connection errors (printed as
+ * "trainyard: CODE: message", no stack), 2 for bad usage, 130 after Ctrl-C.
+ */
+import { CommanderError } from "commander";
+import { ConnectError } from "@connectrpc/connect";
+import { createTrainyardClient } from "../client.js";
+import { formatError } from "./format.js";
+import { resolveAddress, UsageError } from "./parse.js";
+import { buildProgram } from "./program.js";
+import { terminal } from "./terminal.js";
+
+const term = terminal();
+const interrupt = new AbortController();
+process.once("SIGINT", () => {
+  interrupt.abort();
+  process.once("SIGINT", () => process.exit(130));
+});
+
+let code = 0;
+const program = buildProgram(
+  () => {
+    const baseUrl = resolveAddress(process.env.TRAINYARD_ADDR);
+    return { client: createTrainyardClient({ baseUrl }), term, signal: interrupt.signal, now: Date.now };
+  },
+  (c) => void (code = c),
+);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  code = exitFor(e);
+}
+term.close();
+await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
+process.exit(code);
+
+function exitFor(e: unknown): number {
+  if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2; // commander printed it already
+  if (e instanceof UsageError) {
+    process.stderr.write(`trainyard: ${e.message}\n`);
+    return 2;
+  }
+  if (e instanceof ConnectError) {
+    process.stderr.write(`trainyard: ${formatError(e)}\n`);
+    return interrupt.signal.aborted ? 130 : 1;
+  }
+  process.stderr.write(`trainyard: ${formatError(e)}\n`);
+  return 1;
+}

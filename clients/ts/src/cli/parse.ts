@@ -1,0 +1,121 @@
+/**
+ * Turning the CLI's words into requests. Pure: every function returns a value or throws
+ * UsageError with a message that names the flag; the program turns UsageError into exit code 2.
+ */
+import { create } from "@bufbuild/protobuf";
+import { durationFromMs } from "@bufbuild/protobuf/wkt";
+import { SubmitRequestSchema, type SubmitRequest } from "../gen/trainyard/v1/scheduler_pb.js";
+import { TaskState } from "../gen/trainyard/v1/task_pb.js";
+import { durationToMs, parseBytes } from "../units.js";
+
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+export const DEFAULT_ADDR = "127.0.0.1:50051";
+
+/** TRAINYARD_ADDR (or --addr) as a base URL: "host:port", ":port", or an http(s) URL. */
+export function resolveAddress(addr: string | undefined): string {
+  const a = (addr ?? "").trim() || DEFAULT_ADDR;
+  if (/^https?:\/\//i.test(a)) {
+    let url: URL;
+    try {
+      url = new URL(a);
+    } catch {
+      throw new UsageError(`TRAINYARD_ADDR: ${JSON.stringify(a)} is not a URL`);
+    }
+    return url.href.replace(/\/$/, "");
+  }
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:/\s]*):(\d{1,5})$/.exec(a);
+  if (!m || Number(m[2]) > 65535 || Number(m[2]) === 0) {
+    throw new UsageError(`TRAINYARD_ADDR: ${JSON.stringify(a)} is not host:port or an http:// URL`);
+  }
+  return `http://${m[1] || "127.0.0.1"}:${m[2]}`;
+}
+
+/** "K=V" (the value may be empty and may contain "="). */
+export function parseKeyValue(text: string, flag: string): [string, string] {
+  const eq = text.indexOf("=");
+  if (eq <= 0) throw new UsageError(`${flag}: expected KEY=VALUE, got ${JSON.stringify(text)}`);
+  return [text.slice(0, eq), text.slice(eq + 1)];
+}
+
+/** Repeated K=V flags into a record; a later key wins. */
+export function keyValues(texts: string[], flag: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of texts) {
+    const [k, v] = parseKeyValue(t, flag);
+    out[k] = v;
+  }
+  return out;
+}
+
+export function parseMemory(text: string): bigint {
+  const bytes = parseBytes(text);
+  if (bytes === undefined) throw new UsageError(`--memory: ${JSON.stringify(text)} is not a size (try 512m, 2g, 1.5GiB)`);
+  return BigInt(bytes);
+}
+
+export function parseDurationFlag(text: string, flag: string): number {
+  const ms = durationToMs(text);
+  if (ms === undefined) throw new UsageError(`${flag}: ${JSON.stringify(text)} is not a duration (try 30s, 10m, 1h30m)`);
+  return ms;
+}
+
+export function parseNumber(text: string, flag: string, o: { integer?: boolean; min?: number } = {}): number {
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isFinite(n) || (o.integer && !Number.isInteger(n)) || n < (o.min ?? 0)) {
+    throw new UsageError(`${flag}: ${JSON.stringify(text)} is not a ${o.integer ? "whole " : ""}number ≥ ${o.min ?? 0}`);
+  }
+  return n;
+}
+
+/** "running", "RUNNING" or "TASK_STATE_RUNNING". */
+export function parseState(text: string): TaskState {
+  const name = text.trim().toUpperCase().replace(/^TASK_STATE_/, "");
+  const v = (TaskState as unknown as Record<string, number>)[name];
+  if (v === undefined || v === TaskState.UNSPECIFIED) {
+    throw new UsageError(`--state: ${JSON.stringify(text)} is not a state (pending, running, succeeded, failed, cancelled)`);
+  }
+  return v as TaskState;
+}
+
+export interface SubmitFlags {
+  image?: string;
+  env?: string[];
+  cpus?: string;
+  gpus?: string;
+  memory?: string;
+  timeout?: string;
+  retries?: string;
+  retryDelay?: string;
+  label?: string[];
+  pool?: string;
+  idempotencyKey?: string;
+}
+
+/** The SubmitRequest for `trainyard submit` flags and the command after them. */
+export function buildSubmitRequest(f: SubmitFlags, command: string[]): SubmitRequest {
+  if (!f.image) throw new UsageError("--image is required");
+  const retry = {
+    ...(f.retries !== undefined && { maxRetries: parseNumber(f.retries, "--retries", { integer: true }) }),
+    ...(f.retryDelay !== undefined && { delay: durationFromMs(parseDurationFlag(f.retryDelay, "--retry-delay")) }),
+  };
+  return create(SubmitRequestSchema, {
+    spec: {
+      image: f.image,
+      command,
+      env: keyValues(f.env ?? [], "--env"),
+      labels: keyValues(f.label ?? [], "--label"),
+      pool: f.pool ?? "",
+      resources: {
+        cpus: f.cpus !== undefined ? parseNumber(f.cpus, "--cpus") : 0,
+        memoryBytes: f.memory !== undefined ? parseMemory(f.memory) : 0n,
+        gpus: f.gpus !== undefined ? parseNumber(f.gpus, "--gpus", { integer: true }) : 0,
+      },
+      ...(Object.keys(retry).length > 0 && { retry }),
+      ...(f.timeout !== undefined && { timeout: durationFromMs(parseDurationFlag(f.timeout, "--timeout")) }),
+    },
+    idempotencyKey: f.idempotencyKey ?? "",
+  });
+}

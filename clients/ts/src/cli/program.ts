@@ -1,0 +1,95 @@
+/**
+ * The `trainyard` command line: commander wiring only; parsing is in parse.ts, printing in
+ * format.ts, the work in commands.ts. Option values are kept as strings here and parsed by the
+ * commands, so every bad value becomes a UsageError (exit 2) naming its flag.
+ */
+import { Command, Option } from "commander";
+import * as commands from "./commands.js";
+import { DEFAULT_ADDR } from "./parse.js";
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** `run(ctxFactory)` turns each action into: make the context, run, hand back the exit code. */
+export function buildProgram(context: () => commands.Context, done: (code: number) => void): Command {
+  const program = new Command("trainyard")
+    .description("Submit and follow containerized tasks on a Trainyard scheduler.")
+    .version("0.1.0")
+    .enablePositionalOptions()
+    .exitOverride()
+    .showHelpAfterError("(run with --help for usage)")
+    .addHelpText(
+      "after",
+      `\nThe scheduler is TRAINYARD_ADDR (host:port or http://host:port; default ${DEFAULT_ADDR}).\n` +
+        "Exit codes: 0 ok, 1 server or connection error, 2 bad usage; submit --follow exits with the task's code (see `trainyard submit --help`).",
+    );
+  const act =
+    <A extends unknown[]>(fn: (c: commands.Context, ...args: A) => Promise<number>) =>
+    async (...args: A) =>
+      done(await fn(context(), ...args));
+
+  program
+    .command("submit")
+    .description("submit a task and print its id (with --follow, stream its log and exit with its exit code)")
+    .usage("--image IMG [options] -- CMD [ARGS...]")
+    .argument("[command...]", "the container's command (the image's entrypoint stays)")
+    .addOption(new Option("--image <image>", "container image").makeOptionMandatory())
+    .option("-e, --env <KEY=VALUE>", "environment variable (repeatable)", collect)
+    .option("--cpus <n>", "CPU limit, e.g. 0.5")
+    .option("--memory <size>", "memory limit, e.g. 512m, 2g")
+    .option("--gpus <n>", "GPUs")
+    .option("--timeout <duration>", "kill after, e.g. 30s, 10m, 1h")
+    .option("--retries <n>", "retries after a failure of the command (default 3)")
+    .option("--retry-delay <duration>", "delay before a retry (default 5s)")
+    .option("-l, --label <k=v>", "label (repeatable)", collect)
+    .option("--pool <pool>", "pool of agents (default \"default\")")
+    .option("--idempotency-key <key>", "the same key returns the first task instead of a new one")
+    .option("-f, --follow", "stream the log; exit with the task's exit code")
+    .passThroughOptions()
+    .addHelpText(
+      "after",
+      "\nWith --follow: the task's stdout goes to stdout, its stderr and Trainyard's own lines to stderr;\n" +
+        "the exit code is the task's: 0 succeeded, n its command's exit code, 124 timeout, 137 OOM killed,\n" +
+        "130 cancelled (or Ctrl-C: the task keeps running), 125 failed without an exit code (image\n" +
+        "unavailable, container error, node lost).",
+    )
+    .action(act((c, command: string[], flags: commands.SubmitOptions) => commands.submit(c, flags, command)));
+
+  program
+    .command("get")
+    .description("show a task")
+    .argument("<id>")
+    .option("--json", "the task record as proto JSON")
+    .action(act((c, id: string, o: { json?: boolean }) => commands.get(c, id, o)));
+
+  program
+    .command("list")
+    .description("list tasks, newest first")
+    .option("-s, --state <state>", "only this state (repeatable): pending, running, succeeded, failed, cancelled", collect)
+    .option("-l, --label <k=v>", "only tasks with this label (repeatable; all must match)", collect)
+    .option("--limit <n>", "at most n tasks (default 100)")
+    .option("--json", "the response as proto JSON")
+    .action(act((c, o: { state?: string[]; label?: string[]; limit?: string; json?: boolean }) => commands.list(c, o)));
+
+  program
+    .command("logs")
+    .description("print a task's log (task stdout to stdout, the rest to stderr)")
+    .argument("<id>")
+    .option("-f, --follow", "keep following until the task ends")
+    .option("--tail <n>", "start with the last n lines")
+    .action(act((c, id: string, o: { follow?: boolean; tail?: string }) => commands.logs(c, id, o)));
+
+  program
+    .command("cancel")
+    .description("cancel a task")
+    .argument("<id>")
+    .option("--reason <text>", "recorded with the task")
+    .action(act((c, id: string, o: { reason?: string }) => commands.cancel(c, id, o)));
+
+  program
+    .command("watch")
+    .description("live table of every task, or of one (ends when it ends)")
+    .argument("[id]")
+    .action(act((c, id: string | undefined) => commands.watch(c, id)));
+
+  return program;
+}

@@ -1,0 +1,86 @@
+import { describe, expect, it } from "vitest";
+import { TaskState } from "../../src/index.js";
+import { buildSubmitRequest, keyValues, parseKeyValue, parseMemory, parseNumber, parseState, resolveAddress, UsageError } from "../../src/cli/parse.js";
+
+describe("resolveAddress", () => {
+  it.each([
+    [undefined, "http://127.0.0.1:50051"],
+    ["", "http://127.0.0.1:50051"],
+    ["10.0.0.5:6000", "http://10.0.0.5:6000"],
+    ["sched.internal:50051", "http://sched.internal:50051"],
+    [":7000", "http://127.0.0.1:7000"],
+    ["[::1]:50051", "http://[::1]:50051"],
+    ["http://example.com:8080", "http://example.com:8080"],
+    ["https://trainyard.example.com/", "https://trainyard.example.com"],
+  ])("%j → %s", (addr, url) => expect(resolveAddress(addr)).toBe(url));
+  it.each(["localhost", "host:port", "host:70000", "ftp://x:1", "a b:1"])("%j is rejected naming TRAINYARD_ADDR", (addr) => {
+    expect(() => resolveAddress(addr)).toThrow(UsageError);
+    expect(() => resolveAddress(addr)).toThrow(/TRAINYARD_ADDR/);
+  });
+});
+
+describe("key=value flags", () => {
+  it("splits at the first =, keeps empty values, later keys win", () => {
+    expect(parseKeyValue("A=b=c", "--env")).toEqual(["A", "b=c"]);
+    expect(parseKeyValue("A=", "--env")).toEqual(["A", ""]);
+    expect(keyValues(["A=1", "B=2", "A=3"], "--label")).toEqual({ A: "3", B: "2" });
+  });
+  it.each(["FOO", "=x", ""])("%j is a usage error naming the flag", (text) => {
+    expect(() => parseKeyValue(text, "--env")).toThrow(/^--env: expected KEY=VALUE/);
+  });
+});
+
+describe("numbers, sizes, states", () => {
+  it("parses memory and names --memory when it cannot", () => {
+    expect(parseMemory("512m")).toBe(536_870_912n);
+    expect(() => parseMemory("12q")).toThrow(/--memory: "12q" is not a size/);
+  });
+  it("parses numbers with bounds", () => {
+    expect(parseNumber("0.5", "--cpus")).toBe(0.5);
+    expect(() => parseNumber("-1", "--cpus")).toThrow(/--cpus/);
+    expect(() => parseNumber("1.5", "--retries", { integer: true })).toThrow(/--retries: "1.5" is not a whole number/);
+    expect(() => parseNumber("", "--retries")).toThrow(UsageError);
+    expect(() => parseNumber("0", "--tail", { integer: true, min: 1 })).toThrow(/≥ 1/);
+  });
+  it.each([
+    ["running", TaskState.RUNNING],
+    ["FAILED", TaskState.FAILED],
+    ["task_state_cancelled", TaskState.CANCELLED],
+  ])("state %j", (text, state) => expect(parseState(text)).toBe(state));
+  it.each(["unspecified", "done", ""])("state %j is rejected", (text) => expect(() => parseState(text)).toThrow(/--state/));
+});
+
+describe("buildSubmitRequest", () => {
+  it("turns every flag into the spec", () => {
+    const req = buildSubmitRequest(
+      { image: "busybox", env: ["A=1", "B=x=y"], cpus: "1.5", memory: "512m", gpus: "1", timeout: "1h", retries: "2", retryDelay: "10s", label: ["team=ml", "run=7"], pool: "gpu", idempotencyKey: "k1" },
+      ["sh", "-c", "echo hi"],
+    );
+    const s = req.spec!;
+    expect([s.image, s.command, s.env, s.labels, s.pool]).toEqual(["busybox", ["sh", "-c", "echo hi"], { A: "1", B: "x=y" }, { team: "ml", run: "7" }, "gpu"]);
+    expect([s.resources?.cpus, s.resources?.memoryBytes, s.resources?.gpus]).toEqual([1.5, 536_870_912n, 1]);
+    expect(Number(s.timeout?.seconds)).toBe(3600);
+    expect([s.retry?.maxRetries, Number(s.retry?.delay?.seconds)]).toEqual([2, 10]);
+    expect(req.idempotencyKey).toBe("k1");
+  });
+
+  it("leaves what was not given unset, so the scheduler's defaults apply", () => {
+    const s = buildSubmitRequest({ image: "busybox" }, []).spec!;
+    expect([s.retry, s.timeout, s.resources?.memoryBytes, s.pool, s.command]).toEqual([undefined, undefined, 0n, "", []]);
+    expect(buildSubmitRequest({ image: "b", retries: "0" }, []).spec!.retry?.maxRetries).toBe(0);
+  });
+
+  it.each([
+    [{ image: "b", memory: "12q" }, /--memory/],
+    [{ image: "b", env: ["FOO"] }, /--env/],
+    [{ image: "b", label: ["x"] }, /--label/],
+    [{ image: "b", timeout: "soon" }, /--timeout/],
+    [{ image: "b", retries: "many" }, /--retries/],
+    [{ image: "b", cpus: "lots" }, /--cpus/],
+    [{}, /--image/],
+  ])("%j is a usage error", (flags, message) => {
+    expect(() => buildSubmitRequest(flags, [])).toThrow(UsageError);
+    expect(() => buildSubmitRequest(flags, [])).toThrow(message);
+  });
+});
+

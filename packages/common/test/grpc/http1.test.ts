@@ -1,0 +1,163 @@
+/** One port, two HTTP versions: Connect and gRPC-Web over HTTP/1.1 next to gRPC over h2c. */
+import * as http from "node:http";
+import * as net from "node:net";
+import { describe, expect, it } from "vitest";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import { SchedulerService } from "@trainyard/client";
+import { classifyConnection } from "../../src/grpc/protocol-front.js";
+import { startSchedulerFixture } from "./fixture.js";
+import { grpcJsClient } from "./grpc-js-client.js";
+
+const PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+const bytes = (s: string) => Buffer.from(s, "latin1");
+
+describe("classifyConnection", () => {
+  it.each([
+    ["", "undecided"],
+    ["P", "undecided"],
+    ["PRI * HTTP/2", "undecided"],
+    [PREFACE, "http2"],
+    [PREFACE + "\x00\x00\x12\x04", "http2"],
+    ["POST /trainyard.v1.SchedulerService/Get HTTP/1.1\r\n", "http1"],
+    ["PUT / HTTP/1.1\r\n", "http1"],
+    ["GET / HTTP/1.1\r\n", "http1"],
+    ["PRI * HTTP/1.1\r\n", "http1"],
+  ])("%j → %s", (head, kind) => {
+    expect(classifyConnection(bytes(head))).toBe(kind);
+  });
+});
+
+describe("HTTP/1.1 on the gRPC port", () => {
+  it("answers Connect over HTTP/1.1, gRPC-Web over HTTP/1.1 and gRPC over h2c on the same port", async () => {
+    const server = await startSchedulerFixture();
+    const js = grpcJsClient(SchedulerService, server.url);
+    try {
+      const connect11 = createClient(SchedulerService, createConnectTransport({ baseUrl: server.url, httpVersion: "1.1" }));
+      expect((await connect11.get({ taskId: "t-1" })).task?.id).toBe("t-1");
+      const err = await connect11.get({ taskId: "nope" }).catch((e: unknown) => e);
+      expect((err as ConnectError).code).toBe(Code.NotFound);
+
+      const grpcWeb11 = createClient(SchedulerService, createGrpcWebTransport({ baseUrl: server.url, httpVersion: "1.1" }));
+      expect((await grpcWeb11.get({ taskId: "t-1" })).task?.id).toBe("t-1");
+
+      const h2c = createClient(SchedulerService, createGrpcTransport({ baseUrl: server.url }));
+      expect((await h2c.get({ taskId: "t-1" })).task?.id).toBe("t-1");
+      const viaGrpcJs = await new Promise<unknown>((resolve, reject) =>
+        js.get!({ taskId: "t-1" }, (e: Error | null, r: unknown) => (e ? reject(e) : resolve(r))),
+      );
+      expect((viaGrpcJs as { task?: { id: string } }).task?.id).toBe("t-1");
+    } finally {
+      js.close();
+      await server.close(100);
+    }
+  });
+
+  it("answers a plain fetch POST with JSON, errors as Connect JSON with the right HTTP status", async () => {
+    const server = await startSchedulerFixture();
+    try {
+      const ok = await fetch(`${server.url}/trainyard.v1.SchedulerService/Get`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ taskId: "t-1" }),
+      });
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toEqual({ task: { id: "t-1" } });
+
+      const missing = await fetch(`${server.url}/trainyard.v1.SchedulerService/Get`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ taskId: "nope" }),
+      });
+      expect(missing.status).toBe(404);
+      expect(((await missing.json()) as { code: string }).code).toBe("not_found");
+    } finally {
+      await server.close(100);
+    }
+  });
+
+  it("answers CORS preflights and exposes the protocol headers to browsers", async () => {
+    const server = await startSchedulerFixture();
+    try {
+      const pre = await fetch(`${server.url}/trainyard.v1.SchedulerService/Get`, {
+        method: "OPTIONS",
+        headers: { origin: "http://app.example", "access-control-request-method": "POST", "access-control-request-headers": "content-type,connect-protocol-version" },
+      });
+      expect(pre.status).toBe(204);
+      expect(pre.headers.get("access-control-allow-origin")).toBe("http://app.example");
+      expect(pre.headers.get("access-control-allow-methods")).toContain("POST");
+      expect(pre.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("connect-protocol-version");
+      const call = await fetch(`${server.url}/trainyard.v1.SchedulerService/Get`, {
+        method: "POST",
+        headers: { origin: "http://app.example", "content-type": "application/json" },
+        body: "{}",
+      });
+      expect(call.headers.get("access-control-allow-origin")).toBe("http://app.example");
+      expect(call.headers.get("access-control-expose-headers")?.toLowerCase()).toContain("grpc-status");
+    } finally {
+      await server.close(100);
+    }
+  });
+
+  it("routes an HTTP/1.1 request that arrives a byte at a time", async () => {
+    const server = await startSchedulerFixture();
+    try {
+      const body = JSON.stringify({ taskId: "t-1" });
+      const request = `POST /trainyard.v1.SchedulerService/Get HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`;
+      const socket = net.connect(server.port, "127.0.0.1");
+      let response = "";
+      socket.on("data", (d) => (response += d.toString()));
+      const ended = new Promise((r) => socket.on("close", r));
+      await new Promise((r) => socket.once("connect", r));
+      for (const ch of request.slice(0, 6)) {
+        socket.write(ch);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      socket.write(request.slice(6));
+      await ended;
+      expect(response).toMatch(/^HTTP\/1\.1 200 OK/);
+      expect(response).toContain('{"task":{"id":"t-1"}}');
+    } finally {
+      await server.close(100);
+    }
+  });
+
+  it("streams over HTTP/1.1, and close() ends the stream with UNAVAILABLE and closes the connection", async () => {
+    const server = await startSchedulerFixture();
+    const agent = new http.Agent({ keepAlive: true });
+    const client = createClient(SchedulerService, createConnectTransport({ baseUrl: server.url, httpVersion: "1.1", nodeOptions: { agent } }));
+    // An idle keep-alive connection too: close() must not wait for it.
+    expect((await client.get({ taskId: "t-1" })).task?.id).toBe("t-1");
+    const watch = client.watch({ taskId: "a" })[Symbol.asyncIterator]();
+    expect((await watch.next()).value?.task?.id).toBe("a");
+    const started = Date.now();
+    await server.close(10_000);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    const err = await watch.next().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectError);
+    expect([(err as ConnectError).code, (err as ConnectError).rawMessage]).toEqual([Code.Unavailable, "server shutting down"]);
+    agent.destroy();
+  });
+
+  it("destroys HTTP/1.1 connections whose handlers ignore the shutdown after the grace period", async () => {
+    const server = await startSchedulerFixture();
+    const client = createClient(SchedulerService, createConnectTransport({ baseUrl: server.url, httpVersion: "1.1" }));
+    const logs = client.streamLogs({ taskId: "t" })[Symbol.asyncIterator]();
+    await logs.next();
+    const started = Date.now();
+    await server.close(300);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    expect(await logs.next().catch((e: unknown) => e)).toBeInstanceOf(ConnectError);
+  });
+
+  it("closes connections that never send a byte when the server closes", async () => {
+    const server = await startSchedulerFixture();
+    const socket = net.connect(server.port, "127.0.0.1");
+    await new Promise((r) => socket.once("connect", r));
+    const closed = new Promise((r) => socket.once("close", r));
+    const started = Date.now();
+    await server.close(10_000);
+    await closed;
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+});
