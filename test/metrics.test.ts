@@ -13,6 +13,7 @@ import { loadSchedulerConfig } from "@trainyard/scheduler";
 import { SchedulerMetrics } from "@trainyard/scheduler/metrics";
 import { applyInput } from "@trainyard/scheduler/store/apply";
 import { KvTaskStore } from "@trainyard/scheduler/store/task-store";
+import { taskSpec } from "../packages/common/test/fixtures.js";
 import { startCluster, type TestCluster } from "./harness/cluster.js";
 import { readLog, sh, spec } from "./harness/tasks.js";
 
@@ -189,17 +190,7 @@ describe("attempts counted on the successful compare-and-set", () => {
 function runningTask(id: string, now: number): TaskRecord {
   return {
     id,
-    spec: {
-      image: "busybox",
-      command: ["true"],
-      env: {},
-      resources: { cpus: 0, memoryBytes: 0, gpus: 0 },
-      retry: { maxRetries: 0, delayMs: 0 },
-      timeoutMs: 0,
-      labels: {},
-      pool: "default",
-      stopGraceMs: 1_000,
-    },
+    spec: taskSpec({ command: ["true"], retry: { maxRetries: 0, delayMs: 0 }, stopGraceMs: 1_000 }),
     state: "RUNNING",
     attempts: [{ number: 1, state: "RUNNING", notBefore: now, nodeId: "n-race", claimTime: now, startTime: now, containerId: "c" }],
     message: "running",

@@ -46,15 +46,16 @@ async function followToEnd(id: string, ms = 90_000): Promise<LogFrame[]> {
   }
 }
 
+/** Resolves once the task's first attempt has a container. */
+async function untilStarted(id: string): Promise<void> {
+  while (!(await client.get({ taskId: id })).task!.attempts[0]?.containerId) await new Promise((r) => setTimeout(r, 50));
+}
+
 describe("NATS faults", () => {
   it("kill -9 of nats-server mid-task: everything reconnects, the task is recorded, its log is complete", async () => {
     const { task } = await client.submit(spec({ command: sh("for i in $(seq 1 100); do echo $i; sleep 0.05; done") }));
     const following = followToEnd(task!.id);
-    for (;;) {
-      const t = (await client.get({ taskId: task!.id })).task!;
-      if (t.attempts[0]!.containerId) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await untilStarted(task!.id);
     await new Promise((r) => setTimeout(r, 800));
     nats.kill("SIGKILL");
     await new Promise((r) => setTimeout(r, 2_000)); // the container writes on; the agent cannot publish
@@ -86,11 +87,7 @@ describe("NATS faults", () => {
     const total = 30_000;
     const script = `awk 'BEGIN{for(j=1;j<=150;j++){for(i=1;i<=200;i++) printf "%06d xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\\n", (j-1)*200+i; fflush(); system("sleep 0.1")}}'`;
     const { task } = await client.submit(spec({ command: sh(script), pool: "p-gap" }));
-    for (;;) {
-      const t = (await client.get({ taskId: task!.id })).task!;
-      if (t.attempts[0]!.containerId) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await untilStarted(task!.id);
     await new Promise((r) => setTimeout(r, 1_000));
     nats.kill("SIGKILL");
     await new Promise((r) => setTimeout(r, 8_000)); // past the agent's publish timeout: it knows NATS is gone
@@ -115,11 +112,7 @@ describe("NATS faults", () => {
     procs.push(agent);
     await waitForLine(agent, "agent serving");
     const { task } = await client.submit(spec({ command: sh("for i in $(seq 1 30); do echo $i; sleep 0.05; done"), pool: "p-offline" }));
-    for (;;) {
-      const t = (await client.get({ taskId: task!.id })).task!;
-      if (t.attempts[0]!.containerId) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await untilStarted(task!.id);
     nats.kill("SIGKILL");
     await new Promise((r) => setTimeout(r, 3_000)); // the container ends; its last lines cannot be published
     agent.kill("SIGTERM");
