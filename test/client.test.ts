@@ -1,6 +1,6 @@
-// @trainyard/client on a real cluster: followLogs survives a scheduler restart on the same port
+// @trainyard/client on a real cluster: followLogs survives a scheduler restart on the same ports
 // with every line exactly once, over gRPC (h2c) and over the Connect protocol on HTTP/1.1 (the
-// browser entry, fetch-based) at the same time; and the port answers plain HTTP/1.1 JSON.
+// browser entry, fetch-based) at the same time; and the HTTP/1.1 port answers plain JSON.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createTrainyardClient, LogStream, TaskState, type LogFrame } from "@trainyard/client";
@@ -10,9 +10,11 @@ import { sh, spec, text } from "./harness/tasks.js";
 
 let c: TestCluster;
 let address: string;
+let httpAddress: string;
 beforeAll(async () => {
   address = `127.0.0.1:${await freePort()}`;
-  c = await startCluster("client", { schedulerAddress: address });
+  httpAddress = `127.0.0.1:${await freePort()}`;
+  c = await startCluster("client", { schedulerAddress: address, schedulerHttpAddress: httpAddress });
 });
 afterAll(() => c?.stop());
 
@@ -29,7 +31,7 @@ describe("followLogs", () => {
   it("resumes across a scheduler restart on the same port: every line once, in order, over gRPC and over HTTP/1.1", async () => {
     const url = `http://${address}`;
     const grpc = createTrainyardClient({ baseUrl: url });
-    const web = createWebClient({ baseUrl: url }); // Connect protocol via fetch: HTTP/1.1
+    const web = createWebClient({ baseUrl: `http://${httpAddress}` }); // Connect protocol via fetch: HTTP/1.1
     const { task } = await grpc.submit(spec({ command: sh("for i in $(seq 1 80); do echo $i; sleep 0.05; done") }));
     const id = task!.id;
 
@@ -49,7 +51,7 @@ describe("followLogs", () => {
     await tenLines;
     await c.scheduler.close();
     await new Promise((r) => setTimeout(r, 700)); // followers find nothing listening meanwhile
-    c.scheduler = await c.startScheduler(address);
+    c.scheduler = await c.startScheduler(address, httpAddress);
     await following;
 
     for (const frames of [viaGrpc, viaWeb]) {
@@ -64,8 +66,8 @@ describe("followLogs", () => {
   });
 
   it("throws NOT_FOUND for an unknown task at once, over both transports", async () => {
-    const url = c.scheduler.url;
-    for (const client of [createTrainyardClient({ baseUrl: url }), createWebClient({ baseUrl: url }), createWebClient({ baseUrl: url, protocol: "grpc-web" })]) {
+    const { url, httpUrl } = c.scheduler;
+    for (const client of [createTrainyardClient({ baseUrl: url }), createWebClient({ baseUrl: httpUrl! }), createWebClient({ baseUrl: httpUrl!, protocol: "grpc-web" })]) {
       const started = Date.now();
       const err = await (async () => {
         for await (const _ of client.followLogs("t-nope")) void _;
@@ -76,9 +78,9 @@ describe("followLogs", () => {
   });
 });
 
-describe("HTTP/1.1 on the scheduler's port", () => {
-  it("answers a plain fetch POST with JSON, and streams StreamLogs over HTTP/1.1 (Connect and gRPC-Web) next to h2c gRPC", async () => {
-    const url = c.scheduler.url;
+describe("the scheduler's HTTP/1.1 port", () => {
+  it("answers a plain fetch POST with JSON, and streams StreamLogs over HTTP/1.1 (Connect and gRPC-Web)", async () => {
+    const url = c.scheduler.httpUrl!;
     const { task } = await c.client.submit(spec({ command: sh("echo one; echo two >&2") }));
     await c.waitForState(task!.id, TaskState.SUCCEEDED);
 

@@ -28,7 +28,8 @@ export interface TestCluster {
   logDir: string;
   startAgent(o?: AgentOptions): Promise<Agent>;
   /** Another scheduler; on a random port unless `address` ("127.0.0.1:PORT", e.g. a stopped one's) is given. */
-  startScheduler(address?: string): Promise<Scheduler>;
+  /** A scheduler on `address` (gRPC) and `httpAddress` (HTTP/1.1); port 0 (the default) picks free ports. */
+  startScheduler(address?: string, httpAddress?: string): Promise<Scheduler>;
   /** Polls Get until `done(task)` holds; throws with the last state after `timeoutMs`. */
   waitFor(taskId: string, done: (t: Task) => boolean, timeoutMs?: number): Promise<Task>;
   waitForState(taskId: string, state: TaskState, timeoutMs?: number): Promise<Task>;
@@ -44,6 +45,8 @@ export interface ClusterOptions {
   schedulerEnv?: Record<string, string>;
   /** Listen address of the first scheduler (default "127.0.0.1:0": a random port). */
   schedulerAddress?: string;
+  /** The first scheduler's HTTP/1.1 address (fixed, for restarts on the same ports). */
+  schedulerHttpAddress?: string;
 }
 
 export async function startCluster(name: string, o: ClusterOptions = {}): Promise<TestCluster> {
@@ -53,7 +56,7 @@ export async function startCluster(name: string, o: ClusterOptions = {}): Promis
   const suffix = randomBytes(4).toString("hex");
   const logDir = mkdtempSync(path.join(os.tmpdir(), `trainyard-${name}-`));
   // Metrics on free ports: every scheduler and agent of every suite has its own /metrics.
-  const env = { TRAINYARD_NATS_URL: nats.url, TRAINYARD_METRICS_ADDR: "127.0.0.1:0", TRAINYARD_AGENT_METRICS_ADDR: "127.0.0.1:0" };
+  const env = { TRAINYARD_NATS_URL: nats.url, TRAINYARD_METRICS_ADDR: "127.0.0.1:0", TRAINYARD_AGENT_METRICS_ADDR: "127.0.0.1:0", TRAINYARD_HTTP_ADDR: "127.0.0.1:0" };
   const schedulers: Scheduler[] = [];
   const agents: Agent[] = [];
   const nodeIds: string[] = [];
@@ -64,9 +67,9 @@ export async function startCluster(name: string, o: ClusterOptions = {}): Promis
     agents,
     client: undefined as unknown as TrainyardClient,
     logDir,
-    async startScheduler(address = "127.0.0.1:0") {
+    async startScheduler(address = "127.0.0.1:0", httpAddress = "127.0.0.1:0") {
       const s = await startScheduler(
-        loadSchedulerConfig({ ...env, TRAINYARD_GRPC_ADDR: address, ...o.schedulerEnv }),
+        loadSchedulerConfig({ ...env, TRAINYARD_GRPC_ADDR: address, TRAINYARD_HTTP_ADDR: httpAddress, ...o.schedulerEnv }),
         logger.child({ svc: "scheduler" }),
       );
       schedulers.push(s);
@@ -120,7 +123,7 @@ export async function startCluster(name: string, o: ClusterOptions = {}): Promis
       await Promise.allSettled(nodeIds.map((n) => removeContainers(`trainyard.node=${n}`)));
     },
   };
-  cluster.scheduler = await cluster.startScheduler(o.schedulerAddress);
+  cluster.scheduler = await cluster.startScheduler(o.schedulerAddress, o.schedulerHttpAddress);
   cluster.client = createTrainyardClient({ baseUrl: cluster.scheduler.url });
   for (const a of o.agents ?? [{}]) await cluster.startAgent(a);
   return cluster;

@@ -27,7 +27,7 @@ export function startService(svc: "scheduler" | "agent", name: string, env: Reco
   const file = createWriteStream(path.join(dir, `${name}.log`), { flags: "a" });
   const child = spawn(process.execPath, [main], {
     // JSON logs (output() is parsed) and metrics on free ports, unless the test says otherwise.
-    env: { ...process.env, TRAINYARD_LOG_LEVEL: "debug", TRAINYARD_LOG_FORMAT: "json", TRAINYARD_METRICS_ADDR: "127.0.0.1:0", TRAINYARD_AGENT_METRICS_ADDR: "127.0.0.1:0", ...env },
+    env: { ...process.env, TRAINYARD_LOG_LEVEL: "debug", TRAINYARD_LOG_FORMAT: "json", TRAINYARD_METRICS_ADDR: "127.0.0.1:0", TRAINYARD_AGENT_METRICS_ADDR: "127.0.0.1:0", TRAINYARD_HTTP_ADDR: "127.0.0.1:0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   live.add(child);

@@ -7,6 +7,8 @@ export interface SchedulerConfig {
   grpcAddr: string;
   /** host:port of the /metrics HTTP listener; "" for none; port 0 picks a free one. */
   metricsAddr: string;
+  /** HTTP/1.1 port for Connect and gRPC-Web (browsers, curl); empty: none. */
+  httpAddr: string;
   infra: InfraOptions;
   /** How old a dispatch must be before the scheduler checks it was not lost (and how often it checks). */
   dispatchVerifyMs: number;
@@ -19,6 +21,7 @@ export function loadSchedulerConfig(env: Env = process.env): SchedulerConfig {
     natsServers: envList(env, "TRAINYARD_NATS_URL", "nats://127.0.0.1:4222"),
     grpcAddr: envString(env, "TRAINYARD_GRPC_ADDR", "127.0.0.1:50051"),
     metricsAddr: envListenAddress(env, "TRAINYARD_METRICS_ADDR", "127.0.0.1:9464"),
+    httpAddr: envListenAddress(env, "TRAINYARD_HTTP_ADDR", "127.0.0.1:50053"),
     dispatchVerifyMs: envDuration(env, "TRAINYARD_DISPATCH_VERIFY", "30s"),
     defaultLeaseMs: envDuration(env, "TRAINYARD_AGENT_LEASE", "15s"),
     infra: {

@@ -26,6 +26,8 @@ import { TaskView } from "./store/task-view.js";
  */
 export interface Scheduler {
   url: string;
+  /** Base URL of the HTTP/1.1 port (Connect, gRPC-Web); undefined when TRAINYARD_HTTP_ADDR is empty. */
+  httpUrl: string | undefined;
   port: number;
   /** The /metrics URL ("http://127.0.0.1:9464/metrics"); undefined when metrics are off. */
   metricsUrl: string | undefined;
@@ -73,13 +75,15 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
     files: [file_trainyard_v1_scheduler],
     logger,
     metrics: metrics.registry,
+    ...(config.httpAddr ? { http1Address: config.httpAddr } : {}),
   });
   const metricsServer = config.metricsAddr ? await startMetricsServer({ address: config.metricsAddr, registry: metrics.registry, logger }) : undefined;
-  logger.info({ url: server.url, metrics: metricsServer?.url }, "scheduler serving");
+  logger.info({ url: server.url, httpUrl: server.httpUrl, metrics: metricsServer?.url }, "scheduler serving");
 
   let closing: Promise<void> | undefined;
   return {
     url: server.url,
+    httpUrl: server.httpUrl,
     port: server.port,
     metricsUrl: metricsServer?.url,
     close: () =>

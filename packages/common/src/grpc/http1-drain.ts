@@ -1,7 +1,5 @@
 /**
- * Graceful shutdown for the HTTP/1.1 side of the port (Connect and gRPC-Web from browsers and
- * curl). The http.Server does not listen itself: the protocol front hands it every connection
- * that does not start with the HTTP/2 preface.
+ * Graceful shutdown for the HTTP/1.1 port (Connect and gRPC-Web from browsers and curl).
  *
  * trackHttp1Connections() must be called before the first connection and before the request
  * handler is added (its "request" listener runs first). drain() is called once by
@@ -21,7 +19,6 @@ export function trackHttp1Connections(server: http.Server, log: Logger): Connect
   const sockets = new Map<Socket, number>();
   const responses = new Set<http.ServerResponse>();
   let draining = false;
-  // http.Server's own closeIdleConnections() only works on a server that listens itself.
   const closeIfIdle = (socket: Socket) => {
     if (draining && sockets.get(socket) === 0) socket.destroySoon();
   };

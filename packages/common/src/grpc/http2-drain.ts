@@ -1,8 +1,6 @@
 /**
  * Graceful shutdown for a node:http2 server, which has none built in: `server.close()` only stops
  * accepting, and gRPC clients (grpc-js, connect-node) keep their connections open indefinitely.
- * The server does not listen itself: the protocol front (protocol-front.ts) hands it the
- * connections that start with the HTTP/2 preface.
  *
  * trackHttp2Connections() must be called before the first connection; drain() is called once by
  * GrpcServer.close(), after the handlers' shutdown signal has been aborted. drain():

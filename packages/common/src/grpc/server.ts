@@ -1,8 +1,10 @@
 /**
- * startGrpcServer: one cleartext port serving gRPC, gRPC-Web and Connect through connect-node:
- * over HTTP/2 (h2c, prior knowledge) and over HTTP/1.1 (Connect and gRPC-Web, for browsers and
- * curl; with CORS), told apart by the connection's first bytes (protocol-front.ts); with
- * grpc.health.v1.Health and server reflection (v1 + v1alpha) added next to the caller's routes.
+ * startGrpcServer: a cleartext HTTP/2 port (h2c, prior knowledge) serving gRPC, gRPC-Web and
+ * Connect through connect-node and, with `http1Address`, a second port serving the same over
+ * HTTP/1.1 (Connect and gRPC-Web, for browsers and curl; with CORS); with grpc.health.v1.Health
+ * and server reflection (v1 + v1alpha) added next to the caller's routes. (One port for both,
+ * told apart by the first bytes, was tried: Node's http2 session then sometimes never answered a
+ * client's preface that had been read before the handover, and gRPC clients could not reconnect.)
  * Interceptors, outermost first: access log, RPC metrics (when `opts.metrics` is given), error
  * boundary, then `opts.interceptors`.
  *
@@ -36,7 +38,6 @@ import { trackHttp1Connections } from "./http1-drain.js";
 import { trackHttp2Connections } from "./http2-drain.js";
 import { HealthRegistry, healthRoutes, type HealthStatus } from "./health.js";
 import { loggingInterceptor } from "./logging.js";
-import { protocolFront } from "./protocol-front.js";
 import { reflectionRoutes } from "./reflection.js";
 
 export interface GrpcServerOptions {
@@ -54,11 +55,18 @@ export interface GrpcServerOptions {
   interceptors?: Interceptor[];
   /** When set, RPC latency (trainyard_rpc_duration_seconds) is recorded in this registry. */
   metrics?: Registry;
+  /**
+   * When set, a second port, "host:port" like `address`, serves the same services over HTTP/1.1
+   * (Connect and gRPC-Web: browsers, curl), with CORS.
+   */
+  http1Address?: string;
 }
 
 export interface GrpcServer {
   /** Base URL for clients, e.g. "http://127.0.0.1:50051" (wildcard hosts become 127.0.0.1). */
   readonly url: string;
+  /** Base URL of the HTTP/1.1 port, when there is one. */
+  readonly httpUrl?: string;
   readonly port: number;
   readonly health: HealthStatus;
   /** Aborted by close(); also handed to every handler as part of ctx.signal. */
@@ -72,7 +80,6 @@ const REFLECTION = ["grpc.reflection.v1.ServerReflection", "grpc.reflection.v1al
 const MAX_SESSION_MEMORY_MB = 128;
 
 export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServer> {
-  const { host, port } = parseListenAddress(opts.address, "gRPC");
   const log = opts.logger.child({ component: "grpc-server" });
   const health = new HealthRegistry(opts.services);
   const shutdown = new AbortController();
@@ -97,13 +104,35 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
   });
 
   const h2 = http2.createServer({ maxSessionMemory: MAX_SESSION_MEMORY_MB }, handler);
-  const h2Connections = trackHttp2Connections(h2, log);
-  const h1 = http.createServer();
-  const h1Connections = trackHttp1Connections(h1, log); // its "request" listener goes first
-  h1.on("request", withCors(handler));
-  const front = protocolFront(h2, h1);
-  const server = front.server;
+  const drains = [trackHttp2Connections(h2, log)];
+  const listeners: (http.Server | http2.Http2Server)[] = [h2];
+  const url = await listen(h2, opts.address, "gRPC", log);
+  let httpUrl: string | undefined;
+  if (opts.http1Address) {
+    const h1 = http.createServer();
+    drains.push(trackHttp1Connections(h1, log)); // its "request" listener goes first
+    h1.on("request", withCors(handler));
+    listeners.push(h1);
+    httpUrl = await listen(h1, opts.http1Address, "HTTP/1.1", log);
+  }
+  log.info({ url, httpUrl, services: opts.services }, "grpc server listening");
 
+  let closing: Promise<void> | undefined;
+  const close = (graceMs = 5000): Promise<void> =>
+    (closing ??= (async () => {
+      health.shutdown();
+      shutdown.abort(new ConnectError("server shutting down", Code.Unavailable));
+      const closed = listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve())));
+      await Promise.all([...closed, ...drains.map((d) => d.drain(graceMs))]);
+      log.info("grpc server closed");
+    })());
+
+  return { url, ...(httpUrl ? { httpUrl } : {}), port: Number(new URL(url).port), health, shutdownSignal: shutdown.signal, close };
+}
+
+/** Listens on "host:port"; resolves with the base URL clients use. */
+async function listen(server: http.Server | http2.Http2Server, address: string, what: string, log: Logger): Promise<string> {
+  const { host, port } = parseListenAddress(address, what);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host === "" ? undefined : host, () => {
@@ -111,21 +140,6 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
       resolve();
     });
   });
-  server.on("error", (err) => log.error({ err }, "grpc server error"));
-  const bound = (server.address() as { port: number }).port;
-  const url = `http://${urlHost(host)}:${bound}`;
-  log.info({ url, services: opts.services }, "grpc server listening");
-
-  let closing: Promise<void> | undefined;
-  const close = (graceMs = 5000): Promise<void> =>
-    (closing ??= (async () => {
-      health.shutdown();
-      shutdown.abort(new ConnectError("server shutting down", Code.Unavailable));
-      const closed = front.close();
-      front.destroySniffing();
-      await Promise.all([closed, h2Connections.drain(graceMs), h1Connections.drain(graceMs)]);
-      log.info("grpc server closed");
-    })());
-
-  return { url, port: bound, health, shutdownSignal: shutdown.signal, close };
+  server.on("error", (err) => log.error({ err }, `${what} server error`));
+  return `http://${urlHost(host)}:${(server.address() as { port: number }).port}`;
 }

@@ -57,6 +57,7 @@ export function memoryLogger(): { logger: Logger; lines: LogLine[] } {
 export async function startSchedulerFixture(logger: Logger = memoryLogger().logger): Promise<GrpcServer> {
   return startGrpcServer({
     address: "127.0.0.1:0",
+    http1Address: "127.0.0.1:0",
     routes: schedulerRoutes,
     services: [SchedulerService.typeName],
     files: [file_trainyard_v1_scheduler],

@@ -1,44 +1,24 @@
-/** One port, two HTTP versions: Connect and gRPC-Web over HTTP/1.1 next to gRPC over h2c. */
+/** The HTTP/1.1 port: Connect and gRPC-Web over HTTP/1.1, next to gRPC over h2c on the gRPC port. */
 import * as http from "node:http";
 import * as net from "node:net";
 import { describe, expect, it } from "vitest";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { SchedulerService } from "@trainyard/client";
-import { classifyConnection } from "../../src/grpc/protocol-front.js";
 import { startSchedulerFixture } from "./fixture.js";
 import { grpcJsClient } from "./grpc-js-client.js";
 
-const PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
-const bytes = (s: string) => Buffer.from(s, "latin1");
-
-describe("classifyConnection", () => {
-  it.each([
-    ["", "undecided"],
-    ["P", "undecided"],
-    ["PRI * HTTP/2", "undecided"],
-    [PREFACE, "http2"],
-    [PREFACE + "\x00\x00\x12\x04", "http2"],
-    ["POST /trainyard.v1.SchedulerService/Get HTTP/1.1\r\n", "http1"],
-    ["PUT / HTTP/1.1\r\n", "http1"],
-    ["GET / HTTP/1.1\r\n", "http1"],
-    ["PRI * HTTP/1.1\r\n", "http1"],
-  ])("%j → %s", (head, kind) => {
-    expect(classifyConnection(bytes(head))).toBe(kind);
-  });
-});
-
-describe("HTTP/1.1 on the gRPC port", () => {
-  it("answers Connect over HTTP/1.1, gRPC-Web over HTTP/1.1 and gRPC over h2c on the same port", async () => {
+describe("the HTTP/1.1 port", () => {
+  it("answers Connect and gRPC-Web over HTTP/1.1 on its port, and gRPC over h2c on the gRPC port", async () => {
     const server = await startSchedulerFixture();
     const js = grpcJsClient(SchedulerService, server.url);
     try {
-      const connect11 = createClient(SchedulerService, createConnectTransport({ baseUrl: server.url, httpVersion: "1.1" }));
+      const connect11 = createClient(SchedulerService, createConnectTransport({ baseUrl: server.httpUrl!, httpVersion: "1.1" }));
       expect((await connect11.get({ taskId: "t-1" })).task?.id).toBe("t-1");
       const err = await connect11.get({ taskId: "nope" }).catch((e: unknown) => e);
       expect((err as ConnectError).code).toBe(Code.NotFound);
 
-      const grpcWeb11 = createClient(SchedulerService, createGrpcWebTransport({ baseUrl: server.url, httpVersion: "1.1" }));
+      const grpcWeb11 = createClient(SchedulerService, createGrpcWebTransport({ baseUrl: server.httpUrl!, httpVersion: "1.1" }));
       expect((await grpcWeb11.get({ taskId: "t-1" })).task?.id).toBe("t-1");
 
       const h2c = createClient(SchedulerService, createGrpcTransport({ baseUrl: server.url }));
@@ -56,7 +36,7 @@ describe("HTTP/1.1 on the gRPC port", () => {
   it("answers a plain fetch POST with JSON, errors as Connect JSON with the right HTTP status", async () => {
     const server = await startSchedulerFixture();
     try {
-      const ok = await fetch(`${server.url}/trainyard.v1.SchedulerService/Get`, {
+      const ok = await fetch(`${server.httpUrl}/trainyard.v1.SchedulerService/Get`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ taskId: "t-1" }),
@@ -64,7 +44,7 @@ describe("HTTP/1.1 on the gRPC port", () => {
       expect(ok.status).toBe(200);
       expect(await ok.json()).toEqual({ task: { id: "t-1" } });
 
-      const missing = await fetch(`${server.url}/trainyard.v1.SchedulerService/Get`, {
+      const missing = await fetch(`${server.httpUrl}/trainyard.v1.SchedulerService/Get`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ taskId: "nope" }),
@@ -79,7 +59,7 @@ describe("HTTP/1.1 on the gRPC port", () => {
   it("answers CORS preflights and exposes the protocol headers to browsers", async () => {
     const server = await startSchedulerFixture();
     try {
-      const pre = await fetch(`${server.url}/trainyard.v1.SchedulerService/Get`, {
+      const pre = await fetch(`${server.httpUrl}/trainyard.v1.SchedulerService/Get`, {
         method: "OPTIONS",
         headers: { origin: "http://app.example", "access-control-request-method": "POST", "access-control-request-headers": "content-type,connect-protocol-version" },
       });
@@ -87,7 +67,7 @@ describe("HTTP/1.1 on the gRPC port", () => {
       expect(pre.headers.get("access-control-allow-origin")).toBe("http://app.example");
       expect(pre.headers.get("access-control-allow-methods")).toContain("POST");
       expect(pre.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("connect-protocol-version");
-      const call = await fetch(`${server.url}/trainyard.v1.SchedulerService/Get`, {
+      const call = await fetch(`${server.httpUrl}/trainyard.v1.SchedulerService/Get`, {
         method: "POST",
         headers: { origin: "http://app.example", "content-type": "application/json" },
         body: "{}",
@@ -104,7 +84,7 @@ describe("HTTP/1.1 on the gRPC port", () => {
     try {
       const body = JSON.stringify({ taskId: "t-1" });
       const request = `POST /trainyard.v1.SchedulerService/Get HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`;
-      const socket = net.connect(server.port, "127.0.0.1");
+      const socket = net.connect(Number(new URL(server.httpUrl!).port), "127.0.0.1");
       let response = "";
       socket.on("data", (d) => (response += d.toString()));
       const ended = new Promise((r) => socket.on("close", r));
@@ -125,7 +105,7 @@ describe("HTTP/1.1 on the gRPC port", () => {
   it("streams over HTTP/1.1, and close() ends the stream with UNAVAILABLE and closes the connection", async () => {
     const server = await startSchedulerFixture();
     const agent = new http.Agent({ keepAlive: true });
-    const client = createClient(SchedulerService, createConnectTransport({ baseUrl: server.url, httpVersion: "1.1", nodeOptions: { agent } }));
+    const client = createClient(SchedulerService, createConnectTransport({ baseUrl: server.httpUrl!, httpVersion: "1.1", nodeOptions: { agent } }));
     // An idle keep-alive connection too: close() must not wait for it.
     expect((await client.get({ taskId: "t-1" })).task?.id).toBe("t-1");
     const watch = client.watch({ taskId: "a" })[Symbol.asyncIterator]();
@@ -141,7 +121,7 @@ describe("HTTP/1.1 on the gRPC port", () => {
 
   it("destroys HTTP/1.1 connections whose handlers ignore the shutdown after the grace period", async () => {
     const server = await startSchedulerFixture();
-    const client = createClient(SchedulerService, createConnectTransport({ baseUrl: server.url, httpVersion: "1.1" }));
+    const client = createClient(SchedulerService, createConnectTransport({ baseUrl: server.httpUrl!, httpVersion: "1.1" }));
     const logs = client.streamLogs({ taskId: "t" })[Symbol.asyncIterator]();
     await logs.next();
     const started = Date.now();
@@ -152,7 +132,7 @@ describe("HTTP/1.1 on the gRPC port", () => {
 
   it("closes connections that never send a byte when the server closes", async () => {
     const server = await startSchedulerFixture();
-    const socket = net.connect(server.port, "127.0.0.1");
+    const socket = net.connect(Number(new URL(server.httpUrl!).port), "127.0.0.1");
     await new Promise((r) => socket.once("connect", r));
     const closed = new Promise((r) => socket.once("close", r));
     const started = Date.now();
