@@ -140,14 +140,4 @@ function testLogger(name: string): Logger {
 }
 
 /** A TCP port that was free a moment ago (for a scheduler that must come back on the same port). */
-export async function freePort(): Promise<number> {
-  const { createServer } = await import("node:net");
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from "./nats.js";
