@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FailureReason, LogStream, TaskState } from "@trainyard/client";
 import { startCluster, type TestCluster } from "./harness/cluster.js";
-import { removeVolumes, volumeLabels } from "./harness/docker.js";
+import { dockerRequest, removeVolumes, volumeLabels } from "./harness/docker.js";
 import { readLog, sh, spec, text } from "./harness/tasks.js";
 
 let c: TestCluster;
@@ -52,6 +52,20 @@ describe("named volumes", () => {
     expect(text(frames, LogStream.STDOUT)).toBe(`written by ${writer!.id}\n`);
     expect(text(frames, LogStream.STDERR)).toMatch(/Read-only file system[\s\S]*read-only\n$/);
     expect((await c.client.get({ taskId: reader!.id })).task!.spec!.mounts).toMatchObject([{ source: vol, target: "/data", readOnly: true }]);
+    expect(await c.containers()).toEqual([]);
+  });
+
+  it("an existing volume that is not Trainyard's (another application's data) is refused; one labelled trainyard.volume.shared is mounted", async () => {
+    const foreign = volume("foreign");
+    const shared = volume("shared");
+    await dockerRequest("POST", "/volumes/create", { Name: foreign, Labels: { "com.example.app": "db" } });
+    await dockerRequest("POST", "/volumes/create", { Name: shared, Labels: { "trainyard.volume.shared": "1" } });
+    const { task: refused } = await c.client.submit(spec({ command: sh("true"), mounts: [{ type: "volume", source: foreign, target: "/data" }] }));
+    const t = await c.waitForState(refused!.id, TaskState.FAILED);
+    expect(t.attempts).toHaveLength(1);
+    expect(t.message).toContain(`mount spec.mounts[0]: volume ${foreign} exists and is not Trainyard's`);
+    const { task: ok } = await c.client.submit(spec({ command: sh("echo hi > /data/x && cat /data/x"), mounts: [{ type: "volume", source: shared, target: "/data" }] }));
+    await c.waitForState(ok!.id, TaskState.SUCCEEDED);
     expect(await c.containers()).toEqual([]);
   });
 });

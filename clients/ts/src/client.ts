@@ -8,7 +8,10 @@ export interface TrainyardClientOptions {
   baseUrl: string;
   /** Default "grpc". "connect": the Connect protocol (JSON-capable, also over HTTP/1.1). */
   protocol?: "grpc" | "connect";
-  /** Connect protocol only: "1.1" talks HTTP/1.1 (the scheduler answers both). Default "2". */
+  /**
+   * Connect protocol only: "1.1" talks HTTP/1.1, for the scheduler's HTTP/1.1 port
+   * (TRAINYARD_HTTP_ADDR, :50053); "2" (default) for its gRPC port (:50051).
+   */
   httpVersion?: "1.1" | "2";
 }
 

@@ -1,9 +1,10 @@
 /**
  * `@trainyard/client/web`: the client for browsers (and any runtime with fetch), over HTTP/1.1 or
  * whatever the browser negotiates, with the Connect protocol (default) or gRPC-Web. The scheduler
- * answers both on its gRPC port, with CORS. Nothing here imports Node modules.
+ * answers both on its HTTP/1.1 port (TRAINYARD_HTTP_ADDR, default 127.0.0.1:50053; pages from
+ * other origins need TRAINYARD_CORS_ORIGINS). Nothing here imports Node modules.
  *
- *   const client = createTrainyardClient({ baseUrl: "http://127.0.0.1:50051" });
+ *   const client = createTrainyardClient({ baseUrl: "http://127.0.0.1:50053" });
  *   for await (const frame of client.followLogs(taskId, { signal })) ...
  */
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";

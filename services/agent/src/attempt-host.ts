@@ -89,6 +89,11 @@ export class AttemptHost {
     this.attempts.add(p);
   }
 
+  /** True once detachAll() began (SIGTERM): containers are being left for the next start. */
+  get detaching(): boolean {
+    return this.detach.signal.aborted;
+  }
+
   /** Stops every running attempt with `cause` (drain deadline, self-fencing); returns how many. */
   stopAll(cause: StopCause): number {
     const active = this.running.active();

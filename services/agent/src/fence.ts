@@ -14,6 +14,8 @@ import type { ContainerRuntime } from "./runtime/container-runtime.js";
  *     would otherwise stay forever.
  */
 export async function fence(host: AttemptHost, tasks: KV, runtime: ContainerRuntime, nodeId: string, logger: Logger): Promise<void> {
+  // Shutting down (SIGTERM): detached containers are left for the next start on purpose.
+  if (host.detaching) return;
   for (const a of host.running.active()) {
     const e = await tasks.get(a.taskId);
     const cause = e?.operation === "PUT" ? stopCauseFor(e.json<TaskRecord>(), a.attempt) : { kind: "superseded" as const };
@@ -23,11 +25,13 @@ export async function fence(host: AttemptHost, tasks: KV, runtime: ContainerRunt
 }
 
 async function sweep(host: AttemptHost, runtime: ContainerRuntime, nodeId: string, logger: Logger): Promise<void> {
-  // Taken before listing: an attempt registers before it creates its container, so anything
-  // listed afterwards and not held here is an orphan.
+  const listed = await runtime.list(`${LABEL.node}=${nodeId}`);
+  // Taken after listing: an attempt registers before it creates its container and leaves the
+  // registry only after removing it, so a listed container whose attempt is not held now is an
+  // orphan (or already gone: then the kill and remove below find nothing).
   const held = new Set(host.running.active().map((a) => `${a.taskId}.${a.attempt}`));
-  for (const c of await runtime.list(`${LABEL.node}=${nodeId}`)) {
-    if (held.has(`${c.labels[LABEL.task]}.${c.labels[LABEL.attempt]}`)) continue;
+  for (const c of listed) {
+    if (held.has(`${c.labels[LABEL.task]}.${c.labels[LABEL.attempt]}`) || host.detaching) continue;
     const log = logger.child({ task: c.labels[LABEL.task], attempt: Number(c.labels[LABEL.attempt]), container: c.id.slice(0, 12) });
     log.warn({ state: c.state }, "removing a container no attempt holds (left behind while Docker was unreachable)");
     await runtime.kill(c.id, "SIGKILL").catch(() => {});

@@ -5,11 +5,13 @@ import type { NodeRecord } from "@trainyard/common";
 /**
  * Puts this agent's NodeRecord in the "nodes" bucket every `everyMs` (lease / 3), so the
  * scheduler sees it alive, then runs `afterBeat` (fencing: stop what is no longer ours).
- * A failed put is logged and tried again at the next beat. stop() is idempotent.
+ * A failed put is logged and tried again at the next beat. `afterBeat` runs on its own (one at
+ * a time): a slow Docker Engine under it never delays the next put. stop() is idempotent.
  */
 export class Heartbeat {
   private timer?: NodeJS.Timeout;
   private beating = false;
+  private fencing = false;
   /** performance.now() when the last heartbeat that NATS acknowledged was sent. */
   private lastAckedSend = performance.now();
 
@@ -44,11 +46,16 @@ export class Heartbeat {
       const r = this.record();
       await this.nodes.put(r.id, JSON.stringify(r));
       this.lastAckedSend = sent;
-      await this.afterBeat();
     } catch (err) {
       this.logger.warn({ err: String(err) }, "heartbeat failed; will try again");
+      return;
     } finally {
       this.beating = false;
     }
+    if (this.fencing) return;
+    this.fencing = true;
+    void this.afterBeat()
+      .catch((err) => this.logger.warn({ err: String(err) }, "fencing after a heartbeat failed; will try again"))
+      .finally(() => (this.fencing = false));
   }
 }

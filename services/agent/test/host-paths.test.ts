@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSyn
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkHostPath, isUnder, MountRefusedError, parseAllowedHostPaths, resolveMounts } from "../src/runner/host-paths.js";
+import { checkHostPath, isUnder, MountRefusedError, parseAllowedHostPaths, resolveMounts, volumeRefusal } from "../src/runner/host-paths.js";
 
 describe("isUnder (whole path components)", () => {
   it.each<[string, string, boolean]>([
@@ -97,16 +97,32 @@ describe("checkHostPath on a real filesystem", () => {
     });
   });
 
-  it("resolveMounts names the refused mount and keeps volumes as they are", async () => {
+  it("resolveMounts names the refused mount and keeps allowed volumes as they are", async () => {
+    const none = async () => null;
     const mounts = [
       { type: "volume" as const, source: "ckpt", target: "/c", readOnly: false },
       { type: "bind" as const, source: `${allowed}/link-in`, target: "/d", readOnly: true },
     ];
-    expect(await resolveMounts(mounts, [allowed])).toEqual([mounts[0], { ...mounts[1], source: `${allowed}/sub` }]);
-    const refused = resolveMounts([...mounts, { type: "bind", source: "/etc", target: "/e", readOnly: true }], ["/data"]);
+    expect(await resolveMounts(mounts, [allowed], none)).toEqual([mounts[0], { ...mounts[1], source: `${allowed}/sub` }]);
+    const refused = resolveMounts([...mounts, { type: "bind", source: "/etc", target: "/e", readOnly: true }], ["/data"], none);
     await expect(refused).rejects.toBeInstanceOf(MountRefusedError);
-    await expect(resolveMounts([{ type: "bind", source: "/etc", target: "/e", readOnly: true }], ["/data"])).rejects.toThrow(
+    await expect(resolveMounts([{ type: "bind", source: "/etc", target: "/e", readOnly: true }], ["/data"], none)).rejects.toThrow(
       "mount spec.mounts[0]: host path /etc is not under TRAINYARD_ALLOWED_HOST_PATHS (/data)",
     );
+    await expect(resolveMounts(mounts, [allowed], async () => ({ "com.docker.compose.project": "x" }))).rejects.toThrow(
+      "mount spec.mounts[0]: volume ckpt exists and is not Trainyard's",
+    );
+  });
+
+  it.each([
+    [null, null],
+    [{}, "refused"],
+    [{ "com.example": "1" }, "refused"],
+    [{ "trainyard.volume.created-by-task": "t-1" }, null],
+    [{ "trainyard.volume.shared": "1" }, null],
+    [{ "trainyard.volumex": "1" }, "refused"],
+  ])("volumeRefusal(labels %j): %s", (labels, expected) => {
+    const why = volumeRefusal("v", labels);
+    expect(why === null ? null : "refused").toBe(expected);
   });
 });

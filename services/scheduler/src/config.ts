@@ -9,6 +9,8 @@ export interface SchedulerConfig {
   metricsAddr: string;
   /** HTTP/1.1 port for Connect and gRPC-Web (browsers, curl); empty: none. */
   httpAddr: string;
+  /** Browser origins allowed to call the HTTP/1.1 port (CORS); "*" for any; empty: none. */
+  corsOrigins: string[];
   infra: InfraOptions;
   /** How old a dispatch must be before the scheduler checks it was not lost (and how often it checks). */
   dispatchVerifyMs: number;
@@ -22,6 +24,7 @@ export function loadSchedulerConfig(env: Env = process.env): SchedulerConfig {
     grpcAddr: envString(env, "TRAINYARD_GRPC_ADDR", "127.0.0.1:50051"),
     metricsAddr: envListenAddress(env, "TRAINYARD_METRICS_ADDR", "127.0.0.1:9464"),
     httpAddr: envListenAddress(env, "TRAINYARD_HTTP_ADDR", "127.0.0.1:50053"),
+    corsOrigins: envList(env, "TRAINYARD_CORS_ORIGINS", ""),
     dispatchVerifyMs: envDuration(env, "TRAINYARD_DISPATCH_VERIFY", "30s"),
     defaultLeaseMs: envDuration(env, "TRAINYARD_AGENT_LEASE", "15s"),
     infra: {

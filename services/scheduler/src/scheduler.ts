@@ -75,7 +75,7 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
     files: [file_trainyard_v1_scheduler],
     logger,
     metrics: metrics.registry,
-    ...(config.httpAddr ? { http1Address: config.httpAddr } : {}),
+    ...(config.httpAddr ? { http1Address: config.httpAddr, corsOrigins: config.corsOrigins } : {}),
   });
   const metricsServer = config.metricsAddr ? await startMetricsServer({ address: config.metricsAddr, registry: metrics.registry, logger }) : undefined;
   logger.info({ url: server.url, httpUrl: server.httpUrl, metrics: metricsServer?.url }, "scheduler serving");

@@ -4,23 +4,33 @@ import { LateFrames } from "../src/logs/late-frames.js";
 
 const f = (seq: number, attempt: number, fence = false): LogFrame => ({ seq, attempt, stream: fence ? "system" : "stdout", time: 0, data: new Uint8Array(), ...(fence ? { fence } : {}) });
 const seqs = (fs: LogFrame[]) => fs.map((x) => x.seq);
+const record = (...attempts: { number: number; state: string; fenceSeq?: number }[]) => ({ attempts }) as unknown as TaskRecord;
 
 describe("LateFrames", () => {
-  it("drops an attempt's frames after its fencing line, keeps other attempts", () => {
-    const late = new LateFrames();
-    expect(seqs(late.keep([f(1, 1), f(2, 1), f(3, 1, true), f(4, 1), f(5, 2), f(6, 1), f(7, 2)]))).toEqual([1, 2, 3, 5, 7]);
+  it("drops an attempt's frames after the fence the record confirms, keeps other attempts", () => {
+    const late = new LateFrames(record({ number: 1, state: "FAILED", fenceSeq: 3 }, { number: 2, state: "RUNNING" }));
+    const batch = [f(1, 1), f(2, 1), f(3, 1, true), f(4, 1), f(5, 2), f(6, 1), f(7, 2)];
+    expect(late.needsRecord(batch)).toBe(false);
+    expect(seqs(late.keep(batch))).toEqual([1, 2, 3, 5, 7]);
   });
 
-  it("knows fences from the record when reading starts past the fencing line", () => {
-    const task = { attempts: [{ number: 1, fenceSeq: 3 }, { number: 2 }] } as unknown as TaskRecord;
-    const late = new LateFrames(task);
-    expect(seqs(late.keep([f(4, 1), f(5, 2)]))).toEqual([5]);
+  it("a fencing line met before the record is final asks for the record", () => {
+    const late = new LateFrames(record({ number: 1, state: "RUNNING" }));
+    const batch = [f(2, 1), f(3, 1, true), f(4, 1)];
+    expect(late.needsRecord(batch)).toBe(true);
+    late.learn(record({ number: 1, state: "FAILED", fenceSeq: 3 }));
+    expect(late.needsRecord(batch)).toBe(false);
+    expect(seqs(late.keep(batch))).toEqual([2, 3]);
   });
 
-  it("learns fences from later records", () => {
-    const late = new LateFrames(null);
-    expect(seqs(late.keep([f(2, 1)]))).toEqual([2]);
-    late.learn({ attempts: [{ number: 1, fenceSeq: 2 }] } as unknown as TaskRecord);
-    expect(seqs(late.keep([f(3, 1)]))).toEqual([]);
+  it("a fencing line whose compare-and-set lost (the attempt ended otherwise) hides nothing, and is not shown itself", () => {
+    const late = new LateFrames(record({ number: 1, state: "SUCCEEDED" }));
+    const batch = [f(2, 1), f(3, 1, true), f(4, 1), f(5, 1)];
+    expect(late.needsRecord(batch)).toBe(false);
+    expect(seqs(late.keep(batch))).toEqual([2, 4, 5]);
+  });
+
+  it("without a record, nothing is hidden", () => {
+    expect(seqs(new LateFrames(null).keep([f(2, 1), f(3, 1, true), f(4, 1)]))).toEqual([2, 3, 4]);
   });
 });

@@ -1,8 +1,9 @@
 /**
- * CORS for browsers calling the HTTP/1.1 side of the port (Connect or gRPC-Web from another
- * origin). Any origin may call: the API has no cookies or ambient credentials to protect, and a
- * deployment that needs a tighter policy puts a proxy in front. The header lists are connect-es's
- * own (`cors` from @connectrpc/connect), so every protocol header is allowed and exposed.
+ * CORS for browsers calling the HTTP/1.1 port (Connect or gRPC-Web from another origin). Off
+ * unless origins are listed (TRAINYARD_CORS_ORIGINS): the API has no authentication, so a page
+ * from any origin that could call it could submit and cancel work through a browser on the
+ * operator's network. `*` allows every origin. The header lists are connect-es's own (`cors` from
+ * @connectrpc/connect), so every protocol header is allowed and exposed.
  */
 import type * as http from "node:http";
 import { cors } from "@connectrpc/connect";
@@ -12,11 +13,20 @@ const EXPOSE_HEADERS = cors.exposedHeaders.join(", ");
 const ALLOW_METHODS = cors.allowedMethods.join(", ");
 const MAX_AGE_S = "7200";
 
-/** Wraps a request handler: answers preflights itself, adds CORS headers to cross-origin calls. */
-export function withCors(handler: (req: http.IncomingMessage, res: http.ServerResponse) => void) {
+/**
+ * Wraps a request handler: answers preflights itself, adds CORS headers to calls from the
+ * allowed origins; a preflight from any other origin gets 403 (the browser then does not call).
+ */
+export function withCors(handler: (req: http.IncomingMessage, res: http.ServerResponse) => void, origins: readonly string[]) {
+  const allowed = (o: string) => origins.includes("*") || origins.includes(o);
   return (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const origin = req.headers.origin;
     if (origin === undefined) return handler(req, res);
+    if (!allowed(origin)) {
+      if (req.method !== "OPTIONS") return handler(req, res); // no CORS headers: the browser hides the answer
+      res.writeHead(403).end();
+      return;
+    }
     res.setHeader("Access-Control-Allow-Origin", origin);
     res.setHeader("Vary", "Origin");
     if (req.method === "OPTIONS" && req.headers["access-control-request-method"] !== undefined) {

@@ -1,7 +1,7 @@
 /**
  * startGrpcServer: a cleartext HTTP/2 port (h2c, prior knowledge) serving gRPC, gRPC-Web and
  * Connect through connect-node and, with `http1Address`, a second port serving the same over
- * HTTP/1.1 (Connect and gRPC-Web, for browsers and curl; with CORS); with grpc.health.v1.Health
+ * HTTP/1.1 (Connect and gRPC-Web, for browsers and curl; CORS for listed origins); with grpc.health.v1.Health
  * and server reflection (v1 + v1alpha) added next to the caller's routes. (One port for both,
  * told apart by the first bytes, was tried: Node's http2 session then sometimes never answered a
  * client's preface that had been read before the handover, and gRPC clients could not reconnect.)
@@ -57,9 +57,11 @@ export interface GrpcServerOptions {
   metrics?: Registry;
   /**
    * When set, a second port, "host:port" like `address`, serves the same services over HTTP/1.1
-   * (Connect and gRPC-Web: browsers, curl), with CORS.
+   * (Connect and gRPC-Web: browsers, curl).
    */
   http1Address?: string;
+  /** Origins whose browser pages may call the HTTP/1.1 port (CORS); "*" for any; default none. */
+  corsOrigins?: string[];
 }
 
 export interface GrpcServer {
@@ -111,7 +113,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
   if (opts.http1Address) {
     const h1 = http.createServer();
     drains.push(trackHttp1Connections(h1, log)); // its "request" listener goes first
-    h1.on("request", withCors(handler));
+    h1.on("request", withCors(handler, opts.corsOrigins ?? []));
     listeners.push(h1);
     httpUrl = await listen(h1, opts.http1Address, "HTTP/1.1", log);
   }

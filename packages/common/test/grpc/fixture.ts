@@ -58,6 +58,7 @@ export async function startSchedulerFixture(logger: Logger = memoryLogger().logg
   return startGrpcServer({
     address: "127.0.0.1:0",
     http1Address: "127.0.0.1:0",
+    corsOrigins: ["http://app.example"],
     routes: schedulerRoutes,
     services: [SchedulerService.typeName],
     files: [file_trainyard_v1_scheduler],

@@ -60,15 +60,34 @@ export async function checkHostPath(hostPath: string, allowed: readonly string[]
   return { ok: false, reason: `host path ${hostPath}${shown} is not under TRAINYARD_ALLOWED_HOST_PATHS ${list}` };
 }
 
+/** Labels that make an existing volume one tasks may mount (VOLUME_CREATED_BY, or set by an operator). */
+export const VOLUME_LABEL_PREFIX = "trainyard.volume.";
+
 /**
- * The spec's mounts with every bind source resolved and allowed; throws MountRefusedError
- * (`mount spec.mounts[0]: host path /etc is not under TRAINYARD_ALLOWED_HOST_PATHS (/data)`)
- * at the first one that is not.
+ * Why a task may not mount the named volume, or null when it may: a volume that does not exist
+ * yet (Docker creates it, labelled as Trainyard's), or one carrying a `trainyard.volume.*`
+ * label. Any other existing volume (another application's data, the NATS store) is refused. Pure.
  */
-export async function resolveMounts(mounts: readonly Mount[], allowed: readonly string[]): Promise<Mount[]> {
+export function volumeRefusal(name: string, labels: Record<string, string> | null): string | null {
+  if (labels === null || Object.keys(labels).some((k) => k.startsWith(VOLUME_LABEL_PREFIX))) return null;
+  return `volume ${name} exists and is not Trainyard's (tasks may mount volumes Trainyard created, or ones labelled ${VOLUME_LABEL_PREFIX}shared=1)`;
+}
+
+/**
+ * The spec's mounts with every bind source resolved and allowed and every existing volume
+ * Trainyard's; throws MountRefusedError (`mount spec.mounts[0]: host path /etc is not under
+ * TRAINYARD_ALLOWED_HOST_PATHS (/data)`) at the first one that is not.
+ */
+export async function resolveMounts(
+  mounts: readonly Mount[],
+  allowed: readonly string[],
+  volumeLabels: (name: string) => Promise<Record<string, string> | null>,
+): Promise<Mount[]> {
   const out: Mount[] = [];
   for (const [i, m] of mounts.entries()) {
     if (m.type !== "bind") {
+      const why = volumeRefusal(m.source, await volumeLabels(m.source));
+      if (why) throw new MountRefusedError(`mount spec.mounts[${i}]: ${why}`);
       out.push(m);
       continue;
     }

@@ -101,6 +101,10 @@ async function execute(c: AttemptContext, stop: AbortSignal, setContainer: (id: 
   const note = (message: string) => void c.report({ type: "note", taskId: task.id, attempt, nodeId, message, time: Date.now() }).catch(() => {});
   if (c.reattach) {
     const st = await runtime.inspect(c.reattach.containerId);
+    if (!st.running && !st.startedAt) {
+      // Created, never started (the agent stopped in between): the command never ran.
+      return { exitCode: -1, failureReason: "CONTAINER_ERROR", message: "the container was created but never started (the agent restarted)" };
+    }
     const what = st.running ? "the running container" : "the container, which has exited";
     log.system(`agent restarted: re-attached to ${what}`);
     note(`agent restarted: re-attached to ${what}`);
@@ -110,14 +114,6 @@ async function execute(c: AttemptContext, stop: AbortSignal, setContainer: (id: 
   const early = AbortSignal.any([stop, c.detach]);
   const base = { taskId: task.id, attempt, nodeId };
   const progress = (message: string) => void c.report({ type: "progress", ...base, message, time: Date.now() });
-  let mounts: Mount[];
-  try {
-    mounts = await resolveMounts(task.spec.mounts ?? [], c.allowedHostPaths);
-  } catch (err) {
-    if (!(err instanceof MountRefusedError)) throw err;
-    logger.warn({ reason: err.message }, "mount refused");
-    return { exitCode: -1, failureReason: "CONTAINER_ERROR", message: err.message, permanent: true };
-  }
   const imageStart = performance.now();
   try {
     const how = await ensureImage(runtime, task.spec.image, (l) => log.system(l), progress, early, (l) => note(l));
@@ -129,6 +125,15 @@ async function execute(c: AttemptContext, stop: AbortSignal, setContainer: (id: 
     return { exitCode: -1, failureReason: "IMAGE_UNAVAILABLE", message, transient: !PERMANENT_PULL_FAILURE.test(message) };
   }
   early.throwIfAborted();
+  // Checked right before create: the less time between the check and Docker's mount, the better.
+  let mounts: Mount[];
+  try {
+    mounts = await resolveMounts(task.spec.mounts ?? [], c.allowedHostPaths, (v) => runtime.volumeLabels(v));
+  } catch (err) {
+    if (!(err instanceof MountRefusedError)) throw err;
+    logger.warn({ reason: err.message }, "mount refused");
+    return { exitCode: -1, failureReason: "CONTAINER_ERROR", message: err.message, permanent: true };
+  }
   const startStart = performance.now();
   let id: string;
   try {

@@ -29,7 +29,8 @@ export async function supervise(
   const logsDone = new AbortController();
   const cursor: LogCursor = since ? { stamp: since, lastAt: Date.now() } : { lastAt: Date.now() };
   const pump = pumpLogs(c, id, logsDone.signal, cursor);
-  const exited = runtime.wait(id);
+  const waiting = new AbortController(); // ends the wait when we leave early (detach, errors)
+  const exited = runtime.wait(id, waiting.signal);
   exited.catch(() => {}); // awaited below; this only keeps an early rejection from going unhandled
   let cause: StopCause | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -68,6 +69,7 @@ export async function supervise(
     throw err;
   } finally {
     clearTimeout(timer);
+    waiting.abort();
     logsDone.abort();
     await pump;
   }

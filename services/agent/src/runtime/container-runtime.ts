@@ -75,6 +75,8 @@ export interface ContainerRuntime {
   /** Resolves once the container is not running. */
   wait(id: string, signal?: AbortSignal): Promise<void>;
   inspect(id: string): Promise<ContainerState>;
+  /** A named volume's labels; null when there is no such volume. */
+  volumeLabels(name: string): Promise<Record<string, string> | null>;
   /** Every container carrying `label` ("key=value"), in any state. */
   /** Sends a signal; a container that is not running is not an error. */
   kill(id: string, signal: "SIGTERM" | "SIGKILL"): Promise<void>;

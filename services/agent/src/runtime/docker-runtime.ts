@@ -143,7 +143,9 @@ export class DockerRuntime implements ContainerRuntime {
    * Resolves when the container is no longer running. Docker's wait is a long poll whose
    * connection an engine restart may cut without the request failing, so the container is also
    * inspected every WAIT_CHECK_MS: the wait rejects once the engine has stopped answering for
-   * a while (UNREACHABLE_CHECKS in a row), resolves if the container is seen stopped.
+   * a while (UNREACHABLE_CHECKS in a row), or when the container is seen stopped after the
+   * engine failed to answer (an engine restart stopped it: not the task's own exit), and
+   * resolves when the container is seen stopped otherwise.
    */
   async wait(id: string, signal?: AbortSignal): Promise<void> {
     const done = new AbortController();
@@ -158,23 +160,40 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   private async watchRunning(id: string, signal: AbortSignal): Promise<void> {
-    for (let failures = 0; ; ) {
+    let failures = 0;
+    let unreachable = false;
+    for (;;) {
       await sleep(WAIT_CHECK_MS, signal).catch(() => {});
       if (signal.aborted) return new Promise(() => {}); // the wait itself settles
+      let running: boolean;
       try {
-        if (!(await this.inspect(id)).running) return;
-        failures = 0;
+        running = (await this.inspect(id)).running;
       } catch (err) {
         if (statusOf(err) === 404) throw new Error(`container ${id.slice(0, 12)} is gone`, { cause: err });
+        unreachable = true;
         if (++failures >= UNREACHABLE_CHECKS) throw new Error(`Docker Engine not answering: ${messageOf(err)}`, { cause: err });
+        continue;
       }
+      if (!running && unreachable) throw new Error("the Docker Engine restarted while the container ran");
+      if (!running) return;
+      failures = 0;
     }
   }
+
 
   async inspect(id: string): Promise<ContainerState> {
     const s = (await this.docker.getContainer(id).inspect()).State;
     const startedAt = Date.parse(s.StartedAt);
     return { running: s.Running, startedAt: startedAt > 0 ? startedAt : 0, exitCode: s.ExitCode, oomKilled: s.OOMKilled, error: s.Error ?? "" };
+  }
+
+  async volumeLabels(name: string): Promise<Record<string, string> | null> {
+    try {
+      return ((await this.docker.getVolume(name).inspect()).Labels as Record<string, string> | null) ?? {};
+    } catch (err) {
+      if (statusOf(err) === 404) return null;
+      throw err;
+    }
   }
 
   async kill(id: string, signal: "SIGTERM" | "SIGKILL"): Promise<void> {

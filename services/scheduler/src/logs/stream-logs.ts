@@ -1,6 +1,6 @@
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
-import { isFinal, UnavailableError, type LogFrame } from "@trainyard/common";
+import { isFinal, sleep, UnavailableError, type LogFrame, type TaskRecord } from "@trainyard/common";
 import { decodeRecord } from "../store/task-store.js";
 import { lastFrameSeq, readFrames } from "./frames.js";
 import { LateFrames } from "./late-frames.js";
@@ -29,8 +29,9 @@ export async function* streamLogs(
 ): AsyncGenerator<LogFrame[]> {
   let after = o.afterSeq;
   const endNow = await lastFrameSeq(jsm, taskId);
-  const late = new LateFrames(await tasks.get(taskId).then((e) => (e?.operation === "PUT" ? decodeRecord(e.value) : null)));
-  const read = (until: () => number, wake: Promise<unknown>) => shown(readFrames(js, taskId, after, until, wake, o.signal), late);
+  const record = () => tasks.get(taskId).then((e) => (e?.operation === "PUT" ? decodeRecord(e.value) : null));
+  const late = new LateFrames(await record());
+  const read = (until: () => number, wake: Promise<unknown>) => shown(readFrames(js, taskId, after, until, wake, o.signal), late, record, o.signal);
 
   if (o.tailLines > 0) {
     const tail = new TailBuffer(o.tailLines);
@@ -69,9 +70,22 @@ export async function* streamLogs(
   }
 }
 
+/** How long a reader that met a fencing line waits for the record that confirms (or drops) it. */
+const FENCE_CONFIRM_MS = 2_000;
+
 /** Batches without a fenced agent's late frames; batches left empty are skipped. */
-async function* shown(batches: AsyncGenerator<LogFrame[]>, late: LateFrames): AsyncGenerator<LogFrame[]> {
+async function* shown(
+  batches: AsyncGenerator<LogFrame[]>,
+  late: LateFrames,
+  record: () => Promise<TaskRecord | null>,
+  signal: AbortSignal,
+): AsyncGenerator<LogFrame[]> {
   for await (const batch of batches) {
+    for (let waited = 0; late.needsRecord(batch) && waited < FENCE_CONFIRM_MS; waited += 100) {
+      const t = await record();
+      if (t) late.learn(t);
+      if (late.needsRecord(batch)) await sleep(100, signal);
+    }
     const kept = late.keep(batch);
     if (kept.length) yield kept;
   }
