@@ -68,4 +68,17 @@ describe("Docker Engine faults", () => {
     while ((await listContainers(`trainyard.node=${nodeId}`, dockerd.host)).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
     expect(await listContainers(`trainyard.node=${nodeId}`, dockerd.host)).toEqual([]);
   });
+
+  it("a quick engine restart (back within a second or two) is still CONTAINER_ERROR, not the task's exit code", async () => {
+    const { task } = await c.client.submit(spec({ command: sh("for i in $(seq 1 60); do echo $i; sleep 0.1; done"), pool: "p-docker", delayMs: 200 }));
+    const id = task!.id;
+    await c.waitFor(id, (t) => t.attempts[0]!.containerId !== "");
+    await new Promise((r) => setTimeout(r, 500));
+    await dockerd.kill("SIGKILL");
+    await dockerd.restart();
+    const done = await c.waitForState(id, TaskState.SUCCEEDED, 60_000);
+    expect(done.attempts[0]!.failureReason).toBe(FailureReason.CONTAINER_ERROR);
+    expect(done.attempts[0]!.message).toMatch(/Docker Engine/);
+    expect(done.attempts).toHaveLength(2);
+  });
 });

@@ -2,7 +2,7 @@
 // temp dir) that a fault test may kill and restart without touching the engine every other
 // suite shares. Same flags as scripts/setup.sh: no bridge, no iptables.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { dockerRequest } from "./docker.js";
 
@@ -46,6 +46,9 @@ export async function startDockerd(): Promise<PrivateDockerd> {
     const gone = new Promise((r) => c.once("exit", r));
     c.kill(signal);
     await gone;
+    // Its containerd goes down by itself; a new dockerd cannot start its own until then.
+    const pid = Number(readFileIfAny(`${dir}/x/containerd/containerd.pid`));
+    for (let i = 0; pid > 0 && existsSync(`/proc/${pid}`) && i < 100; i++) await new Promise((r) => setTimeout(r, 100));
   };
 
   await start();
@@ -66,4 +69,12 @@ export async function startDockerd(): Promise<PrivateDockerd> {
       }
     },
   };
+}
+
+function readFileIfAny(file: string): string {
+  try {
+    return readFileSync(file, "utf8").trim();
+  } catch {
+    return "";
+  }
 }

@@ -16,6 +16,8 @@ import { demuxLogBatches, stampToSince } from "./docker-demux.js";
 /** How often a waited-on container is inspected, and how many failed inspections in a row mean the engine is gone. */
 const WAIT_CHECK_MS = 2_000;
 const UNREACHABLE_CHECKS = 3;
+/** How long after a waited-on container is seen stopped the engine's own wait must have ended. */
+const WAIT_END_GRACE_MS = 3_000;
 
 /**
  * ContainerRuntime on the Docker Engine API (dockerode; DOCKER_HOST or the local socket).
@@ -144,22 +146,23 @@ export class DockerRuntime implements ContainerRuntime {
    * connection an engine restart may cut without the request failing, so the container is also
    * inspected every WAIT_CHECK_MS: the wait rejects once the engine has stopped answering for
    * a while (UNREACHABLE_CHECKS in a row), or when the container is seen stopped after the
-   * engine failed to answer (an engine restart stopped it: not the task's own exit), and
-   * resolves when the container is seen stopped otherwise.
+   * engine failed to answer or while the engine's wait stays open (an engine restart stopped
+   * it: not the task's own exit), and resolves when the container ended otherwise.
    */
   async wait(id: string, signal?: AbortSignal): Promise<void> {
     const done = new AbortController();
     const both = signal ? AbortSignal.any([signal, done.signal]) : done.signal;
     const waited = this.docker.getContainer(id).wait({ condition: "not-running", abortSignal: both });
+    waited.catch(() => {});
     try {
-      await Promise.race([waited, this.watchRunning(id, both)]);
+      await Promise.race([waited, this.watchRunning(id, waited, both)]);
     } finally {
       done.abort();
-      waited.catch(() => {});
     }
   }
 
-  private async watchRunning(id: string, signal: AbortSignal): Promise<void> {
+
+  private async watchRunning(id: string, waited: Promise<unknown>, signal: AbortSignal): Promise<void> {
     let failures = 0;
     let unreachable = false;
     for (;;) {
@@ -174,11 +177,21 @@ export class DockerRuntime implements ContainerRuntime {
         if (++failures >= UNREACHABLE_CHECKS) throw new Error(`Docker Engine not answering: ${messageOf(err)}`, { cause: err });
         continue;
       }
-      if (!running && unreachable) throw new Error("the Docker Engine restarted while the container ran");
-      if (!running) return;
-      failures = 0;
+      if (running) {
+        failures = 0;
+        continue;
+      }
+      if (unreachable) throw new Error("the Docker Engine restarted while the container ran");
+      // Stopped. A container that exits by itself ends the engine's wait at once; a wait still
+      // open a while later lost its connection: the engine went away and, back, killed the
+      // container (SIGKILL, not an OOM kill). Anything else is the task's own exit.
+      const waitEnded = await Promise.race([waited.then(() => true, () => true), sleep(WAIT_END_GRACE_MS, signal).then(() => false, () => true)]);
+      const st = waitEnded ? undefined : await this.inspect(id).catch(() => undefined);
+      if (st && st.exitCode === 137 && !st.oomKilled) throw new Error("the Docker Engine restarted while the container ran");
+      return;
     }
   }
+
 
 
   async inspect(id: string): Promise<ContainerState> {
