@@ -5,7 +5,7 @@
 // made readable. Ctrl-C (SIGINT) or SIGTERM stops them all: agent, scheduler, then NATS.
 // Needs `npm run build` and Debian's nats-server (scripts/setup.sh does both).
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import readline from "node:readline";
@@ -81,7 +81,9 @@ async function stop(code) {
     clearTimeout(t);
     console.log(`[dev] ${name} stopped`);
   }
-  rmSync(path.join(state, "dev.pid"), { force: true });
+  // Only our own pid file: a newer dev started meanwhile has written its own.
+  const pidFile = path.join(state, "dev.pid");
+  if (existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() === String(process.pid)) rmSync(pidFile, { force: true });
   process.exit(code);
 }
 
