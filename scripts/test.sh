@@ -3,7 +3,7 @@
 # then vitest (projects
 # `unit` and `integration`). Extra arguments go to vitest, e.g.
 #   npm test -- test/harness             # one folder
-#   npm test -- --project unit           # one project
+#   npm run test:unit                    # the unit project alone (no setup)
 # Exits with vitest's exit code. After vitest, prints a closing line "tests: N passed,
 # N failed[, N skipped]" (from vitest's JSON report) unless --reporter was given.
 set -euo pipefail
