@@ -6,8 +6,6 @@ import { toJsonString } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { TaskSchema, TaskState, type Task } from "../gen/trainyard/v1/task_pb.js";
 import { ListResponseSchema } from "../gen/trainyard/v1/scheduler_pb.js";
-import { backoffDelay, sleep } from "../backoff.js";
-import { isRetryable } from "../follow-logs.js";
 import type { TrainyardClient } from "../trainyard-client.js";
 import { exitCodeFor, formatError, plainRow, stateName, TABLE_HEADER, taskDetail, taskRow, taskTable } from "./format.js";
 import { buildSubmitRequest, keyValues, parseNumber, parseState, type SubmitFlags } from "./parse.js";
@@ -82,7 +80,6 @@ export async function cancel(c: Context, id: string, o: { reason?: string }): Pr
 export async function watch(c: Context, id: string | undefined): Promise<number> {
   const tasks = new Map<string, Task>();
   let drawn = 0;
-  let failures = 0;
   const draw = async () => {
     const rows = [...tasks.values()].sort((a, b) => Number((b.createTime?.seconds ?? 0n) - (a.createTime?.seconds ?? 0n)));
     const lines = taskTable(rows.slice(0, Math.max(1, c.term.rows - 2)), c.now());
@@ -102,25 +99,18 @@ export async function watch(c: Context, id: string | undefined): Promise<number>
 
   async function watchLoop(): Promise<number> {
     if (!c.term.stdoutTty) await c.term.out(`${plainRow(TABLE_HEADER)}\n`);
-    for (;;) {
-      try {
-        for await (const { task } of c.client.watch({ taskId: id ?? "" }, { signal: c.signal })) {
-          if (!task) continue;
-          failures = 0;
-          tasks.set(task.id, task);
-          if (c.term.stdoutTty) await redraw();
-          else await c.term.out(`${plainRow(taskRow(task, c.now()))}\n`);
-          if (id !== undefined && FINAL.has(task.state)) return 0;
-        }
-        return 0;
-      } catch (e) {
-        if (c.signal.aborted) return 0;
-        const err = ConnectError.from(e);
-        if (!isRetryable(err)) throw err;
-        const delay = backoffDelay(failures++);
-        await c.term.err(`[trainyard] watch interrupted (${formatError(err)}); reconnecting in ${delay}ms\n`);
-        if (!(await sleep(delay, c.signal).then(() => true, () => false))) return 0;
+    const onRetry = (err: ConnectError, delay: number) => void c.term.err(`[trainyard] watch interrupted (${formatError(err)}); reconnecting in ${delay}ms\n`);
+    try {
+      for await (const task of c.client.watchTasks(id ?? "", { signal: c.signal, onRetry })) {
+        tasks.set(task.id, task);
+        if (c.term.stdoutTty) await redraw();
+        else await c.term.out(`${plainRow(taskRow(task, c.now()))}\n`);
+        if (id !== undefined && FINAL.has(task.state)) return 0;
       }
+      return 0;
+    } catch (e) {
+      if (c.signal.aborted) return 0;
+      throw e;
     }
   }
 }
