@@ -20,6 +20,11 @@ export function selfFence(silentMs: number, leaseMs: number): Extract<StopCause,
   return { kind: "isolated", silentMs, leaseMs, graceMs: Math.round(leaseMs * STOP_GRACE) };
 }
 
+/** How often the guard looks: a twentieth of the lease, between 50 ms and 1 s. */
+export function checkEveryMs(leaseMs: number): number {
+  return Math.max(50, Math.min(1_000, leaseMs / 20));
+}
+
 export class LeaseGuard {
   private timer?: NodeJS.Timeout;
   private fenced = false;
@@ -34,7 +39,7 @@ export class LeaseGuard {
   ) {}
 
   start(): void {
-    this.timer = setInterval(() => this.check(), Math.max(50, Math.min(1_000, this.leaseMs / 20)));
+    this.timer = setInterval(() => this.check(), checkEveryMs(this.leaseMs));
   }
 
   stop(): void {

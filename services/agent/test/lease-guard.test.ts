@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { pino } from "pino";
-import { FENCE_AT, LeaseGuard, selfFence } from "../src/lease-guard.js";
+import { checkEveryMs, FENCE_AT, LeaseGuard, selfFence } from "../src/lease-guard.js";
 import { classify, type StopCause } from "../src/runner/classify.js";
 
 describe("selfFence", () => {
@@ -15,10 +15,11 @@ describe("selfFence", () => {
     expect(selfFence(silent, lease) !== null).toBe(fence);
   });
 
-  it("stops with a grace that ends before the lease does", () => {
-    const c = selfFence(9_500, 15_000)!;
-    expect(c).toEqual({ kind: "isolated", silentMs: 9_500, leaseMs: 15_000, graceMs: 3_000 });
-    expect(15_000 * FENCE_AT + c.graceMs).toBeLessThan(15_000);
+  it.each([3_000, 15_000, 60_000])("with a %i ms lease, the fence point plus a check interval plus the grace leave a tenth of the lease for Docker", (lease) => {
+    const c = selfFence(lease * FENCE_AT + 1, lease)!;
+    expect(c.graceMs).toBe(Math.round(lease * 0.2));
+    const worst = lease * FENCE_AT + checkEveryMs(lease) + c.graceMs;
+    expect(worst).toBeLessThanOrEqual(lease * 0.9);
   });
 
   it("classifies as NODE_LOST (an infrastructure failure) with the reason", () => {
