@@ -18,19 +18,23 @@ import type { LogFrame } from "./gen/trainyard/v1/task_pb.js";
 import type { SchedulerService } from "./gen/trainyard/v1/scheduler_pb.js";
 import { backoffDelay, sleep, type BackoffPolicy } from "./backoff.js";
 
-export interface FollowLogsOptions {
-  /** Resume after this seq (0: from the start). */
-  afterSeq?: bigint;
-  /** On the first call only (when afterSeq is 0): start with the last N lines. */
-  tailLines?: number;
-  /** Default true: go on until the task is final. false: what exists now, still resumed on errors. */
-  follow?: boolean;
+/** How a resuming stream (followLogs, watchTasks) retries. */
+export interface RetryOptions {
   signal?: AbortSignal;
   backoff?: BackoffPolicy;
   /** Consecutive failed attempts (no frame in between) before giving up. Default: unlimited. */
   maxRetries?: number;
   /** Told about each retryable failure before the backoff wait (e.g. to print "reconnecting"). */
   onRetry?: (err: ConnectError, delayMs: number, retry: number) => void;
+}
+
+export interface FollowLogsOptions extends RetryOptions {
+  /** Resume after this seq (0: from the start). */
+  afterSeq?: bigint;
+  /** On the first call only (when afterSeq is 0): start with the last N lines. */
+  tailLines?: number;
+  /** Default true: go on until the task is final. false: what exists now, still resumed on errors. */
+  follow?: boolean;
 }
 
 /** Codes worth another try whoever raised them: the server is going away, overloaded, or slow. */
@@ -69,15 +73,24 @@ export async function* followLogs(client: StreamLogsClient, taskId: string, o: F
       }
       return;
     } catch (e) {
-      if (signal?.aborted) throw ConnectError.from(signal.reason, Code.Canceled);
-      const err = ConnectError.from(e);
-      if (!isRetryable(err) || failures >= (o.maxRetries ?? Infinity)) throw err;
-      const delay = backoffDelay(failures, o.backoff);
-      o.onRetry?.(err, delay, failures);
-      failures++;
-      await sleep(delay, signal).catch((reason: unknown) => {
-        throw ConnectError.from(reason, Code.Canceled);
-      });
+      await backOffOrThrow(e, failures++, o);
     }
   }
+}
+
+/**
+ * After a failed call of a resuming stream (followLogs, watchTasks): throws CANCELED when
+ * `signal` aborted, the error itself when it is not worth a retry (or `maxRetries` is spent),
+ * and otherwise waits out the backoff for retry number `retry` (abortable).
+ */
+export async function backOffOrThrow(e: unknown, retry: number, o: RetryOptions): Promise<void> {
+  const { signal } = o;
+  if (signal?.aborted) throw ConnectError.from(signal.reason, Code.Canceled);
+  const err = ConnectError.from(e);
+  if (!isRetryable(err) || retry >= (o.maxRetries ?? Infinity)) throw err;
+  const delay = backoffDelay(retry, o.backoff);
+  o.onRetry?.(err, delay, retry);
+  await sleep(delay, signal).catch((reason: unknown) => {
+    throw ConnectError.from(reason, Code.Canceled);
+  });
 }

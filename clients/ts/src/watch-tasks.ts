@@ -7,15 +7,10 @@
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import type { SchedulerService } from "./gen/trainyard/v1/scheduler_pb.js";
 import type { Task } from "./gen/trainyard/v1/task_pb.js";
-import { backoffDelay, sleep, type BackoffPolicy } from "./backoff.js";
-import { isRetryable } from "./follow-logs.js";
+import { backOffOrThrow, type RetryOptions } from "./follow-logs.js";
 
-export interface WatchTasksOptions {
-  signal?: AbortSignal;
-  backoff?: BackoffPolicy;
-  /** Told about each retryable failure before the backoff wait. */
-  onRetry?: (err: ConnectError, delayMs: number, retry: number) => void;
-}
+/** signal, backoff, maxRetries, onRetry: as for followLogs. */
+export type WatchTasksOptions = RetryOptions;
 
 type WatchClient = Pick<Client<typeof SchedulerService>, "watch">;
 
@@ -32,15 +27,7 @@ export async function* watchTasks(client: WatchClient, taskId = "", o: WatchTask
       }
       return;
     } catch (e) {
-      if (signal?.aborted) throw ConnectError.from(signal.reason, Code.Canceled);
-      const err = ConnectError.from(e);
-      if (!isRetryable(err)) throw err;
-      const delay = backoffDelay(failures, o.backoff);
-      o.onRetry?.(err, delay, failures);
-      failures++;
-      await sleep(delay, signal).catch((reason: unknown) => {
-        throw ConnectError.from(reason, Code.Canceled);
-      });
+      await backOffOrThrow(e, failures++, o);
     }
   }
 }
