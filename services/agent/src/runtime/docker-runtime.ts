@@ -182,12 +182,11 @@ export class DockerRuntime implements ContainerRuntime {
         continue;
       }
       if (unreachable) throw new Error("the Docker Engine restarted while the container ran");
-      // Stopped. A container that exits by itself ends the engine's wait at once; a wait still
-      // open a while later lost its connection: the engine went away and, back, killed the
-      // container (SIGKILL, not an OOM kill). Anything else is the task's own exit.
+      // Stopped. The engine answers its wait as it records the exit, so a wait still open a
+      // while after inspect shows the container stopped lost its connection: the engine went
+      // away and, back, stopped the container itself (SIGTERM or SIGKILL on its restart).
       const waitEnded = await Promise.race([waited.then(() => true, () => true), sleep(WAIT_END_GRACE_MS, signal).then(() => false, () => true)]);
-      const st = waitEnded ? undefined : await this.inspect(id).catch(() => undefined);
-      if (st && st.exitCode === 137 && !st.oomKilled) throw new Error("the Docker Engine restarted while the container ran");
+      if (!waitEnded) throw new Error("the Docker Engine restarted while the container ran");
       return;
     }
   }
