@@ -1,7 +1,7 @@
 // Test harness: a private Docker Engine (its own dockerd, containerd, data and socket under a
 // temp dir) that a fault test may kill and restart without touching the engine every other
 // suite shares. Same flags as scripts/setup.sh: no bridge, no iptables.
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { dockerRequest } from "./docker.js";
@@ -62,11 +62,9 @@ export async function startDockerd(): Promise<PrivateDockerd> {
     async stop() {
       await kill("SIGTERM");
       logFile.end();
-      try {
-        rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
-      } catch {
-        // A busy mount left by a crashed engine: it lives in /tmp and does no harm.
-      }
+      // dockerd leaves its data root and network namespaces mounted: unmount them, then remove.
+      for (const mp of mountsUnder(dir)) spawnSync("umount", ["-l", mp], { stdio: "ignore" });
+      rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
     },
   };
 }
@@ -77,4 +75,13 @@ function readFileIfAny(file: string): string {
   } catch {
     return "";
   }
+}
+
+/** Mount points at or under `dir`, deepest first (/proc/mounts escapes spaces as \\040). */
+function mountsUnder(dir: string): string[] {
+  return readFileIfAny("/proc/mounts")
+    .split("\n")
+    .map((l) => (l.split(" ")[1] ?? "").replace(/\\040/g, " "))
+    .filter((mp) => mp === dir || mp.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
 }
