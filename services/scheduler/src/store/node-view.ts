@@ -11,9 +11,12 @@ import { mirrorBucket } from "./mirror-bucket.js";
 export class NodeView {
   private readonly nodes = new Map<string, { record: NodeRecord; liveness: NodeLiveness }>();
   private mirror?: { ready: Promise<void>; stop(): void };
-  private markReady!: () => void;
+
   /** Resolves once the heartbeats stored at start were read: before that, no node may be judged. */
-  readonly ready = new Promise<void>((r) => (this.markReady = r));
+  get ready(): Promise<void> {
+    if (!this.mirror) throw new Error("start() first");
+    return this.mirror.ready;
+  }
 
   constructor(
     private readonly kv: KV,
@@ -35,7 +38,6 @@ export class NodeView {
       this.logger,
       "node view",
     );
-    void this.mirror.ready.then(this.markReady);
   }
 
   stop(): void {

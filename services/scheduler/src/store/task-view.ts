@@ -16,8 +16,12 @@ export class TaskView {
   private readonly tasks = new Map<string, { task: TaskRecord; revision: number }>();
   private readonly listeners = new Set<(t: TaskRecord, revision: number) => void>();
   private mirror?: { ready: Promise<void>; stop(): void };
-  private markReady!: () => void;
-  readonly ready = new Promise<void>((r) => (this.markReady = r));
+
+  /** Resolves once the records stored at start were read (call after start()). */
+  get ready(): Promise<void> {
+    if (!this.mirror) throw new Error("start() first");
+    return this.mirror.ready;
+  }
 
   constructor(
     private readonly kv: KV,
@@ -35,7 +39,6 @@ export class TaskView {
       this.logger,
       "task view",
     );
-    void this.mirror.ready.then(this.markReady);
   }
 
   stop(): void {
