@@ -1,25 +1,28 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { AgentService, file_trainyard_v1_agent } from "@trainyard/client";
-import { connectNats, ensureInfrastructure, ensurePoolConsumer, type NodeRecord } from "@trainyard/common";
+import { connectNats, ensureInfrastructure, ensurePoolConsumer, type AgentEvent, type NodeRecord } from "@trainyard/common";
 import { startGrpcServer } from "@trainyard/common/grpc/index";
 import { createMetricsRegistry, startMetricsServer } from "@trainyard/common/metrics/index";
-import { AttemptHost } from "./attempt-host.js";
-import { DockerGate } from "./docker-gate.js";
+import { publishEvent } from "./bus/events.js";
+import { NatsAttemptRecords } from "./bus/records.js";
 import type { AgentConfig } from "./config.js";
-import { publishEvent } from "./events.js";
-import { fence } from "./fence.js";
-import { Heartbeat } from "./heartbeat.js";
-import { LeaseGuard } from "./lease-guard.js";
+import { fitsNode } from "./core/dispatch-decision.js";
+import { claimAttempt } from "./intake/claim.js";
+import { DockerGate } from "./intake/docker-gate.js";
+import { pullLoop } from "./intake/pull-loop.js";
+import { Slots } from "./intake/slots.js";
+import { takeDispatch } from "./intake/take-dispatch.js";
+import { Heartbeat } from "./liveness/heartbeat.js";
+import { LeaseGuard } from "./liveness/lease-guard.js";
+import { reconcileContainers } from "./liveness/reconcile-containers.js";
+import { recover } from "./liveness/recover.js";
 import { AgentMetrics } from "./metrics.js";
-import { pullLoop } from "./pull-loop.js";
-import { recover } from "./recover.js";
 import { agentRoutes, type AgentState } from "./routes.js";
-import { RunningAttempts } from "./running.js";
+import { AttemptHost } from "./runner/attempt-host.js";
+import { RunningAttempts } from "./runner/running.js";
 import type { ContainerRuntime } from "./runtime/container-runtime.js";
 import { DockerRuntime } from "./runtime/docker-runtime.js";
-import { Slots } from "./slots.js";
-import { takeDispatch } from "./take-dispatch.js";
 
 /**
  * The agent's composition root: NATS, Docker, recovery of its own containers, heartbeats,
@@ -53,23 +56,47 @@ export async function startAgent(config: AgentConfig, logger: Logger, runtime: C
   const slots = new Slots(config.slots);
   const running = new RunningAttempts();
   const metrics = new AgentMetrics(createMetricsRegistry(), { total: config.slots, inUse: () => running.active().length });
-  const host = new AttemptHost(config, js, infra, runtime, slots, running, log, metrics);
+  const records = new NatsAttemptRecords(infra, jsm);
+  const host = new AttemptHost(config, js, records, runtime, slots, running, log, metrics);
   const pulling = new AbortController();
   const stopping = new AbortController();
   const state: AgentState = { config, slots, host, startTime: Date.now(), dockerVersion, draining: false };
 
   const previous = await infra.nodes.get(config.nodeId).then((e) => (e?.operation === "PUT" ? e.json<NodeRecord>() : null));
-  const report = (e: Parameters<typeof publishEvent>[1]) => publishEvent(js, e, log.child({ task: e.taskId, attempt: e.attempt }), stopping.signal);
-  const reattached = await recover({ nodeId: config.nodeId, previous, infra, jsm, runtime, host, slots, report, logger: log });
+  const report = (e: AgentEvent, signal = stopping.signal) => publishEvent(js, e, log.child({ task: e.taskId, attempt: e.attempt }), signal);
+  const reattached = await recover({
+    nodeId: config.nodeId,
+    previous,
+    records,
+    runtime,
+    reattach: (task, attempt, containerId, from) => {
+      slots.take();
+      host.launch(task, attempt, { reattach: { containerId, ...(from.resume ? { since: from.resume } : {}) }, from });
+    },
+    report,
+    logger: log,
+  });
 
-  const heartbeat = new Heartbeat(infra.nodes, () => nodeRecord(state), Math.max(100, config.leaseMs / 3), log, () => fence(host, infra.tasks, runtime, config.nodeId, log));
+  const heartbeat = new Heartbeat(infra.nodes, () => nodeRecord(state), Math.max(100, config.leaseMs / 3), log, () =>
+    reconcileContainers(host, records, runtime, config.nodeId, log),
+  );
   await heartbeat.start();
   const guard = new LeaseGuard(config.leaseMs, () => heartbeat.silentMs(), (cause) => host.stopAll(cause), log);
   guard.start();
 
-  const take = takeDispatch(config, js, infra, host, log, pulling.signal);
+  const take = takeDispatch({
+    nodeId: config.nodeId,
+    claim: (d) => claimAttempt(infra.tasks, infra.claims, d, config.nodeId, (t) => fitsNode(t, config)),
+    report: (e) => report(e, pulling.signal),
+    runningHere: (taskId) => host.running.get(taskId)?.attempt,
+    launch: (task, attempt) => host.launch(task, attempt),
+    logger: log,
+    stopping: pulling.signal,
+  });
   const gate = new DockerGate(runtime, log);
-  const loops = config.pools.map((pool) => pullLoop(js, pool, slots, take, log, pulling.signal, (s) => gate.wait(s)));
+  const loops = config.pools.map((pool) =>
+    pullLoop({ js, pool, slots, take, logger: log, signal: pulling.signal, ready: (s) => gate.wait(s) }),
+  );
   state.drain = async (deadlineMs) => {
     state.draining = true;
     pulling.abort();

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { resolve } from "node:path";
-import { parseAllowedHostPaths } from "./runner/host-paths.js";
+import { parseAllowedHostPaths } from "./core/mount-policy.js";
 import { envDuration, envInt, envList, envListenAddress, envString, type Env, type InfraOptions } from "@trainyard/common";
 
 /** Everything the agent reads from its environment, resolved once at start-up. */

@@ -1,11 +1,11 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import { AgentService } from "@trainyard/client";
-import type { AttemptHost } from "./attempt-host.js";
+import type { AttemptHost } from "./runner/attempt-host.js";
 import type { AgentConfig } from "./config.js";
 import { drain } from "./handlers/drain.js";
 import { getNode } from "./handlers/get-node.js";
 import { streamLogs } from "./handlers/stream-logs.js";
-import type { Slots } from "./slots.js";
+import type { Slots } from "./intake/slots.js";
 
 /** What the agent's handlers see. */
 export interface AgentState {

@@ -1,15 +1,14 @@
-import type { JetStreamClient } from "@nats-io/jetstream";
-import type { KV } from "@nats-io/kv";
 import type { Logger } from "pino";
 import type { AgentEvent, Mount, Outcome, TaskRecord } from "@trainyard/common";
+import type { AttemptRecords } from "../bus/records.js";
+import { classify, type StopCause } from "../core/classify.js";
+import { containerSpec } from "../core/container-spec.js";
 import type { AttemptLog } from "../logs/attempt-log.js";
 import type { AgentMetrics } from "../metrics.js";
 import { ImagePullError, type ContainerRuntime } from "../runtime/container-runtime.js";
-import { classify, type StopCause } from "./classify.js";
-import { containerSpec } from "./container-spec.js";
 import { ensureImage } from "./ensure-image.js";
-import { MountRefusedError, resolveMounts } from "./host-paths.js";
-import { watchRecord } from "./record-watch.js";
+import { watchForStop } from "./record-watch.js";
+import { MountRefusedError, resolveMounts } from "./resolve-mounts.js";
 import { Detached, supervise } from "./supervise.js";
 
 export interface AttemptContext {
@@ -17,8 +16,8 @@ export interface AttemptContext {
   attempt: number;
   nodeId: string;
   runtime: ContainerRuntime;
-  js: JetStreamClient;
-  tasks: KV;
+  /** The task's record, watched while the attempt runs (cancel, superseded). */
+  records: AttemptRecords;
   log: AttemptLog;
   logger: Logger;
   pidsLimit: number;
@@ -72,7 +71,7 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptResult> {
   let watch: { stop(): void } | undefined;
 
   try {
-    watch = await watchRecord(c.tasks, task.id, attempt, requestStop, (err) => logger.warn({ err }, "record watch ended"));
+    watch = await watchForStop(c.records, task.id, attempt, requestStop, (err) => logger.warn({ err }, "record watch ended"));
     result = await execute(c, stop.signal, (id) => {
       containerId = id;
       c.onContainer(id);

@@ -1,7 +1,7 @@
 import { formatDuration, type Outcome } from "@trainyard/common";
 import { stampNs } from "../runtime/docker-demux.js";
 import type { AttemptContext } from "./run-attempt.js";
-import { classify, isolation, type StopCause } from "./classify.js";
+import { classify, isolation, type StopCause } from "../core/classify.js";
 import { stopContainer } from "./stop-container.js";
 
 /** Thrown by supervise() when the agent detaches: the container goes on, unreported. */

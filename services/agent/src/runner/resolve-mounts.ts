@@ -1,39 +1,18 @@
-import { realpath } from "node:fs/promises";
-import { isAbsolute, resolve, sep } from "node:path";
-import type { Mount } from "@trainyard/common";
-
 /**
- * Which host paths a task may bind-mount: only those under TRAINYARD_ALLOWED_HOST_PATHS
- * (comma-separated; empty or unset: none). Both the requested path and the prefixes are
- * resolved first (`..`, symlinks: realpath), and a prefix matches whole path components, so
- * /data allows /data and /data/x but never /database, and a symlink under /data that points
- * to /etc is refused. Called by the runner before the container is created; reads the
- * filesystem but changes nothing.
+ * Checks a task's mounts on this host right before its container is created (core/mount-policy.ts
+ * decides): bind sources are resolved with realpath and must lie under an allowed prefix;
+ * existing volumes must be Trainyard's. Reads the filesystem and Docker; changes nothing.
  */
+import { realpath } from "node:fs/promises";
+import { isAbsolute, resolve } from "node:path";
+import type { Mount } from "@trainyard/common";
+import { isUnder, volumeRefusal } from "../core/mount-policy.js";
+
 export class MountRefusedError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "MountRefusedError";
   }
-}
-
-/** The allowlist as configured: absolute paths, trimmed, empties dropped. Throws on a relative entry. */
-export function parseAllowedHostPaths(raw: string | undefined): string[] {
-  const out = (raw ?? "")
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
-  for (const p of out) {
-    if (!isAbsolute(p)) throw new Error(`TRAINYARD_ALLOWED_HOST_PATHS: ${JSON.stringify(p)} is not an absolute path`);
-  }
-  return out;
-}
-
-/** True when `path` is `prefix` or below it (whole components). Both must be resolved already. Pure. */
-export function isUnder(path: string, prefix: string): boolean {
-  if (prefix === sep) return true;
-  const p = prefix.endsWith(sep) ? prefix.slice(0, -1) : prefix;
-  return path === p || path.startsWith(p + sep);
 }
 
 export type HostPathCheck = { ok: true; path: string } | { ok: false; reason: string };
@@ -58,19 +37,6 @@ export async function checkHostPath(hostPath: string, allowed: readonly string[]
   if (prefixes.some((p) => isUnder(real, p))) return { ok: true, path: real };
   const shown = real === hostPath ? "" : ` (resolves to ${real})`;
   return { ok: false, reason: `host path ${hostPath}${shown} is not under TRAINYARD_ALLOWED_HOST_PATHS ${list}` };
-}
-
-/** Labels that make an existing volume one tasks may mount (VOLUME_CREATED_BY, or set by an operator). */
-export const VOLUME_LABEL_PREFIX = "trainyard.volume.";
-
-/**
- * Why a task may not mount the named volume, or null when it may: a volume that does not exist
- * yet (Docker creates it, labelled as Trainyard's), or one carrying a `trainyard.volume.*`
- * label. Any other existing volume (another application's data, the NATS store) is refused. Pure.
- */
-export function volumeRefusal(name: string, labels: Record<string, string> | null): string | null {
-  if (labels === null || Object.keys(labels).some((k) => k.startsWith(VOLUME_LABEL_PREFIX))) return null;
-  return `volume ${name} exists and is not Trainyard's (tasks may mount volumes Trainyard created, or ones labelled ${VOLUME_LABEL_PREFIX}shared=1)`;
 }
 
 /**

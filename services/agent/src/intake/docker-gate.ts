@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { sleep } from "@trainyard/common";
-import type { ContainerRuntime } from "./runtime/container-runtime.js";
+import type { ContainerRuntime } from "../runtime/container-runtime.js";
 
 /**
  * The pull loops take work only while the Docker Engine answers: wait() returns at once while

@@ -1,40 +1,9 @@
-/** TRAINYARD_ALLOWED_HOST_PATHS (runner/host-paths.ts): prefixes on whole components, after realpath. */
+/** Mount checks on a real filesystem (runner/resolve-mounts.ts): prefixes on whole components, after realpath. */
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkHostPath, isUnder, MountRefusedError, parseAllowedHostPaths, resolveMounts, volumeRefusal } from "../src/runner/host-paths.js";
-
-describe("isUnder (whole path components)", () => {
-  it.each<[string, string, boolean]>([
-    ["/data", "/data", true],
-    ["/data/x", "/data", true],
-    ["/data/x/y", "/data/", true],
-    ["/database", "/data", false],
-    ["/data-old/x", "/data", false],
-    ["/dat", "/data", false],
-    ["/etc", "/data", false],
-    ["/anything", "/", true],
-  ])("%s under %s → %s", (p, prefix, want) => {
-    expect(isUnder(p, prefix)).toBe(want);
-  });
-});
-
-describe("parseAllowedHostPaths", () => {
-  it.each<[string | undefined, string[]]>([
-    [undefined, []],
-    ["", []],
-    [" , ", []],
-    ["/data", ["/data"]],
-    [" /data , /srv/x ,", ["/data", "/srv/x"]],
-  ])("%j → %j", (raw, want) => {
-    expect(parseAllowedHostPaths(raw)).toEqual(want);
-  });
-
-  it("refuses a relative entry at start-up", () => {
-    expect(() => parseAllowedHostPaths("/data,data")).toThrow(/"data" is not an absolute path/);
-  });
-});
+import { checkHostPath, MountRefusedError, resolveMounts } from "../../src/runner/resolve-mounts.js";
 
 describe("checkHostPath on a real filesystem", () => {
   // root/allowed/{sub, link-out -> ../secret, link-in -> sub}, root/allowed-not/x, root/secret
@@ -114,15 +83,4 @@ describe("checkHostPath on a real filesystem", () => {
     );
   });
 
-  it.each([
-    [null, null],
-    [{}, "refused"],
-    [{ "com.example": "1" }, "refused"],
-    [{ "trainyard.volume.created-by-task": "t-1" }, null],
-    [{ "trainyard.volume.shared": "1" }, null],
-    [{ "trainyard.volumex": "1" }, "refused"],
-  ])("volumeRefusal(labels %j): %s", (labels, expected) => {
-    const why = volumeRefusal("v", labels);
-    expect(why === null ? null : "refused").toBe(expected);
-  });
 });

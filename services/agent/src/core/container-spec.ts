@@ -14,7 +14,7 @@ export const VOLUME_CREATED_BY = "trainyard.volume.created-by-task";
 /**
  * The container for one attempt of a task. Pure.
  * @param mounts the spec's mounts with bind sources already checked and resolved
- *   (runner/host-paths.ts resolveMounts); defaults to the spec's own, unchecked.
+ *   (runner/resolve-mounts.ts); defaults to the spec's own, unchecked.
  */
 export function containerSpec(
   task: TaskRecord,

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AttemptLog } from "../src/logs/attempt-log.js";
+import { AttemptLog } from "../../src/logs/attempt-log.js";
 
 let dir: string;
 beforeEach(async () => {

@@ -1,7 +1,7 @@
 /** The agent's task slots (slots.ts): a counting semaphore with abortable waits. */
 import { describe, expect, it } from "vitest";
-import { Slots } from "../src/slots.js";
-import { tick, track } from "./fixtures.js";
+import { Slots } from "../../src/intake/slots.js";
+import { tick, track } from "../fixtures.js";
 
 const never = () => new AbortController().signal;
 

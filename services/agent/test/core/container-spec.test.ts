@@ -1,7 +1,7 @@
 /** The container for one attempt (runner/container-spec.ts). */
 import { describe, expect, it } from "vitest";
-import { containerSpec, LABEL, VOLUME_CREATED_BY } from "../src/runner/container-spec.js";
-import { spec, task } from "./fixtures.js";
+import { containerSpec, LABEL, VOLUME_CREATED_BY } from "../../src/core/container-spec.js";
+import { spec, task } from "../fixtures.js";
 
 const t = task(
   "RUNNING",

@@ -1,8 +1,8 @@
 /** FrameBatcher (logs/frame-batcher.ts): coalescing, frame bounds, back-pressure, end. */
 import { describe, expect, it } from "vitest";
 import type { StreamName } from "@trainyard/common";
-import { FrameBatcher } from "../src/logs/frame-batcher.js";
-import { prng, tick, track } from "./fixtures.js";
+import { FrameBatcher } from "../../src/logs/frame-batcher.js";
+import { prng, tick, track } from "../fixtures.js";
 
 const b = (s: string) => Buffer.from(s);
 

@@ -1,7 +1,7 @@
+/** Self-fencing, the decision (core/self-fence.ts): when an agent cut off from NATS stops its tasks. */
 import { describe, expect, it } from "vitest";
-import { pino } from "pino";
-import { checkEveryMs, FENCE_AT, LeaseGuard, selfFence } from "../src/lease-guard.js";
-import { classify, type StopCause } from "../src/runner/classify.js";
+import { classify } from "../../src/core/classify.js";
+import { checkEveryMs, FENCE_AT, selfFence } from "../../src/core/self-fence.js";
 
 describe("selfFence", () => {
   it.each([
@@ -26,22 +26,5 @@ describe("selfFence", () => {
     const o = classify({ exitCode: 137, oomKilled: false }, selfFence(9_500, 15_000)!);
     expect(o.failureReason).toBe("NODE_LOST");
     expect(o.message).toBe("stopped: no contact with NATS for 9.5s (lease 15s): another node may run this task");
-  });
-});
-
-describe("LeaseGuard", () => {
-  it("stops everything while silent past the fence point, and again for attempts started meanwhile", () => {
-    let silent = 0;
-    const causes: StopCause[] = [];
-    const g = new LeaseGuard(10_000, () => silent, (c) => (causes.push(c), 1), pino({ level: "silent" }));
-    g.check();
-    expect(causes).toEqual([]);
-    silent = 6_500;
-    g.check();
-    g.check();
-    expect(causes.map((c) => c.kind)).toEqual(["isolated", "isolated"]);
-    silent = 10;
-    g.check();
-    expect(causes).toHaveLength(2);
   });
 });

@@ -1,16 +1,17 @@
 import { join } from "node:path";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { Logger } from "pino";
-import type { AgentEvent, Infra, TaskRecord } from "@trainyard/common";
-import type { AgentConfig } from "./config.js";
-import { publishEvent } from "./events.js";
-import { AttemptLog } from "./logs/attempt-log.js";
-import type { AgentMetrics } from "./metrics.js";
-import type { StopCause } from "./runner/classify.js";
-import { runAttempt } from "./runner/run-attempt.js";
+import type { AgentEvent, TaskRecord } from "@trainyard/common";
+import { publishEvent } from "../bus/events.js";
+import type { AttemptRecords } from "../bus/records.js";
+import type { AgentConfig } from "../config.js";
+import type { StopCause } from "../core/classify.js";
+import type { Slots } from "../intake/slots.js";
+import { AttemptLog } from "../logs/attempt-log.js";
+import type { AgentMetrics } from "../metrics.js";
+import type { ContainerRuntime } from "../runtime/container-runtime.js";
+import { runAttempt } from "./run-attempt.js";
 import type { RunningAttempt, RunningAttempts } from "./running.js";
-import type { ContainerRuntime } from "./runtime/container-runtime.js";
-import type { Slots } from "./slots.js";
 
 /**
  * Runs the attempts this agent holds: builds each one's log and context, keeps the registry
@@ -27,7 +28,7 @@ export class AttemptHost {
   constructor(
     private readonly config: AgentConfig,
     private readonly js: JetStreamClient,
-    private readonly infra: Infra,
+    private readonly records: AttemptRecords,
     private readonly runtime: ContainerRuntime,
     private readonly slots: Slots,
     readonly running: RunningAttempts,
@@ -41,7 +42,7 @@ export class AttemptHost {
     attempt: number,
     o: { reattach?: { containerId: string; since?: string }; from?: { frame: number; resume?: string } } = {},
   ): void {
-    const { config, js, infra } = this;
+    const { config, js } = this;
     const log = this.logger.child({ task: task.id, attempt });
     // The outcome is retried until reportGraceMs after shutdown began; the rest give up at shutdown.
     const report = (e: AgentEvent) =>
@@ -67,8 +68,7 @@ export class AttemptHost {
       attempt,
       nodeId: config.nodeId,
       runtime: this.runtime,
-      js,
-      tasks: infra.tasks,
+      records: this.records,
       log: attemptLog,
       logger: log,
       pidsLimit: config.pidsLimit,

@@ -1,7 +1,7 @@
 /** How an attempt ended (runner/classify.ts): the agent's own stop wins over what Docker reports. */
 import { describe, expect, it } from "vitest";
 import type { Outcome } from "@trainyard/common";
-import { classify, type StopCause } from "../src/runner/classify.js";
+import { classify, type StopCause } from "../../src/core/classify.js";
 
 const exits = [
   { exitCode: 0, oomKilled: false },

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { RotatingFile } from "../src/logs/rotating-file.js";
+import { RotatingFile } from "../../src/logs/rotating-file.js";
 
 let dir: string;
 beforeEach(async () => {

@@ -1,5 +1,5 @@
-import type { AttemptLog } from "./logs/attempt-log.js";
-import type { StopCause } from "./runner/classify.js";
+import type { AttemptLog } from "../logs/attempt-log.js";
+import type { StopCause } from "../core/classify.js";
 
 /**
  * The attempts this agent holds, for GetNode and the agent's StreamLogs. An attempt stays

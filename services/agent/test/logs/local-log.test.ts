@@ -1,7 +1,7 @@
 /** LocalLog (logs/local-log.ts): an attempt's recent output in memory, with live wake-ups. */
 import { describe, expect, it } from "vitest";
-import { LocalLog } from "../src/logs/local-log.js";
-import { tick, track } from "./fixtures.js";
+import { LocalLog } from "../../src/logs/local-log.js";
+import { tick, track } from "../fixtures.js";
 
 function logWith(n: number, maxEntries = 10_000) {
   const l = new LocalLog(3, maxEntries);

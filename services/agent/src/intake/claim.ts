@@ -1,0 +1,35 @@
+/**
+ * Claiming an attempt before running it: (1) the record must still want exactly this attempt
+ * and the task must fit this node, (2) creating "<task>.<attempt>" in the claims bucket must
+ * succeed, which it does for exactly one agent. Redelivered or stale dispatch messages thus never
+ * start a second run. A claim this node already holds (an earlier delivery claimed it, then the
+ * ack was lost) is its own again (`again: true`).
+ */
+import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
+import type { KV } from "@nats-io/kv";
+import { claimKey, type DispatchMessage, type TaskRecord } from "@trainyard/common";
+import type { ClaimResult } from "../core/dispatch-decision.js";
+import { wantsAttempt } from "../core/stop-cause.js";
+
+export async function claimAttempt(
+  tasks: KV,
+  claims: KV,
+  d: DispatchMessage,
+  nodeId: string,
+  fits: (task: TaskRecord) => boolean,
+): Promise<ClaimResult> {
+  const e = await tasks.get(d.taskId);
+  if (!e || e.operation !== "PUT") return { claimed: false, why: "gone" };
+  const task = e.json<TaskRecord>();
+  if (!wantsAttempt(task, d.attempt)) return { claimed: false, why: "not-wanted" };
+  if (!fits(task)) return { claimed: false, why: "does-not-fit" };
+  try {
+    await claims.create(claimKey(d.taskId, d.attempt), nodeId);
+  } catch (err) {
+    if (!(err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamWrongLastSequence)) throw err;
+    const held = await claims.get(claimKey(d.taskId, d.attempt));
+    if (held?.operation === "PUT" && held.string() === nodeId) return { claimed: true, task, again: true };
+    return { claimed: false, why: "taken" };
+  }
+  return { claimed: true, task, again: false };
+}

@@ -1,0 +1,63 @@
+/**
+ * Pulls dispatch messages from one pool's work queue, one at a time and only while a slot is
+ * free: wait until `ready` (the Docker gate), acquire a slot, ask for one message (waiting up to
+ * 5 s, or until `signal`), hand it to `take`. `take` returns true when it kept the slot (it
+ * launched the attempt, which releases the slot when it ends); otherwise the slot is released
+ * here. Runs until `signal` aborts; NATS errors are logged and retried after a second.
+ */
+import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import type { Logger } from "pino";
+import { poolConsumer, sleep, STREAM } from "@trainyard/common";
+import type { Slots } from "./slots.js";
+
+export interface PullLoopOptions {
+  js: JetStreamClient;
+  pool: string;
+  slots: Slots;
+  take: (m: JsMsg) => Promise<boolean>;
+  logger: Logger;
+  signal: AbortSignal;
+  /** Resolves when work may be taken (the Docker Engine answers). */
+  ready?: (signal: AbortSignal) => Promise<void>;
+}
+
+/** Pause after a failed pull before the next one. */
+const PULL_RETRY_MS = 1_000;
+
+export async function pullLoop(o: PullLoopOptions): Promise<void> {
+  const { slots, signal } = o;
+  const log = o.logger.child({ pool: o.pool });
+  while (!signal.aborted) {
+    try {
+      await o.ready?.(signal);
+      await slots.acquire(signal);
+    } catch {
+      break;
+    }
+    let kept = false;
+    try {
+      const m = await nextMessage(o.js, o.pool, signal);
+      if (m) kept = await o.take(m);
+    } catch (err) {
+      if (signal.aborted) break;
+      log.warn({ err: String(err) }, "pulling work failed; retrying");
+      await sleep(PULL_RETRY_MS, signal).catch(() => {});
+    } finally {
+      if (!kept) slots.release();
+    }
+  }
+}
+
+/** One message or null after 5 s; abortable (a message that arrives anyway goes to `take`, which naks it). */
+async function nextMessage(js: JetStreamClient, pool: string, signal: AbortSignal): Promise<JsMsg | null> {
+  const consumer = await js.consumers.get(STREAM.dispatch, poolConsumer(pool));
+  const batch = await consumer.fetch({ max_messages: 1, expires: 5_000 });
+  const stop = () => void batch.stop();
+  signal.addEventListener("abort", stop, { once: true });
+  try {
+    for await (const m of batch) return m;
+    return null;
+  } finally {
+    signal.removeEventListener("abort", stop);
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * What the pull loop does with one delivered dispatch message while it holds a slot: ask
+ * core/dispatch-decision.ts, claim when told to, and apply the answer (ack, nak, term; or report
+ * the claim, ack and launch the attempt). Returns true when the slot went to a launched attempt.
+ */
+import type { Logger } from "pino";
+import { parseDispatch, type AgentEvent, type DispatchMessage, type TaskRecord } from "@trainyard/common";
+import { dispatchDecision, type ClaimResult } from "../core/dispatch-decision.js";
+
+/** The part of a JetStream message this needs (nats.js JsMsg has it). */
+export interface DispatchDelivery {
+  readonly seq: number;
+  readonly info: { readonly deliveryCount: number };
+  json<T>(): T;
+  ack(): void;
+  nak(delayMs?: number): void;
+  term(): void;
+}
+
+export interface TakeDispatchOptions {
+  nodeId: string;
+  claim: (d: DispatchMessage) => Promise<ClaimResult>;
+  /** Reports to the scheduler; resolves once stored (gives up when the agent stops pulling). */
+  report: (e: AgentEvent) => Promise<void>;
+  /** The attempt of this task the agent runs now, if any. */
+  runningHere: (taskId: string) => number | undefined;
+  launch: (task: TaskRecord, attempt: number) => void;
+  logger: Logger;
+  /** Aborted when the agent stops pulling. */
+  stopping: AbortSignal;
+}
+
+export function takeDispatch(o: TakeDispatchOptions) {
+  return async (m: DispatchDelivery): Promise<boolean> => {
+    const delivery = { message: parseDispatch(safeJson(m)), deliveryCount: m.info.deliveryCount, stopping: o.stopping.aborted };
+    const first = dispatchDecision(delivery);
+    const action =
+      first.do === "claim" ? dispatchDecision(delivery, await o.claim(first.message), o.runningHere(first.message.taskId)) : first;
+    const d = delivery.message;
+    const log = d ? o.logger.child({ task: d.taskId, attempt: d.attempt }) : o.logger;
+    switch (action.do) {
+      case "term":
+        log.error({ seq: m.seq }, "dropping a dispatch message that does not parse");
+        m.term();
+        return false;
+      case "nak":
+        if (action.why === "does-not-fit") log.debug("task does not fit this node; leaving it to another agent");
+        m.nak(action.delayMs || undefined);
+        return false;
+      case "ack":
+        if (action.why !== "running-here") log.info({ why: action.why }, "dispatch dropped");
+        m.ack();
+        return false;
+      case "run":
+        await o.report({ type: "claimed", taskId: action.task.id, attempt: action.attempt, nodeId: o.nodeId, time: Date.now() });
+        m.ack();
+        log.info({ image: action.task.spec.image }, "attempt claimed");
+        o.launch(action.task, action.attempt);
+        return true;
+    }
+  };
+}
+
+function safeJson(m: DispatchDelivery): unknown {
+  try {
+    return m.json();
+  } catch {
+    return null;
+  }
+}
