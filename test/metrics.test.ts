@@ -11,7 +11,8 @@ import { TaskState } from "@trainyard/client";
 import { connectNats, ensureInfrastructure, silentLogger, type TaskRecord } from "@trainyard/common";
 import { loadSchedulerConfig } from "@trainyard/scheduler";
 import { SchedulerMetrics } from "@trainyard/scheduler/metrics";
-import { applyInput } from "@trainyard/scheduler/store/apply";
+import { JetStreamSystemLog } from "@trainyard/scheduler/bus/system-log";
+import { createApplier } from "@trainyard/scheduler/store/applier";
 import { KvTaskStore } from "@trainyard/scheduler/store/task-store";
 import { taskSpec } from "../packages/common/test/fixtures.js";
 import { startCluster, type TestCluster } from "./harness/cluster.js";
@@ -164,14 +165,15 @@ describe("attempts counted on the successful compare-and-set", () => {
       const js = jetstream(nc);
       const replicas = [new Registry(), new Registry()].map((r) => new SchedulerMetrics(r, () => []));
       const stores = replicas.map((m) => new KvTaskStore(infra.tasks, (before, after) => m.stored(before, after)));
+      const appliers = stores.map((store) => createApplier({ store, systemLog: new JetStreamSystemLog(js), view: { offer: () => {} } }));
       const now = Date.now();
       const ids = Array.from({ length: 10 }, (_, i) => `t-race${i}${now}`);
       for (const id of ids) await stores[0]!.create(runningTask(id, now));
       // Each replica applies the same "finished" event to every task at once; one write wins each time.
       await Promise.all(
         ids.flatMap((id) =>
-          stores.map((store) =>
-            applyInput(store, js, id, { type: "finished", taskId: id, attempt: 1, nodeId: "n-race", outcome: { exitCode: 3, failureReason: "EXIT_CODE", message: "exit code 3" }, time: now }),
+          appliers.map((applier) =>
+            applier.apply(id, { type: "finished", taskId: id, attempt: 1, nodeId: "n-race", outcome: { exitCode: 3, failureReason: "EXIT_CODE", end: { kind: "exited", exitCode: 3, oomKilled: false } }, time: now }),
           ),
         ),
       );

@@ -13,7 +13,9 @@ import { listContainers } from "../harness/docker.js";
 import { startService, waitForLine, type ServiceProcess } from "../harness/processes.js";
 import { readLog, sh, spec, text } from "../harness/tasks.js";
 
-const LEASE = "3s";
+// Long enough for an agent process to restart within it on a busy machine (node start-up alone
+// has taken 2.8 s here with the whole suite running), short enough that a lost node is seen soon.
+const LEASE = "6s";
 let c: TestCluster;
 const procs: ServiceProcess[] = [];
 beforeAll(async () => {

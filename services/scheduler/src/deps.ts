@@ -1,17 +1,25 @@
-import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
+/**
+ * What RPC handlers may use: role interfaces, never raw NATS clients, so handlers run in memory
+ * in tests (createRouterTransport) as well as on JetStream. Built once by scheduler.ts (the
+ * composition root); time and ids are injected.
+ */
 import type { Logger } from "pino";
-import type { Infra } from "@trainyard/common";
+import type { LogReader } from "./logs/log-reader.js";
 import type { SchedulerMetrics } from "./metrics.js";
+import type { Applier } from "./store/applier.js";
+import type { IdempotencyKeys } from "./store/idempotency.js";
 import type { TaskStore } from "./store/task-store.js";
 import type { TaskView } from "./store/task-view.js";
 
-/** What RPC handlers may use. Built once by server.ts; time and ids are injected. */
 export interface SchedulerDeps {
-  js: JetStreamClient;
-  jsm: JetStreamManager;
-  infra: Infra;
-  store: TaskStore;
+  /** Reads (Get always reads the store, never the view). */
+  store: Pick<TaskStore, "get">;
+  /** Every change of a task goes through it. */
+  applier: Applier;
+  /** This replica's view of every task (List, Watch). */
   view: TaskView;
+  logs: LogReader;
+  idempotency: IdempotencyKeys;
   clock: () => number;
   newId: () => string;
   logger: Logger;

@@ -1,3 +1,10 @@
+/**
+ * The scheduler's composition root: NATS, the task store and views, the applier, the dispatch
+ * and lease loops, the event consumer, and the gRPC server. The only place that knows which
+ * implementation stands behind each role. Stateless: any number may run against one NATS.
+ *
+ *   starting ──▶ serving ──close()──▶ draining (RPC streams end UNAVAILABLE) ──▶ closed
+ */
 import { randomBytes } from "node:crypto";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
@@ -6,24 +13,24 @@ import { claimKey, connectNats, ensureInfrastructure } from "@trainyard/common";
 import { startGrpcServer } from "@trainyard/common/grpc/index";
 import { createMetricsRegistry, startMetricsServer } from "@trainyard/common/metrics/index";
 import { DispatchLoop } from "./bus/dispatch-loop.js";
-import { LeaseLoop } from "./bus/lease-loop.js";
+import { JetStreamDispatcher } from "./bus/dispatcher.js";
 import { consumeEvents } from "./bus/event-consumer.js";
+import { LeaseLoop } from "./bus/lease-loop.js";
+import { JetStreamSystemLog } from "./bus/system-log.js";
 import type { SchedulerConfig } from "./config.js";
 import { taskId } from "./core/ids.js";
 import { nodeLost } from "./core/leases.js";
 import type { SchedulerDeps } from "./deps.js";
+import { JetStreamLogReader } from "./logs/log-reader.js";
 import { SchedulerMetrics } from "./metrics.js";
 import { schedulerRoutes } from "./routes.js";
-import { KvTaskStore } from "./store/task-store.js";
+import { createApplier } from "./store/applier.js";
+import { KvIdempotencyKeys } from "./store/idempotency.js";
+import { feedNodeView, feedTaskView } from "./store/kv-mirror.js";
 import { NodeView } from "./store/node-view.js";
+import { KvTaskStore } from "./store/task-store.js";
 import { TaskView } from "./store/task-view.js";
 
-/**
- * The scheduler's composition root: NATS, the task view, the dispatch loop, the event
- * consumer, and the gRPC server. Stateless: any number may run against one NATS.
- *
- *   starting ──▶ serving ──close()──▶ draining (RPC streams end UNAVAILABLE) ──▶ closed
- */
 export interface Scheduler {
   url: string;
   /** Base URL of the HTTP/1.1 port (Connect, gRPC-Web); undefined when TRAINYARD_HTTP_ADDR is empty. */
@@ -39,24 +46,41 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
   const infra = await ensureInfrastructure(nc, config.infra);
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
-  const view = new TaskView(infra.tasks, logger);
+  const view = new TaskView();
   const metrics = new SchedulerMetrics(createMetricsRegistry(), () => view.values());
   const store = new KvTaskStore(infra.tasks, (before, after) => metrics.stored(before, after));
-  await view.start();
+  const applier = createApplier({ store, systemLog: new JetStreamSystemLog(js), view });
+  const taskFeed = await feedTaskView(infra.tasks, view, logger);
   const clock = () => Date.now();
-  const deps: SchedulerDeps = { js, jsm, infra, store, view, clock, newId: () => taskId(clock(), randomBytes(12)), logger, metrics };
+  const deps: SchedulerDeps = {
+    store,
+    applier,
+    view,
+    logs: new JetStreamLogReader(js, jsm, store),
+    idempotency: new KvIdempotencyKeys(infra.idempotency),
+    clock,
+    newId: () => taskId(clock(), randomBytes(12)),
+    logger,
+    metrics,
+  };
 
-  const nodes = new NodeView(infra.nodes, logger);
-  await nodes.start();
+  const nodes = new NodeView();
+  const nodeFeed = await feedNodeView(infra.nodes, nodes, logger);
   const stopping = new AbortController();
-  const loop = new DispatchLoop(view, store, js, jsm, clock, logger, config.dispatchVerifyMs, {
-    holder: async (taskId, attempt) => {
+  const loop = new DispatchLoop({
+    view,
+    applier,
+    dispatcher: new JetStreamDispatcher(js, jsm),
+    claimHolder: async (taskId, attempt) => {
       const e = await infra.claims.get(claimKey(taskId, attempt));
       return e?.operation === "PUT" ? e.string() : null;
     },
-    lostWhy: (nodeId, since, now) => nodeLost(nodeId, nodes.get(nodeId)?.liveness, since, now, config.defaultLeaseMs),
+    nodeLost: (nodeId, since, now) => nodeLost(nodeId, nodes.get(nodeId)?.liveness, since, now, config.defaultLeaseMs),
+    clock,
+    logger,
+    verifyEveryMs: config.dispatchVerifyMs,
   });
-  const leases = new LeaseLoop(view, nodes, store, js, clock, config.defaultLeaseMs, logger);
+  const leases = new LeaseLoop({ tasks: view, nodes, applier, clock, defaultLeaseMs: config.defaultLeaseMs, logger });
   void (async () => {
     for await (const s of nc.status()) if (s.type === "reconnect") leases.holdOff();
   })();
@@ -66,7 +90,7 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
     leases.holdOff();
     leases.start();
   });
-  const consumer = consumeEvents(js, store, (s) => view.offer(s.task, s.revision), clock, logger, stopping.signal);
+  const consumer = consumeEvents({ js, applier, clock, logger, signal: stopping.signal });
 
   const server = await startGrpcServer({
     address: config.grpcAddr,
@@ -93,8 +117,8 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
         stopping.abort();
         loop.stop();
         leases.stop();
-        nodes.stop();
-        view.stop();
+        nodeFeed.stop();
+        taskFeed.stop();
         await consumer;
         await nc.drain().catch(() => {});
         logger.info("scheduler stopped");

@@ -4,7 +4,7 @@
  * expectations can be written by hand.
  */
 import { taskSpec } from "../../../packages/common/test/fixtures.js";
-import type { Attempt, FailureReason, LogFrame, Outcome, StreamName, TaskRecord, TaskSpec } from "@trainyard/common";
+import type { Attempt, AttemptEnd, AttemptNote, FailureReason, LogFrame, Outcome, StopCause, StreamName, TaskRecord, TaskSpec } from "@trainyard/common";
 import type { Input } from "../src/core/transition.js";
 
 export const TASK_ID = "t-0000000000000000000000";
@@ -71,16 +71,19 @@ export const states = {
 
 export type StateName = keyof typeof states;
 
+const exited = (exitCode: number, oomKilled = false): AttemptEnd => ({ kind: "exited", exitCode, oomKilled });
+const stopped = (cause: StopCause, exitCode: number): AttemptEnd => ({ kind: "stopped", cause, exitCode });
+
 /** Outcomes as the agent's classify() produces them. */
 export const outcomes = {
-  success: { exitCode: 0, message: "exit code 0" },
-  EXIT_CODE: { exitCode: 3, failureReason: "EXIT_CODE", message: "exit code 3" },
-  OOM_KILLED: { exitCode: 137, failureReason: "OOM_KILLED", message: "OOM killed (exit code 137)" },
-  TIMEOUT: { exitCode: 137, failureReason: "TIMEOUT", message: "killed after timeout 30s" },
-  CANCELLED: { exitCode: 143, failureReason: "CANCELLED", message: "cancelled: by user" },
-  IMAGE_UNAVAILABLE: { exitCode: -1, failureReason: "IMAGE_UNAVAILABLE", message: "pull access denied for nope" },
-  NODE_LOST: { exitCode: -1, failureReason: "NODE_LOST", message: "node n1 lost" },
-  CONTAINER_ERROR: { exitCode: -1, failureReason: "CONTAINER_ERROR", message: "no such file" },
+  success: { exitCode: 0, end: exited(0) },
+  EXIT_CODE: { exitCode: 3, failureReason: "EXIT_CODE", end: exited(3) },
+  OOM_KILLED: { exitCode: 137, failureReason: "OOM_KILLED", end: exited(137, true) },
+  TIMEOUT: { exitCode: 137, failureReason: "TIMEOUT", end: stopped({ kind: "timeout", afterMs: 30_000 }, 137) },
+  CANCELLED: { exitCode: 143, failureReason: "CANCELLED", end: stopped({ kind: "cancel", reason: "by user" }, 143) },
+  IMAGE_UNAVAILABLE: { exitCode: -1, failureReason: "IMAGE_UNAVAILABLE", end: { kind: "image-unavailable", error: "pull access denied for nope", permanent: true } },
+  NODE_LOST: { exitCode: -1, failureReason: "NODE_LOST", end: { kind: "node-lost", lapse: { kind: "never-heartbeated", nodeId: NODE } } },
+  CONTAINER_ERROR: { exitCode: -1, failureReason: "CONTAINER_ERROR", end: { kind: "container-error", error: "no such file" } },
 } satisfies Record<string, Outcome>;
 
 const base = { taskId: TASK_ID, nodeId: NODE };
@@ -90,13 +93,46 @@ export const input = {
   dispatchLost: (attempt = 1, time: number = T.now): Input => ({ type: "dispatch-lost", taskId: TASK_ID, attempt, time }),
   claimed: (attempt = 1, time: number = T.now, nodeId: string = NODE): Input => ({ type: "claimed", ...base, nodeId, attempt, time }),
   started: (attempt = 1, time: number = T.now, nodeId: string = NODE): Input => ({ type: "started", ...base, nodeId, attempt, containerId: CONTAINER, time }),
-  progress: (attempt = 1, message = "pulling image busybox", time: number = T.now): Input => ({ type: "progress", ...base, attempt, message, time }),
+  /** "pulling image <image>" (a progress note). */
+  progress: (attempt = 1, image = "busybox", time: number = T.now): Input => ({ type: "progress", ...base, attempt, note: { kind: "pulling", image }, time }),
+  note: (note: AttemptNote, attempt = 1, time: number = T.now): Input => ({ type: "note", ...base, attempt, note, time }),
   finished: (outcome: Outcome, attempt = 1, time: number = T.now, nodeId: string = NODE): Input => ({ type: "finished", ...base, nodeId, attempt, outcome, time }),
   cancel: (reason = "by user", time: number = T.now): Input => ({ type: "cancel", taskId: TASK_ID, reason, time }),
+  nodeLost: (attempt = 1, time: number = T.now, nodeId: string = NODE, silentMs = 16_000): Input => ({
+    type: "node-lost",
+    taskId: TASK_ID,
+    attempt,
+    nodeId,
+    lapse: { kind: "silent", nodeId, silentMs },
+    time,
+  }),
 };
 
-export function outcome(reason: FailureReason | undefined, exitCode = reason ? 1 : 0, message = reason ? "boom" : "exit code 0"): Outcome {
-  return reason ? { exitCode, failureReason: reason, message } : { exitCode, message };
+/**
+ * An outcome with `reason`, as the agent would report it; `detail` is the error text of
+ * IMAGE_UNAVAILABLE and CONTAINER_ERROR. A pull failure is permanent unless `transient`.
+ */
+export function outcome(reason: FailureReason | undefined, exitCode = reason ? 1 : 0, detail = "boom", transient = false): Outcome {
+  const end = ((): AttemptEnd => {
+    switch (reason) {
+      case undefined:
+      case "EXIT_CODE":
+        return exited(exitCode);
+      case "OOM_KILLED":
+        return exited(exitCode, true);
+      case "TIMEOUT":
+        return stopped({ kind: "timeout", afterMs: 30_000 }, exitCode);
+      case "CANCELLED":
+        return stopped({ kind: "cancel", reason: "" }, exitCode);
+      case "NODE_LOST":
+        return { kind: "node-lost", lapse: { kind: "never-heartbeated", nodeId: NODE } };
+      case "IMAGE_UNAVAILABLE":
+        return { kind: "image-unavailable", error: detail, permanent: !transient };
+      case "CONTAINER_ERROR":
+        return { kind: "container-error", error: detail };
+    }
+  })();
+  return reason ? { exitCode, failureReason: reason, end } : { exitCode, end };
 }
 
 /** Freezes a value and everything in it, so a test fails if the code under test mutates it. */

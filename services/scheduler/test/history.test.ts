@@ -16,12 +16,12 @@ describe("history", () => {
       newTask(TASK_ID, spec({ retry: { maxRetries: 1, delayMs: 5_000 } }), 1_000),
       input.dispatched(1, 2_000),
       input.claimed(1, 3_000, "n1"),
-      { type: "note", taskId: TASK_ID, attempt: 1, nodeId: "n1", message: "pulled image busybox in 1s", time: 3_500 },
+      input.note({ kind: "pulled", image: "busybox", ms: 1_000 }, 1, 3_500),
       input.started(1, 4_000, "n1"),
-      input.progress(1, "not history", 4_500),
+      input.progress(1, "busybox", 4_500),
       input.finished(outcomes.EXIT_CODE, 1, 5_000, "n1"),
       input.dispatched(2, 11_000),
-      { type: "node-lost", taskId: TASK_ID, attempt: 2, nodeId: "n2", why: "no heartbeat from node n2 for 16s", time: 30_000 },
+      input.nodeLost(2, 30_000, "n2"),
     );
     expect(t.history!.map((e) => [e.type, e.attempt, e.message])).toEqual([
       ["submitted", 1, "submitted: busybox"],

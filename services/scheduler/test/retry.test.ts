@@ -1,13 +1,17 @@
-/** The retry policy (core/retry.ts): budgets per class of failure, backoff, jitter, caps, and the words. */
+/** The retry policy (core/retry.ts): budgets per class of failure, backoff, jitter, caps, and (narrate's retryText) the words. */
 import { describe, expect, it } from "vitest";
-import type { Attempt, Outcome, RetryClass, TaskSpec } from "@trainyard/common";
+import { retryText, type Attempt, type Outcome, type RetryClass, type TaskSpec } from "@trainyard/common";
 import { decideRetry, jitter, retryClassOf, retryDelay } from "../src/core/retry.js";
 import { outcome, spec } from "./fixtures.js";
 
 const policy = (retry: Partial<TaskSpec["retry"]> = {}): TaskSpec => spec({ retry: { maxRetries: 3, delayMs: 5_000, ...retry } });
 const failedBefore = (...classes: RetryClass[]): Attempt[] =>
   classes.map((retryClass, i) => ({ number: i + 1, state: "FAILED", notBefore: 0, retryClass }));
-const decide = (s: TaskSpec, o: Outcome, earlier: Attempt[] = []) => decideRetry("t-1", s, earlier.length + 1, earlier, o);
+/** The decision, with its words as `text`. */
+const decide = (s: TaskSpec, o: Outcome, earlier: Attempt[] = []) => {
+  const d = decideRetry("t-1", s, earlier.length + 1, earlier, o);
+  return { ...d, text: retryText(d, o) };
+};
 
 describe("retryClassOf", () => {
   it.each<[string, Outcome, RetryClass | null]>([
@@ -16,8 +20,8 @@ describe("retryClassOf", () => {
     ["timeout", outcome("TIMEOUT", 137), "task"],
     ["node lost", outcome("NODE_LOST", -1), "infra"],
     ["container error", outcome("CONTAINER_ERROR", -1), "infra"],
-    ["container error the agent marked permanent (refused mount)", { ...outcome("CONTAINER_ERROR", -1), permanent: true }, null],
-    ["transient pull failure", { ...outcome("IMAGE_UNAVAILABLE", -1), transient: true }, "infra"],
+    ["a mount the agent refused", { ...outcome("CONTAINER_ERROR", -1), end: { kind: "mount-refused", error: "no" } }, null],
+    ["transient pull failure", outcome("IMAGE_UNAVAILABLE", -1, "connection refused", true), "infra"],
     ["permanent pull failure", outcome("IMAGE_UNAVAILABLE", -1), null],
     ["cancel", outcome("CANCELLED", 143), null],
   ])("%s → %s", (_, o, cls) => {
@@ -32,7 +36,9 @@ describe("decideRetry", () => {
     expect(decide(s, outcome("EXIT_CODE", 3), failedBefore("task"))).toMatchObject({ retry: true, nextAttempt: 3 });
     expect(decide(s, outcome("EXIT_CODE", 3), failedBefore("task", "task"))).toEqual({
       retry: false,
+      failed: 3,
       retryClass: "task",
+      why: "retries-used",
       text: "failed after 3 attempts: exit code 3",
     });
   });
@@ -40,14 +46,16 @@ describe("decideRetry", () => {
   it("max_retries 0 allows exactly one attempt", () => {
     expect(decide(policy({ maxRetries: 0 }), outcome("EXIT_CODE", 1))).toEqual({
       retry: false,
+      failed: 1,
       retryClass: "task",
+      why: "retries-used",
       text: "failed after 1 attempt (no retries): exit code 1",
     });
   });
 
   it("infrastructure failures do not spend max_retries, and have their own budget", () => {
     const s = policy({ maxRetries: 0, maxInfraRetries: 2 });
-    const lost = outcome("NODE_LOST", -1, "node a1 lost");
+    const lost = outcome("NODE_LOST", -1);
     expect(decide(s, lost)).toMatchObject({ retry: true, retryClass: "infra", text: "attempt 2 in 5s after node lost (infrastructure retry 1 of 2; max_retries untouched)" });
     expect(decide(s, lost, failedBefore("infra"))).toMatchObject({ retry: true, nextAttempt: 3 });
     expect(decide(s, lost, failedBefore("infra", "infra"))).toMatchObject({ retry: false, text: "failed after 3 attempts: node lost (2 infrastructure retries used)" });
@@ -59,12 +67,12 @@ describe("decideRetry", () => {
   });
 
   it("does not retry a timeout unless retry_on_timeout", () => {
-    expect(decide(policy(), outcome("TIMEOUT", 137, "killed after timeout 30s"))).toEqual({
+    expect(decide(policy(), outcome("TIMEOUT", 137))).toMatchObject({
       retry: false,
       retryClass: "task",
       text: "failed: timeout 30s (timeouts are not retried; see retry_on_timeout)",
     });
-    expect(decide(policy({ retryOnTimeout: true }), outcome("TIMEOUT", 137, "killed after timeout 30s"))).toMatchObject({
+    expect(decide(policy({ retryOnTimeout: true }), outcome("TIMEOUT", 137))).toMatchObject({
       retry: true,
       text: "attempt 2 of 4 in 5s after timeout 30s",
     });
@@ -74,14 +82,20 @@ describe("decideRetry", () => {
     expect(decide(policy({ nonRetryableExitCodes: [2, 3] }), outcome("EXIT_CODE", 3))).toMatchObject({ retry: false, text: "failed: exit code 3 (not retryable)" });
     expect(decide(policy({ nonRetryableExitCodes: [2] }), outcome("EXIT_CODE", 3))).toMatchObject({ retry: true });
     expect(decide(policy(), outcome("IMAGE_UNAVAILABLE", -1, "manifest unknown"))).toMatchObject({ retry: false, text: "failed: image unavailable: manifest unknown (not retryable)" });
-    expect(decide(policy(), { ...outcome("IMAGE_UNAVAILABLE", -1, "connection refused"), transient: true })).toMatchObject({ retry: true, retryClass: "infra" });
-    expect(decide(policy(), outcome("CANCELLED", 143))).toEqual({ retry: false, text: "attempt 1 cancelled" });
+    expect(decide(policy(), outcome("IMAGE_UNAVAILABLE", -1, "connection refused", true))).toMatchObject({ retry: true, retryClass: "infra" });
+    expect(decide(policy(), outcome("CANCELLED", 143))).toEqual({ retry: false, failed: 1, why: "cancelled", text: "attempt 1 cancelled" });
   });
 
   it("never retries a mount the agent refused (a permanent container error)", () => {
-    const refused = { ...outcome("CONTAINER_ERROR", -1, "mount spec.mounts[0]: host path /etc is not under TRAINYARD_ALLOWED_HOST_PATHS (/data)"), permanent: true };
+    const refused: Outcome = {
+      exitCode: -1,
+      failureReason: "CONTAINER_ERROR",
+      end: { kind: "mount-refused", error: "mount spec.mounts[0]: host path /etc is not under TRAINYARD_ALLOWED_HOST_PATHS (/data)" },
+    };
     expect(decide(policy(), refused)).toEqual({
       retry: false,
+      failed: 1,
+      why: "not-retryable",
       text: "failed: container error: mount spec.mounts[0]: host path /etc is not under TRAINYARD_ALLOWED_HOST_PATHS (/data) (not retryable)",
     });
     expect(decide(policy(), outcome("CONTAINER_ERROR", -1, "no such volume"))).toMatchObject({ retry: true, retryClass: "infra" });
@@ -102,8 +116,9 @@ describe("decideRetry", () => {
   });
 
   it("writes the decision the way the log shows it", () => {
-    const d = decideRetry("t-words", policy({ delayMs: 5_000, backoffMultiplier: 1.5 }), 2, failedBefore("task"), outcome("EXIT_CODE", 3));
-    expect(d.retry && d.text).toMatch(/^attempt 3 of 4 in (7\.5|7\.\d|8|8\.\d|9)s after exit code 3$/);
+    const o = outcome("EXIT_CODE", 3);
+    const d = decideRetry("t-words", policy({ delayMs: 5_000, backoffMultiplier: 1.5 }), 2, failedBefore("task"), o);
+    expect(d.retry && retryText(d, o)).toMatch(/^attempt 3 of 4 in (7\.5|7\.\d|8|8\.\d|9)s after exit code 3$/);
   });
 });
 

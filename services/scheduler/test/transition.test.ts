@@ -30,6 +30,7 @@ const inputs = {
   claimed: input.claimed(),
   started: input.started(),
   progress: input.progress(),
+  note: input.note({ kind: "pulled", image: "busybox", ms: 1_200 }),
   "finished success": input.finished(outcomes.success),
   "finished EXIT_CODE": input.finished(outcomes.EXIT_CODE),
   "finished OOM_KILLED": input.finished(outcomes.OOM_KILLED),
@@ -37,6 +38,7 @@ const inputs = {
   "finished CANCELLED": input.finished(outcomes.CANCELLED),
   "finished IMAGE_UNAVAILABLE": input.finished(outcomes.IMAGE_UNAVAILABLE),
   cancel: input.cancel("by user"),
+  "node-lost": input.nodeLost(),
 } satisfies Record<string, Input>;
 type InputName = keyof typeof inputs;
 
@@ -74,6 +76,17 @@ const finishedRow = {
   "finished IMAGE_UNAVAILABLE": failedAt("failed: image unavailable: pull access denied for nope (not retryable)", "IMAGE_UNAVAILABLE", -1),
 } satisfies Partial<Record<InputName, Expect>>;
 
+const lostRetried: Change = {
+  state: "PENDING",
+  attempts: ["FAILED", "PENDING"],
+  lines: [
+    "attempt 1 lost: no heartbeat from node n1 for 16s; its later output is not shown",
+    "attempt 2 in 5s after node lost (infrastructure retry 1 of 5; max_retries untouched)",
+  ],
+  message: "attempt 2 in 5s after node lost (infrastructure retry 1 of 5; max_retries untouched)",
+  failureReason: "NODE_LOST",
+  exitCode: -1,
+};
 const pending = (message = "waiting for an agent in pool default"): Change => ({ state: "PENDING", attempts: ["PENDING"], lines: [], message });
 const running = (message: string): Change => ({ state: "RUNNING", attempts: ["RUNNING"], lines: [], message });
 const cancelWhilePending: Change = {
@@ -100,8 +113,10 @@ const table: Record<StateName, Record<InputName, Expect>> = {
     claimed: running(`preparing on node ${NODE}`),
     started: running(`running on node ${NODE}`),
     progress: pending("pulling image busybox"),
+    note: pending(),
     ...finishedRow,
     cancel: cancelWhilePending,
+    "node-lost": lostRetried,
   },
   "PENDING dispatched": {
     dispatched: "unchanged",
@@ -109,8 +124,10 @@ const table: Record<StateName, Record<InputName, Expect>> = {
     claimed: running(`preparing on node ${NODE}`),
     started: running(`running on node ${NODE}`),
     progress: pending("pulling image busybox"),
+    note: pending(),
     ...finishedRow,
     cancel: cancelWhilePending,
+    "node-lost": lostRetried,
   },
   "RUNNING claimed": {
     dispatched: "unchanged",
@@ -118,8 +135,10 @@ const table: Record<StateName, Record<InputName, Expect>> = {
     claimed: "unchanged",
     started: running(`running on node ${NODE}`),
     progress: running("pulling image busybox"),
+    note: running(`preparing on node ${NODE}`),
     ...finishedRow,
     cancel: cancelWhileRunning,
+    "node-lost": lostRetried,
   },
   "RUNNING started": {
     dispatched: "unchanged",
@@ -127,8 +146,10 @@ const table: Record<StateName, Record<InputName, Expect>> = {
     claimed: "unchanged",
     started: "unchanged",
     progress: running("pulling image busybox"),
+    note: running(`running on node ${NODE}`),
     ...finishedRow,
     cancel: cancelWhileRunning,
+    "node-lost": lostRetried,
   },
   "RUNNING cancel requested": {
     dispatched: "unchanged",
@@ -143,7 +164,13 @@ const table: Record<StateName, Record<InputName, Expect>> = {
     "finished TIMEOUT": { ...cancelledByAgent("cancelled: by user", 137), cancelRequested: true },
     "finished CANCELLED": { ...cancelledByAgent("cancelled: by user", 143), cancelRequested: true },
     "finished IMAGE_UNAVAILABLE": { ...cancelledByAgent("cancelled: by user", -1), cancelRequested: true },
+    note: { ...running("cancelling: by user"), cancelRequested: true },
     cancel: "unchanged",
+    "node-lost": {
+      ...cancelledByAgent("cancelled: by user", -1),
+      lines: ["attempt 1 lost: no heartbeat from node n1 for 16s; its later output is not shown"],
+      cancelRequested: true,
+    },
   },
   SUCCEEDED: allUnchanged,
   FAILED: allUnchanged,
@@ -173,7 +200,8 @@ describe("transition: every state × every input", () => {
     expect(r.task.state).toBe(e.state);
     expect(r.task.attempts.map((a) => a.state)).toEqual(e.attempts);
     expect(r.task.attempts.map((a) => a.number)).toEqual(e.attempts.map((_, n) => n + 1));
-    expect(r.lines).toEqual(e.lines.map((text) => ({ attempt: 1, text })));
+    expect(r.lines.map((l) => l.text)).toEqual(e.lines);
+    expect(r.lines.map((l) => [l.attempt, l.fence ?? false])).toEqual(e.lines.map((text) => [1, text.includes(" lost: ")]));
     expect(r.task.message).toBe(e.message);
     if (e.failureReason === null) expect(r.task).not.toHaveProperty("failureReason");
     else if (e.failureReason) expect(r.task.failureReason).toBe(e.failureReason);
@@ -223,9 +251,9 @@ describe("transition: what each input records", () => {
   });
 
   it("node-lost ends the attempt NODE_LOST with a fencing line; withFenceSeq records where it went", () => {
-    const r = transition(states["RUNNING started"](), { type: "node-lost", taskId: TASK_ID, attempt: 1, nodeId: NODE, why: "no heartbeat", time: 9_000 });
-    expect(r.task.attempts[0]).toMatchObject({ failureReason: "NODE_LOST", message: "no heartbeat" });
-    expect(r.lines[0]).toEqual({ attempt: 1, text: "attempt 1 lost: no heartbeat; its later output is not shown", fence: true });
+    const r = transition(states["RUNNING started"](), input.nodeLost(1, 9_000));
+    expect(r.task.attempts[0]).toMatchObject({ failureReason: "NODE_LOST", message: "no heartbeat from node n1 for 16s" });
+    expect(r.lines[0]).toEqual({ attempt: 1, text: "attempt 1 lost: no heartbeat from node n1 for 16s; its later output is not shown", fence: true });
     expect(withFenceSeq(r.task, 1, 42).attempts[0]!.fenceSeq).toBe(42);
     expect(withFenceSeq(r.task, 1, 42).attempts.slice(1)).toEqual(r.task.attempts.slice(1));
   });
@@ -272,13 +300,13 @@ describe("transition: what each input records", () => {
 
   it("progress only replaces the message", () => {
     const before = states["RUNNING started"]();
-    const r = transition(before, input.progress(1, "pulling image busybox: 50%"));
-    expect(r.task).toEqual({ ...before, message: "pulling image busybox: 50%" });
+    const r = transition(before, { ...input.progress(1), note: { kind: "pull-progress", image: "busybox", current: 5e6, total: 1e7 } } as Input);
+    expect(r.task).toEqual({ ...before, message: "pulling image busybox: 50% (5.0 of 10.0 MB)" });
   });
 
   it("progress with the message already shown changes nothing", () => {
-    const before = { ...states["RUNNING started"](), message: "epoch 3" };
-    expect(transition(before, input.progress(1, "epoch 3"))).toEqual({ task: before, changed: false, lines: [] });
+    const before = { ...states["RUNNING started"](), message: "pulling image busybox" };
+    expect(transition(before, input.progress(1, "busybox"))).toEqual({ task: before, changed: false, lines: [] });
   });
 });
 
@@ -288,7 +316,7 @@ describe("transition: fencing (inputs for another attempt are ignored)", () => {
     ["dispatched", input.dispatched(1)],
     ["claimed", input.claimed(1)],
     ["started", input.started(1)],
-    ["progress", input.progress(1, "late progress")],
+    ["progress", input.progress(1, "late")],
     ["finished success", input.finished(outcomes.success, 1)],
     ["finished EXIT_CODE", input.finished(outcomes.EXIT_CODE, 1)],
     ["finished CANCELLED", input.finished(outcomes.CANCELLED, 1)],

@@ -1,10 +1,10 @@
-import { headers, type MsgHdrs } from "@nats-io/transport-node";
-import type { LogFrame, StreamName } from "../model/log-frame.js";
-
 /**
  * How a frame sits on the LOGS stream: the body is the raw output bytes, the headers carry
  * the rest. The frame's seq is the message's stream sequence, known only once stored.
  */
+import { headers, type MsgHdrs } from "@nats-io/transport-node";
+import type { LogFrame, StreamName } from "../model/log-frame.js";
+
 export const HEADER = {
   attempt: "Trainyard-Attempt",
   stream: "Trainyard-Stream",

@@ -1,4 +1,5 @@
 export * from "./task.js";
+export * from "./facts.js";
 export * from "./messages.js";
 export * from "./log-frame.js";
 export * from "./node.js";

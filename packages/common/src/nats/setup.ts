@@ -29,6 +29,10 @@ export interface Infra {
 
 const DAY = 86_400_000;
 
+/** JetStream API error codes nats.js does not name (its JetStreamApiCodes has the common ones). */
+const STREAM_NAME_IN_USE = 10058;
+const CONSUMER_EXISTS = 10148;
+
 /**
  * Creates Trainyard's streams and buckets when they are missing and brings their mutable
  * settings in line with `opts`. Safe to run concurrently from every replica and agent.
@@ -99,8 +103,8 @@ async function ensureStream(jsm: Jsm, cfg: Partial<StreamConfig> & { name: strin
   try {
     await jsm.streams.add(cfg);
   } catch (err) {
-    // 10058: a stream with that name and a different configuration exists: update it.
-    if (err instanceof JetStreamApiError && err.code === 10058) {
+    // A stream with that name and a different configuration exists: update it.
+    if (err instanceof JetStreamApiError && err.code === STREAM_NAME_IN_USE) {
       await jsm.streams.update(cfg.name, cfg);
       return;
     }
@@ -116,8 +120,8 @@ async function ensureConsumer(
   try {
     await jsm.consumers.add(stream, cfg);
   } catch (err) {
-    // 10148: consumer already exists with a different configuration.
-    if (err instanceof JetStreamApiError && err.code === 10148) {
+    // The consumer exists with a different configuration: update it.
+    if (err instanceof JetStreamApiError && err.code === CONSUMER_EXISTS) {
       await jsm.consumers.update(stream, cfg.durable_name, cfg);
       return;
     }

@@ -1,32 +1,28 @@
+/**
+ * Reports an event to the scheduler (EVENTS stream), retrying until JetStream has stored it
+ * or `signal` aborts. The message id "<task>:<attempt>:<type>" (notes: plus a hash of the
+ * note) makes a retried report count once; progress events are best-effort (one try, no id).
+ */
 import { createHash } from "node:crypto";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { Logger } from "pino";
-import { eventSubject, sleep, type AgentEvent } from "@trainyard/common";
+import { eventSubject, retry, type AgentEvent } from "@trainyard/common";
 
-/**
- * Reports an event to the scheduler (EVENTS stream), retrying until JetStream has stored it
- * or `signal` aborts. The message id "<task>:<attempt>:<type>" (notes: plus a hash of their
- * text) makes a retried report count once; progress events are best-effort (one try, no id).
- */
+const BACKOFF = { initialMs: 200, maxMs: 5_000 };
 export async function publishEvent(js: JetStreamClient, e: AgentEvent, logger: Logger, signal: AbortSignal): Promise<void> {
   const data = JSON.stringify(e);
   if (e.type === "progress") {
     await js.publish(eventSubject(e.taskId), data).catch((err) => logger.debug({ err: String(err) }, "progress event dropped"));
     return;
   }
-  for (let delay = 200; ; delay = Math.min(delay * 2, 5_000)) {
-    try {
-      await js.publish(eventSubject(e.taskId), data, { msgID: messageId(e) });
-      return;
-    } catch (err) {
-      if (signal.aborted) throw err;
-      logger.warn({ err: String(err), event: e.type, retryInMs: delay }, "event not published; retrying");
-      await sleep(delay, signal);
-    }
-  }
+  await retry(() => js.publish(eventSubject(e.taskId), data, { msgID: messageId(e) }), {
+    backoff: BACKOFF,
+    signal,
+    onRetry: (err, retryInMs) => logger.warn({ err: String(err), event: e.type, retryInMs }, "event not published; retrying"),
+  });
 }
 
 function messageId(e: AgentEvent): string {
   const base = `${e.taskId}:${e.attempt}:${e.type}`;
-  return e.type === "note" ? `${base}:${createHash("sha256").update(e.message).digest("base64url").slice(0, 16)}` : base;
+  return e.type === "note" ? `${base}:${createHash("sha256").update(JSON.stringify(e.note)).digest("base64url").slice(0, 16)}` : base;
 }

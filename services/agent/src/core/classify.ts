@@ -1,41 +1,42 @@
-import { formatDuration, type Outcome } from "@trainyard/common";
-
 /**
- * How an attempt ended, from what the agent did and what Docker reports. Pure.
- * Precedence: a stop the agent made (cancel, timeout, shutdown) names the cause, whatever
- * the exit code; then Docker's OOMKilled flag; then the exit code.
+ * How an attempt ended, classified: what the agent saw (an AttemptEnd, a fact) → the failure
+ * reason the retry policy works on. Pure. The words are narrate's (endMessage, endLine).
+ * Precedence, in `ended`: a stop the agent made (cancel, timeout, shutdown, drain, isolation)
+ * names the cause whatever the exit code; then Docker's OOMKilled flag; then the exit code.
  */
-export type StopCause =
-  | { kind: "cancel"; reason: string }
-  | { kind: "superseded" }
-  | { kind: "timeout"; afterMs: number }
-  | { kind: "shutdown" }
-  | { kind: "drain" }
-  /** Self-fencing: no heartbeat reached NATS for `silentMs`; SIGKILL after `graceMs` at most. */
-  | { kind: "isolated"; silentMs: number; leaseMs: number; graceMs: number };
+import type { AttemptEnd, FailureReason, Outcome, StopCause } from "@trainyard/common";
 
-export function classify(exit: { exitCode: number; oomKilled: boolean }, cause?: StopCause): Outcome {
-  const { exitCode } = exit;
-  switch (cause?.kind) {
-    case "cancel":
-      return { exitCode, failureReason: "CANCELLED", message: cause.reason ? `cancelled: ${cause.reason}` : "cancelled" };
-    case "superseded":
-      return { exitCode, failureReason: "CANCELLED", message: "stopped: the attempt is no longer current" };
-    case "timeout":
-      return { exitCode, failureReason: "TIMEOUT", message: `killed after timeout ${formatDuration(cause.afterMs)}` };
-    case "shutdown":
-      return { exitCode, failureReason: "CONTAINER_ERROR", message: "stopped because the agent shut down" };
-    case "drain":
-      return { exitCode, failureReason: "NODE_LOST", message: "stopped: the node was drained" };
-    case "isolated":
-      return { exitCode, failureReason: "NODE_LOST", message: `stopped: ${isolation(cause)}` };
-  }
-  if (exit.oomKilled) return { exitCode, failureReason: "OOM_KILLED", message: `OOM killed (exit code ${exitCode})` };
-  if (exitCode !== 0) return { exitCode, failureReason: "EXIT_CODE", message: `exit code ${exitCode}` };
-  return { exitCode: 0, message: "exit code 0" };
+export type { StopCause };
+
+/** What ended the container, from its exit and the stop the agent made, if any. */
+export function ended(exit: { exitCode: number; oomKilled: boolean }, cause?: StopCause): AttemptEnd {
+  return cause ? { kind: "stopped", cause, exitCode: exit.exitCode } : { kind: "exited", exitCode: exit.exitCode, oomKilled: exit.oomKilled };
 }
 
-/** "no contact with NATS for 9.1s (lease 15s): another node may run this task". */
-export function isolation(c: { silentMs: number; leaseMs: number }): string {
-  return `no contact with NATS for ${formatDuration(c.silentMs)} (lease ${formatDuration(c.leaseMs)}): another node may run this task`;
+const STOPPED: Record<StopCause["kind"], FailureReason> = {
+  cancel: "CANCELLED",
+  superseded: "CANCELLED",
+  timeout: "TIMEOUT",
+  shutdown: "CONTAINER_ERROR",
+  drain: "NODE_LOST",
+  isolated: "NODE_LOST",
+};
+
+export function classify(end: AttemptEnd): Outcome {
+  switch (end.kind) {
+    case "exited":
+      if (end.oomKilled) return { exitCode: end.exitCode, failureReason: "OOM_KILLED", end };
+      return end.exitCode === 0 ? { exitCode: 0, end } : { exitCode: end.exitCode, failureReason: "EXIT_CODE", end };
+    case "stopped":
+      return { exitCode: end.exitCode, failureReason: STOPPED[end.cause.kind], end };
+    case "image-unavailable":
+      return { exitCode: -1, failureReason: "IMAGE_UNAVAILABLE", end };
+    case "node-lost":
+      return { exitCode: -1, failureReason: "NODE_LOST", end };
+    case "mount-refused":
+    case "never-started":
+    case "restarted-before-start":
+    case "container-error":
+      return { exitCode: -1, failureReason: "CONTAINER_ERROR", end };
+  }
 }

@@ -9,6 +9,7 @@
 import type { Logger } from "pino";
 import type { AgentEvent, NodeRecord, TaskRecord } from "@trainyard/common";
 import type { AttemptRecords, LogPosition } from "../bus/records.js";
+import { classify } from "../core/classify.js";
 import { LABEL } from "../core/container-spec.js";
 import { attemptKey, containerAttempt, holdsAttempt } from "../core/recovery.js";
 import type { ContainerRuntime } from "../runtime/container-runtime.js";
@@ -56,7 +57,7 @@ export async function recover(o: RecoverOptions): Promise<number> {
       taskId: r.taskId,
       attempt: r.attempt,
       nodeId,
-      outcome: { exitCode: -1, failureReason: "CONTAINER_ERROR", message: "the agent restarted before the container started" },
+      outcome: classify({ kind: "restarted-before-start" }),
       time: Date.now(),
     });
   }

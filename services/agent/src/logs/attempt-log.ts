@@ -1,9 +1,11 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { Logger } from "pino";
-import { attemptLogSubject, frameHeaders, sleep, type StreamName } from "@trainyard/common";
+import { attemptLogSubject, frameHeaders, retry, type StreamName } from "@trainyard/common";
 import { FrameBatcher } from "./frame-batcher.js";
 import { LocalLog } from "./local-log.js";
 import { RotatingFile } from "./rotating-file.js";
+
+const BACKOFF = { initialMs: 100, maxMs: 5_000 };
 
 export interface AttemptLogOptions {
   js: JetStreamClient;
@@ -98,26 +100,29 @@ export class AttemptLog {
     for (let f = await this.batcher.take(); f; f = await this.batcher.take()) {
       const n = this.published + 1;
       const resume = f.lastStamp ?? this.resume;
-      for (let delay = 100; ; delay = Math.min(delay * 2, 5_000)) {
-        try {
-          await js.publish(attemptLogSubject(taskId, attempt), f.data, {
-            headers: frameHeaders(attempt, f.stream, f.time, resume ? { frame: n, resume } : { frame: n }),
-            // The resume stamp makes the id name this content: a restarted agent that reuses a
-            // frame number for different lines is never mistaken for a duplicate.
-            msgID: `${taskId}:${attempt}:${n}${resume ? `:${resume}` : ""}`,
-          });
-          this.batcher.stalled = false;
-          break;
-        } catch (err) {
-          this.batcher.stalled = true;
-          if (signal.aborted) {
-            this.dropped = this.batcher.abandon() + f.data.length;
-            logger.error({ err: String(err), frame: n, droppedBytes: this.dropped }, "log frames not published before shutdown");
-            return;
-          }
-          logger.warn({ err: String(err), frame: n, retryInMs: delay }, "log frame publish failed; retrying");
-          await sleep(delay, signal).catch(() => {});
-        }
+      const publish = () =>
+        js.publish(attemptLogSubject(taskId, attempt), f.data, {
+          headers: frameHeaders(attempt, f.stream, f.time, resume ? { frame: n, resume } : { frame: n }),
+          // The resume stamp makes the id name this content: a restarted agent that reuses a
+          // frame number for different lines is never mistaken for a duplicate.
+          msgID: `${taskId}:${attempt}:${n}${resume ? `:${resume}` : ""}`,
+        });
+      try {
+        await retry(publish, {
+          backoff: BACKOFF,
+          signal,
+          onRetry: (err, retryInMs) => {
+            this.batcher.stalled = true;
+            logger.warn({ err: String(err), frame: n, retryInMs }, "log frame publish failed; retrying");
+          },
+        });
+        this.batcher.stalled = false;
+      } catch (err) {
+        // Only the shutdown signal ends the retries: what is not out by then is given up.
+        this.batcher.stalled = true;
+        this.dropped = this.batcher.abandon() + f.data.length;
+        logger.error({ err: String(err), frame: n, droppedBytes: this.dropped }, "log frames not published before shutdown");
+        return;
       }
       this.published = n;
       this.resume = resume;

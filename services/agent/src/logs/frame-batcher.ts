@@ -1,4 +1,4 @@
-import type { StreamName } from "@trainyard/common";
+import { outputDroppedText, type StreamName } from "@trainyard/common";
 
 /**
  * A bounded queue that coalesces output into frames: consecutive chunks of one stream join
@@ -87,8 +87,7 @@ export class FrameBatcher {
     this.gap = { lines: 0, bytes: 0, since: 0 };
     this.totalGap.lines += lines;
     this.totalGap.bytes += bytes;
-    const text = `${lines} lines (${bytes} bytes) of output not delivered: NATS was unreachable and the agent's log buffer (${size(this.maxQueuedBytes)}) was full; the agent's local log file has them\n`;
-    this.append("system", since, Buffer.from(text));
+    this.append("system", since, Buffer.from(`${outputDroppedText(lines, bytes, this.maxQueuedBytes)}\n`));
   }
 
   private append(stream: StreamName, time: number, data: Buffer, stamp?: string): void {
@@ -151,11 +150,6 @@ export class FrameBatcher {
     this.taker = undefined;
     t?.();
   }
-}
-
-function size(n: number): string {
-  if (n >= 1048576) return `${+(n / 1048576).toFixed(1)} MiB`;
-  return n >= 1024 ? `${+(n / 1024).toFixed(1)} KiB` : `${n} bytes`;
 }
 
 function countLines(b: Buffer): number {

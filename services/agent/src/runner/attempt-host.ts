@@ -12,6 +12,7 @@ import type { AgentMetrics } from "../metrics.js";
 import type { ContainerRuntime } from "../runtime/container-runtime.js";
 import { runAttempt } from "./run-attempt.js";
 import type { RunningAttempt, RunningAttempts } from "./running.js";
+import { sayer } from "./say.js";
 
 /**
  * Runs the attempts this agent holds: builds each one's log and context, keeps the registry
@@ -75,6 +76,7 @@ export class AttemptHost {
       allowedHostPaths: config.allowedHostPaths,
       metrics: this.metrics,
       report,
+      say: sayer(attemptLog, report, { taskId: task.id, attempt, nodeId: config.nodeId }),
       detach: this.detach.signal,
       ...(o.reattach ? { reattach: o.reattach } : {}),
       onContainer: (id) => (entry.containerId = id),

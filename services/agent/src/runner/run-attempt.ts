@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { AgentEvent, Mount, Outcome, TaskRecord } from "@trainyard/common";
+import { endLine, retry, type AgentEvent, type AttemptEnd, type Mount, type Outcome, type TaskRecord } from "@trainyard/common";
 import type { AttemptRecords } from "../bus/records.js";
 import { classify, type StopCause } from "../core/classify.js";
 import { containerSpec } from "../core/container-spec.js";
@@ -9,6 +9,7 @@ import { ImagePullError, type ContainerRuntime } from "../runtime/container-runt
 import { ensureImage } from "./ensure-image.js";
 import { watchForStop } from "./record-watch.js";
 import { MountRefusedError, resolveMounts } from "./resolve-mounts.js";
+import type { Say } from "./say.js";
 import { Detached, supervise } from "./supervise.js";
 
 export interface AttemptContext {
@@ -26,6 +27,8 @@ export interface AttemptContext {
   metrics: AgentMetrics;
   /** Reports to the scheduler; resolves once stored. */
   report: (e: AgentEvent) => Promise<void>;
+  /** Tells what happened (a SYSTEM line, and a note or progress to the scheduler). */
+  say: Say;
   /**
    * Aborted when the agent shuts down (SIGTERM): a running container is left running, its log
    * flushed, nothing reported, for the next start of the agent to re-attach; an attempt whose
@@ -41,6 +44,8 @@ export interface AttemptContext {
 }
 
 export type AttemptResult = Outcome | "detached";
+
+const REMOVE_BACKOFF = { initialMs: 500, multiplier: 1.5, maxMs: 2_000 };
 
 /** Pull errors that will not pass by waiting; anything else (network, registry down) may. */
 const PERMANENT_PULL_FAILURE = /not found|manifest unknown|unauthorized|denied|invalid reference|does not exist|no such image/i;
@@ -78,11 +83,11 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptResult> {
     });
   } catch (err) {
     if (err instanceof Detached) result = "detached";
-    else if (stop.signal.aborted) result = classify({ exitCode: -1, oomKilled: false }, stop.signal.reason as StopCause);
-    else if (c.detach.aborted) result = classify({ exitCode: -1, oomKilled: false }, { kind: "shutdown" });
+    else if (stop.signal.aborted) result = classify({ kind: "stopped", cause: stop.signal.reason as StopCause, exitCode: -1 });
+    else if (c.detach.aborted) result = classify({ kind: "stopped", cause: { kind: "shutdown" }, exitCode: -1 });
     else {
       logger.error({ err }, "attempt failed in the agent");
-      result = { exitCode: -1, failureReason: "CONTAINER_ERROR", message: messageOf(err) };
+      result = classify({ kind: "container-error", error: messageOf(err) });
     }
   }
   watch?.stop();
@@ -96,32 +101,24 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptResult> {
 
 /** Image, create, start (or re-attach), supervise. Throws when stopped before the container runs. */
 async function execute(c: AttemptContext, stop: AbortSignal, setContainer: (id: string) => void): Promise<Outcome> {
-  const { task, attempt, nodeId, runtime, log, logger } = c;
-  const note = (message: string) => void c.report({ type: "note", taskId: task.id, attempt, nodeId, message, time: Date.now() }).catch(() => {});
+  const { task, attempt, nodeId, runtime, logger } = c;
   if (c.reattach) {
     const st = await runtime.inspect(c.reattach.containerId);
-    if (!st.running && !st.startedAt) {
-      // Created, never started (the agent stopped in between): the command never ran.
-      return { exitCode: -1, failureReason: "CONTAINER_ERROR", message: "the container was created but never started (the agent restarted)" };
-    }
-    const what = st.running ? "the running container" : "the container, which has exited";
-    log.system(`agent restarted: re-attached to ${what}`);
-    note(`agent restarted: re-attached to ${what}`);
+    // Created, never started (the agent stopped in between): the command never ran.
+    if (!st.running && !st.startedAt) return classify({ kind: "never-started" });
+    c.say({ kind: "reattached", running: st.running });
     return supervise(c, c.reattach.containerId, stop, st.startedAt || Date.now(), c.reattach.since);
   }
   // Before the container starts, a shutdown stops the attempt rather than leaving it.
   const early = AbortSignal.any([stop, c.detach]);
-  const base = { taskId: task.id, attempt, nodeId };
-  const progress = (message: string) => void c.report({ type: "progress", ...base, message, time: Date.now() });
   const imageStart = performance.now();
   try {
-    const how = await ensureImage(runtime, task.spec.image, (l) => log.system(l), progress, early, (l) => note(l));
+    const how = await ensureImage(runtime, task.spec.image, c.say, early);
     c.metrics.imageReady(how, seconds(imageStart));
   } catch (err) {
     if (early.aborted) throw err;
     c.metrics.imageReady("failed", seconds(imageStart));
-    const message = err instanceof ImagePullError ? err.message : messageOf(err);
-    return { exitCode: -1, failureReason: "IMAGE_UNAVAILABLE", message, transient: !PERMANENT_PULL_FAILURE.test(message) };
+    return classify(imageUnavailable(err));
   }
   early.throwIfAborted();
   // Checked right before create: the less time between the check and Docker's mount, the better.
@@ -131,7 +128,7 @@ async function execute(c: AttemptContext, stop: AbortSignal, setContainer: (id: 
   } catch (err) {
     if (!(err instanceof MountRefusedError)) throw err;
     logger.warn({ reason: err.message }, "mount refused");
-    return { exitCode: -1, failureReason: "CONTAINER_ERROR", message: err.message, permanent: true };
+    return classify({ kind: "mount-refused", error: err.message });
   }
   const startStart = performance.now();
   let id: string;
@@ -146,13 +143,13 @@ async function execute(c: AttemptContext, stop: AbortSignal, setContainer: (id: 
   }
   c.metrics.containerStarted(true, seconds(startStart));
   logger.info({ container: id.slice(0, 12), image: task.spec.image }, "container started");
-  await c.report({ type: "started", ...base, containerId: id, time: Date.now() });
+  await c.report({ type: "started", taskId: task.id, attempt, nodeId, containerId: id, time: Date.now() });
   return supervise(c, id, stop, Date.now());
 }
 
 async function finish(c: AttemptContext, outcome: Outcome, containerId: string | undefined): Promise<AttemptResult> {
   const { log, logger, runtime } = c;
-  log.system(outcomeLine(outcome));
+  log.system(endLine(outcome));
   await log.close();
   if (log.droppedBytes > 0 && containerId) {
     // The agent is stopping and NATS did not take the end of the log. The container keeps it:
@@ -161,18 +158,12 @@ async function finish(c: AttemptContext, outcome: Outcome, containerId: string |
     return "detached";
   }
   if (containerId) {
-    for (let i = 0; ; i++) {
-      try {
-        await runtime.remove(containerId);
-        break;
-      } catch (err) {
-        if (i >= 4) {
-          logger.error({ err, container: containerId }, "could not remove container");
-          break;
-        }
-        await new Promise((r) => setTimeout(r, 500 * (i + 1)));
-      }
-    }
+    // Cleanup: bounded, not cancellable. A container still here after that is removed by the
+    // heartbeat's reconciler (it no longer belongs to a running attempt).
+    const id = containerId;
+    await retry(() => runtime.remove(id), { backoff: REMOVE_BACKOFF, retries: 4 }).catch((err) =>
+      logger.error({ err, container: id }, "could not remove container"),
+    );
   }
   logger.info({ outcome, frames: log.framesPublished }, "attempt finished");
   await c.report({ type: "finished", taskId: c.task.id, attempt: c.attempt, nodeId: c.nodeId, outcome, time: Date.now() }).catch((err) =>
@@ -181,10 +172,10 @@ async function finish(c: AttemptContext, outcome: Outcome, containerId: string |
   return outcome;
 }
 
-function outcomeLine(o: Outcome): string {
-  if (!o.failureReason) return "exited with code 0";
-  if (o.failureReason === "EXIT_CODE") return `exited with code ${o.exitCode}`;
-  return `${o.failureReason.toLowerCase().replace(/_/g, " ")}: ${o.message}`;
+/** A failed pull as a fact: permanent when waiting will not help. */
+function imageUnavailable(err: unknown): AttemptEnd {
+  const error = err instanceof ImagePullError ? err.message : messageOf(err);
+  return { kind: "image-unavailable", error, permanent: PERMANENT_PULL_FAILURE.test(error) };
 }
 
 function seconds(since: number): number {

@@ -1,7 +1,7 @@
-import { formatDuration, type Outcome } from "@trainyard/common";
+import type { Outcome } from "@trainyard/common";
 import { stampNs } from "../runtime/docker-demux.js";
 import type { AttemptContext } from "./run-attempt.js";
-import { classify, isolation, type StopCause } from "../core/classify.js";
+import { classify, ended, type StopCause } from "../core/classify.js";
 import { stopContainer } from "./stop-container.js";
 
 /** Thrown by supervise() when the agent detaches: the container goes on, unreported. */
@@ -45,15 +45,9 @@ export async function supervise(
     if (first === "detach") throw new Detached();
     if (first) {
       cause = first;
-      const note = (message: string) =>
-        void c.report({ type: "note", taskId: task.id, attempt: c.attempt, nodeId: c.nodeId, message, time: Date.now() }).catch(() => {});
-      log.system(describeStop(first));
-      note(describeStop(first));
+      c.say({ kind: "stopping", cause: first });
       const graceMs = first.kind === "isolated" ? Math.min(first.graceMs, task.spec.stopGraceMs) : task.spec.stopGraceMs;
-      await stopContainer(runtime, id, graceMs, exited, (l) => {
-        log.system(l);
-        note(l);
-      });
+      await stopContainer(runtime, id, graceMs, exited, c.say);
     }
     await exited;
     // The log stream ends with the container. A stream that brings nothing for LOG_IDLE_MS is
@@ -62,10 +56,10 @@ export async function supervise(
     await untilIdle(pump, cursor, logsDone);
     const rest = new AbortController();
     await untilIdle(pumpLogs(c, id, rest.signal, cursor), cursor, rest);
-    return classify(await runtime.inspect(id), cause);
+    return classify(ended(await runtime.inspect(id), cause));
   } catch (err) {
     // Docker failed us mid-way; a stop we had begun still names the cause.
-    if (cause && !(err instanceof Detached)) return classify({ exitCode: -1, oomKilled: false }, cause);
+    if (cause && !(err instanceof Detached)) return classify({ kind: "stopped", cause, exitCode: -1 });
     throw err;
   } finally {
     clearTimeout(timer);
@@ -130,21 +124,4 @@ function signalled<T = StopCause>(signal: AbortSignal): Promise<T> {
     if (signal.aborted) return r(signal.reason as T);
     signal.addEventListener("abort", () => r(signal.reason as T), { once: true });
   });
-}
-
-export function describeStop(cause: StopCause): string {
-  switch (cause.kind) {
-    case "cancel":
-      return cause.reason ? `cancel requested: ${cause.reason}` : "cancel requested";
-    case "superseded":
-      return "this attempt is no longer current: stopping it";
-    case "shutdown":
-      return "agent shutting down: stopping the task";
-    case "drain":
-      return "node drained past its deadline: stopping the task";
-    case "timeout":
-      return `timed out after ${formatDuration(cause.afterMs)}`;
-    case "isolated":
-      return `${isolation(cause)}: stopping it`;
-  }
 }

@@ -1,6 +1,7 @@
 /** Self-fencing, the decision (core/self-fence.ts): when an agent cut off from NATS stops its tasks. */
 import { describe, expect, it } from "vitest";
-import { classify } from "../../src/core/classify.js";
+import { endMessage } from "@trainyard/common";
+import { classify, ended } from "../../src/core/classify.js";
 import { checkEveryMs, FENCE_AT, selfFence } from "../../src/core/self-fence.js";
 
 describe("selfFence", () => {
@@ -23,8 +24,8 @@ describe("selfFence", () => {
   });
 
   it("classifies as NODE_LOST (an infrastructure failure) with the reason", () => {
-    const o = classify({ exitCode: 137, oomKilled: false }, selfFence(9_500, 15_000)!);
+    const o = classify(ended({ exitCode: 137, oomKilled: false }, selfFence(9_500, 15_000)!));
     expect(o.failureReason).toBe("NODE_LOST");
-    expect(o.message).toBe("stopped: no contact with NATS for 9.5s (lease 15s): another node may run this task");
+    expect(endMessage(o.end)).toBe("stopped: no contact with NATS for 9.5s (lease 15s): another node may run this task");
   });
 });

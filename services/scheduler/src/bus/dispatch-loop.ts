@@ -1,11 +1,23 @@
-import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
-import { currentAttempt, type TaskRecord } from "@trainyard/common";
+import { currentAttempt, type LeaseLapse, type TaskRecord } from "@trainyard/common";
 import { dispatchDue, dispatchToVerify } from "../core/dispatch.js";
-import { applyInput } from "../store/apply.js";
-import type { TaskStore } from "../store/task-store.js";
+import type { Applier } from "../store/applier.js";
 import type { TaskView } from "../store/task-view.js";
-import { dispatchStillQueued, publishDispatch } from "./dispatcher.js";
+import type { Dispatcher } from "./dispatcher.js";
+
+export interface DispatchLoopOptions {
+  view: TaskView;
+  applier: Applier;
+  dispatcher: Dispatcher;
+  /** Who claimed an attempt (null: nobody). */
+  claimHolder: (taskId: string, attempt: number) => Promise<string | null>;
+  /** Why `nodeId` counts as lost at `now` (its lease measured from `since` if it never heartbeated), or null. */
+  nodeLost: (nodeId: string, since: number, now: number) => LeaseLapse | null;
+  clock: () => number;
+  logger: Logger;
+  /** How old a dispatch must be before it is verified, and how often verification runs. */
+  verifyEveryMs?: number;
+}
 
 /**
  * Publishes the dispatch message of every PENDING attempt whose retry delay has passed, then
@@ -28,16 +40,17 @@ export class DispatchLoop {
   private unsubscribe?: () => void;
   private verifier?: NodeJS.Timeout;
 
-  constructor(
-    private readonly view: TaskView,
-    private readonly store: TaskStore,
-    private readonly js: JetStreamClient,
-    private readonly jsm: JetStreamManager,
-    private readonly clock: () => number,
-    private readonly logger: Logger,
-    private readonly verifyEveryMs = VERIFY_EVERY_MS,
-    private readonly claims: ClaimLookup = { holder: async () => null, lostWhy: () => null },
-  ) {}
+  private readonly view: TaskView;
+  private readonly clock: () => number;
+  private readonly logger: Logger;
+  private readonly verifyEveryMs: number;
+
+  constructor(private readonly o: DispatchLoopOptions) {
+    this.view = o.view;
+    this.clock = o.clock;
+    this.logger = o.logger;
+    this.verifyEveryMs = o.verifyEveryMs ?? VERIFY_EVERY_MS;
+  }
 
   start(): void {
     for (const t of this.view.values()) this.track(t);
@@ -90,9 +103,8 @@ export class DispatchLoop {
   private async dispatch(t: TaskRecord, attempt: number): Promise<void> {
     this.inFlight.add(t.id);
     try {
-      const seq = await publishDispatch(this.js, t.spec.pool, { taskId: t.id, attempt }, currentAttempt(t).dispatches ?? 0);
-      const s = await applyInput(this.store, this.js, t.id, { type: "dispatched", taskId: t.id, attempt, seq, time: this.clock() });
-      this.view.offer(s.task, s.revision);
+      const seq = await this.o.dispatcher.publish(t.spec.pool, { taskId: t.id, attempt }, currentAttempt(t).dispatches ?? 0);
+      await this.o.applier.apply(t.id, { type: "dispatched", taskId: t.id, attempt, seq, time: this.clock() });
       this.logger.debug({ task: t.id, attempt, pool: t.spec.pool }, "dispatched");
     } catch (err) {
       this.logger.warn({ task: t.id, attempt, err }, "dispatch failed; will retry");
@@ -108,30 +120,23 @@ export class DispatchLoop {
       const seq = t && !this.inFlight.has(id) ? dispatchToVerify(t, now, this.verifyEveryMs) : null;
       if (!t || seq === null || this.stopped) continue;
       try {
-        if (await dispatchStillQueued(this.jsm, seq)) continue;
+        if (await this.o.dispatcher.stillQueued(seq)) continue;
         const cur = currentAttempt(t);
         const attempt = cur.number;
-        const holder = await this.claims.holder(id, attempt);
-        const why = holder === null ? null : this.claims.lostWhy(holder, cur.dispatchTime ?? now, this.clock());
-        if (holder !== null && why === null) continue; // claimed by a live agent: its report will come
+        const holder = await this.o.claimHolder(id, attempt);
+        const lapse = holder === null ? null : this.o.nodeLost(holder, cur.dispatchTime ?? now, this.clock());
+        if (holder !== null && lapse === null) continue; // claimed by a live agent: its report will come
         const input =
           holder === null
             ? ({ type: "dispatch-lost", taskId: id, attempt, time: this.clock() } as const)
-            : ({ type: "node-lost", taskId: id, attempt, nodeId: holder, why: why!, time: this.clock() } as const);
-        const s = await applyInput(this.store, this.js, id, input);
-        this.view.offer(s.task, s.revision);
+            : ({ type: "node-lost", taskId: id, attempt, nodeId: holder, lapse: lapse!, time: this.clock() } as const);
+        await this.o.applier.apply(id, input);
         this.logger.warn({ task: id, attempt, seq, ...(holder !== null && { node: holder }) }, "dispatch taken but the attempt is not running; recovering it");
       } catch (err) {
         this.logger.warn({ task: id, attempt: currentAttempt(t).number, err }, "could not verify a dispatch");
       }
     }
   }
-}
-
-/** Who claimed an attempt (null: nobody), and whether that node counts as lost (why, or null). */
-export interface ClaimLookup {
-  holder(taskId: string, attempt: number): Promise<string | null>;
-  lostWhy(nodeId: string, since: number, now: number): string | null;
 }
 
 /** How old a dispatch must be before it is verified, and how often verification runs. */

@@ -1,25 +1,26 @@
-import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
-import type { Logger } from "pino";
-import { NotFoundError, parseAgentEvent, SCHEDULER_CONSUMER, STREAM, sleep } from "@trainyard/common";
-import { applyInput } from "../store/apply.js";
-import type { StoredTask, TaskStore } from "../store/task-store.js";
-
-/** An event that still fails after this many deliveries (a minute and more) is dropped. */
-const MAX_EVENT_DELIVERIES = 60;
-
 /**
  * Consumes agent events (the EVENTS work queue, one durable consumer shared by all replicas)
  * and applies each to its task. Ack after the record is stored; nak on failure so the event
  * comes back; term what cannot be parsed. Runs until `signal` aborts.
  */
-export async function consumeEvents(
-  js: JetStreamClient,
-  store: TaskStore,
-  onApplied: (s: StoredTask) => void,
-  clock: () => number,
-  logger: Logger,
-  signal: AbortSignal,
-): Promise<void> {
+import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import type { Logger } from "pino";
+import { NotFoundError, parseAgentEvent, SCHEDULER_CONSUMER, STREAM, sleep } from "@trainyard/common";
+import type { Applier } from "../store/applier.js";
+
+export interface EventConsumerOptions {
+  js: JetStreamClient;
+  applier: Applier;
+  clock: () => number;
+  logger: Logger;
+  signal: AbortSignal;
+}
+
+/** An event that still fails after this many deliveries (a minute and more) is dropped. */
+const MAX_EVENT_DELIVERIES = 60;
+
+export async function consumeEvents(o: EventConsumerOptions): Promise<void> {
+  const { js, logger, signal } = o;
   while (!signal.aborted) {
     try {
       const consumer = await js.consumers.get(STREAM.events, SCHEDULER_CONSUMER);
@@ -52,7 +53,7 @@ export async function consumeEvents(
     }
     const log = logger.child({ task: event.taskId, attempt: event.attempt, node: event.nodeId });
     try {
-      onApplied(await applyInput(store, js, event.taskId, event, clock()));
+      await o.applier.apply(event.taskId, event, o.clock());
       log.debug({ event: event.type }, "event applied");
       m.ack();
     } catch (err) {

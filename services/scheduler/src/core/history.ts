@@ -1,50 +1,52 @@
-import { currentAttempt, MAX_HISTORY, type TaskEvent, type TaskRecord } from "@trainyard/common";
-import { describeOutcome } from "./describe.js";
+/**
+ * The history entries one applied input adds to a task: what happened, in words (narrate/).
+ * Pure; transition.ts calls it with the record around the transition (a retry decision is the
+ * new record's message).
+ */
+import {
+  currentAttempt,
+  lapseText,
+  MAX_HISTORY,
+  noteText,
+  outcomeWords,
+  taskWords,
+  type TaskEvent,
+  type TaskRecord,
+} from "@trainyard/common";
 import type { Input } from "./transition.js";
 
-/**
- * The history entries one applied input adds to a task: what happened, in words. Pure.
- * `before` and `after` are the record around the transition; `lines` its SYSTEM lines
- * (the retry decision is written the same way in both places).
- */
-export function historyEntries(before: TaskRecord, input: Input, after: TaskRecord, lines: { text: string }[]): TaskEvent[] {
+export function historyEntries(before: TaskRecord, input: Input, after: TaskRecord): TaskEvent[] {
   const attempt = "attempt" in input ? input.attempt : currentAttempt(before).number;
   const at = (type: string, message: string, nodeId?: string): TaskEvent => ({ time: input.time, type, attempt, message, ...(nodeId ? { nodeId } : {}) });
-  const decision = lines[lines.length - 1]?.text ?? "";
   switch (input.type) {
     case "dispatched":
-      return [at("dispatched", `dispatched to pool ${before.spec.pool}`)];
+      return [at("dispatched", taskWords.dispatched(before.spec.pool))];
     case "dispatch-lost":
-      return [at("dispatch-lost", decision)];
+      return [at("dispatch-lost", taskWords.dispatchLost(input.attempt))];
     case "claimed":
-      return [at("claimed", `claimed by node ${input.nodeId}`, input.nodeId)];
+      return [at("claimed", taskWords.claimed(input.nodeId), input.nodeId)];
     case "started":
-      return [at("started", `container ${input.containerId.slice(0, 12)} started`, input.nodeId)];
+      return [at("started", taskWords.started(input.containerId), input.nodeId)];
     case "progress":
       return [];
     case "note":
-      return [at("note", input.message, input.nodeId)];
+      return [at("note", noteText(input.note), input.nodeId)];
     case "cancel":
-      return after.state === "CANCELLED"
-        ? [at("cancelled", after.message)]
-        : [at("cancel-requested", input.reason ? `cancel requested: ${input.reason}` : "cancel requested")];
+      return after.state === "CANCELLED" ? [at("cancelled", after.message)] : [at("cancel-requested", taskWords.cancelRequested(input.reason))];
     case "finished":
     case "node-lost": {
-      const first =
-        input.type === "node-lost"
-          ? at("node-lost", input.why, input.nodeId)
-          : at("exited", describeOutcome(input.outcome), input.nodeId);
-      return [first, ending(after, decision, at)];
+      const first = input.type === "node-lost" ? at("node-lost", lapseText(input.lapse), input.nodeId) : at("exited", outcomeWords(input.outcome), input.nodeId);
+      return [first, ending(after, at)];
     }
   }
 }
 
-function ending(after: TaskRecord, decision: string, at: (type: string, message: string) => TaskEvent): TaskEvent {
+function ending(after: TaskRecord, at: (type: string, message: string) => TaskEvent): TaskEvent {
   switch (after.state) {
     case "PENDING":
-      return at("retry-scheduled", decision);
+      return at("retry-scheduled", after.message);
     case "SUCCEEDED":
-      return at("succeeded", "succeeded");
+      return at("succeeded", taskWords.succeeded());
     case "CANCELLED":
       return at("cancelled", after.message);
     default:

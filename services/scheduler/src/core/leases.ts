@@ -1,5 +1,3 @@
-import { currentAttempt, formatDuration, type TaskRecord } from "@trainyard/common";
-
 /**
  * Lease reconciliation: which running attempts sit on nodes that stopped heartbeating? Pure:
  * a snapshot of tasks and node liveness, and the time, in; decisions out. Any scheduler replica
@@ -8,6 +6,8 @@ import { currentAttempt, formatDuration, type TaskRecord } from "@trainyard/comm
  * A node is lost when lastSeen + leaseMs < now. A node with no heartbeat at all (never seen, or
  * its record expired) gets `defaultLeaseMs` from the moment the attempt was claimed.
  */
+import { currentAttempt, type LeaseLapse, type TaskRecord } from "@trainyard/common";
+
 export interface NodeLiveness {
   /** When the node's last heartbeat was stored (NATS server clock, epoch ms). */
   lastSeen: number;
@@ -18,8 +18,7 @@ export interface LostAttempt {
   taskId: string;
   attempt: number;
   nodeId: string;
-  /** For the log and the record: "no heartbeat from node a1 for 15s". */
-  why: string;
+  lapse: LeaseLapse;
 }
 
 export function lostAttempts(
@@ -33,16 +32,16 @@ export function lostAttempts(
     if (t.state !== "RUNNING") continue;
     const a = currentAttempt(t);
     if (!a.nodeId) continue;
-    const why = nodeLost(a.nodeId, nodes.get(a.nodeId), a.claimTime ?? a.startTime ?? now, now, defaultLeaseMs);
-    if (why) lost.push({ taskId: t.id, attempt: a.number, nodeId: a.nodeId, why });
+    const lapse = nodeLost(a.nodeId, nodes.get(a.nodeId), a.claimTime ?? a.startTime ?? now, now, defaultLeaseMs);
+    if (lapse) lost.push({ taskId: t.id, attempt: a.number, nodeId: a.nodeId, lapse });
   }
   return lost;
 }
 
 /** Why `nodeId` counts as lost at `now`, or null while its lease holds. */
-export function nodeLost(nodeId: string, n: NodeLiveness | undefined, since: number, now: number, defaultLeaseMs: number): string | null {
+export function nodeLost(nodeId: string, n: NodeLiveness | undefined, since: number, now: number, defaultLeaseMs: number): LeaseLapse | null {
   const lastSeen = n?.lastSeen ?? since;
   const lease = n?.leaseMs ?? defaultLeaseMs;
   if (lastSeen + lease >= now) return null;
-  return n ? `no heartbeat from node ${nodeId} for ${formatDuration(now - lastSeen)}` : `node ${nodeId} never heartbeated`;
+  return n ? { kind: "silent", nodeId, silentMs: now - lastSeen } : { kind: "never-heartbeated", nodeId };
 }

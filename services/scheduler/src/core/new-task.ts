@@ -1,4 +1,4 @@
-import type { TaskRecord, TaskSpec } from "@trainyard/common";
+import { taskWords, type TaskRecord, type TaskSpec } from "@trainyard/common";
 
 /** A freshly submitted task: PENDING, attempt 1, dispatchable now. Pure. */
 export function newTask(id: string, spec: TaskSpec, now: number, idempotencyKey?: string): TaskRecord {
@@ -7,9 +7,9 @@ export function newTask(id: string, spec: TaskSpec, now: number, idempotencyKey?
     spec,
     state: "PENDING",
     attempts: [{ number: 1, state: "PENDING", notBefore: now }],
-    message: `waiting for an agent in pool ${spec.pool}`,
+    message: taskWords.waiting(spec.pool),
     createTime: now,
-    history: [{ time: now, type: "submitted", attempt: 1, message: `submitted: ${spec.image}` }],
+    history: [{ time: now, type: "submitted", attempt: 1, message: taskWords.submitted(spec.image) }],
     ...(idempotencyKey ? { idempotencyKey } : {}),
   };
 }

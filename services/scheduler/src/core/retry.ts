@@ -1,20 +1,15 @@
-import { formatDuration, type Attempt, type Outcome, type RetryClass, type TaskSpec } from "@trainyard/common";
-import { describeOutcome } from "./describe.js";
-
 /**
  * The retry policy as data: after a failed attempt, is there another, and when? Pure.
  *
  * Failures are classed: the task's own (exit code, OOM kill, timeout) spend max_retries; the
  * infrastructure's (node lost or drained, container error, a pull failure that may pass) spend
- * max_infrastructure_retries; a cancel, a permanent pull failure, a mount the agent refused
- * (CONTAINER_ERROR marked permanent), a non-retryable exit code and
- * (unless retry_on_timeout) a timeout end the task. The delay grows by backoff_multiplier per
+ * max_infrastructure_retries; a cancel, a permanent pull failure, a mount the agent refused,
+ * a non-retryable exit code and (unless retry_on_timeout) a timeout end the task. The delay grows by backoff_multiplier per
  * attempt, capped by max_delay; above a multiplier of 1 up to 20% jitter is added, derived from
- * the task id and attempt so every replica computes the same.
+ * the task id and attempt so every replica computes the same. The decision is data; its words
+ * are narrate's retryText.
  */
-export type RetryDecision =
-  | { retry: true; nextAttempt: number; delayMs: number; retryClass: RetryClass; text: string }
-  | { retry: false; retryClass?: RetryClass; text: string };
+import type { Attempt, Outcome, RetryClass, RetryDecision, TaskSpec } from "@trainyard/common";
 
 export const DEFAULT_MAX_INFRA_RETRIES = 5;
 
@@ -27,9 +22,10 @@ export function retryClassOf(o: Outcome): RetryClass | null {
     case "NODE_LOST":
       return "infra";
     case "CONTAINER_ERROR":
-      return o.permanent ? null : "infra";
+      // A mount the agent refused is refused on every attempt.
+      return o.end.kind === "mount-refused" ? null : "infra";
     case "IMAGE_UNAVAILABLE":
-      return o.transient ? "infra" : null;
+      return o.end.kind === "image-unavailable" && !o.end.permanent ? "infra" : null;
     default:
       return null;
   }
@@ -40,34 +36,23 @@ export function retryClassOf(o: Outcome): RetryClass | null {
  */
 export function decideRetry(taskId: string, spec: TaskSpec, failed: number, earlier: Attempt[], outcome: Outcome): RetryDecision {
   const p = spec.retry;
-  const why = describeOutcome(outcome);
   const cls = retryClassOf(outcome);
-  if (outcome.failureReason === "CANCELLED") return { retry: false, text: `attempt ${failed} ${why}` };
-  if (cls === null) return { retry: false, text: `failed: ${why} (not retryable)` };
+  if (outcome.failureReason === "CANCELLED") return { retry: false, failed, why: "cancelled" };
+  if (cls === null) return { retry: false, failed, why: "not-retryable" };
   if (outcome.failureReason === "EXIT_CODE" && p.nonRetryableExitCodes?.includes(outcome.exitCode)) {
-    return { retry: false, retryClass: cls, text: `failed: ${why} (not retryable)` };
+    return { retry: false, failed, retryClass: cls, why: "not-retryable" };
   }
-  if (outcome.failureReason === "TIMEOUT" && !p.retryOnTimeout) {
-    return { retry: false, retryClass: cls, text: `failed: ${why} (timeouts are not retried; see retry_on_timeout)` };
-  }
+  if (outcome.failureReason === "TIMEOUT" && !p.retryOnTimeout) return { retry: false, failed, retryClass: cls, why: "timeout-not-retried" };
   const taskUsed = earlier.filter((a) => a.retryClass === "task").length + (cls === "task" ? 1 : 0);
   const infraUsed = earlier.filter((a) => a.retryClass === "infra").length + (cls === "infra" ? 1 : 0);
   const maxInfra = p.maxInfraRetries ?? DEFAULT_MAX_INFRA_RETRIES;
-  if (cls === "task" && taskUsed > p.maxRetries) {
-    const tries = failed === 1 ? "1 attempt (no retries)" : `${failed} attempts`;
-    return { retry: false, retryClass: cls, text: `failed after ${tries}: ${why}` };
-  }
-  if (cls === "infra" && infraUsed > maxInfra) {
-    return { retry: false, retryClass: cls, text: `failed after ${failed} attempts: ${why} (${maxInfra} infrastructure retries used)` };
-  }
+  if (cls === "task" && taskUsed > p.maxRetries) return { retry: false, failed, retryClass: cls, why: "retries-used" };
+  if (cls === "infra" && infraUsed > maxInfra) return { retry: false, failed, retryClass: cls, why: "infra-retries-used", maxInfra };
   const delayMs = retryDelay(p, failed, jitter(taskId, failed));
-  const next = failed + 1;
-  const after = `in ${formatDuration(delayMs)} after ${why}`;
-  const text =
-    cls === "task"
-      ? `attempt ${next} of ${1 + p.maxRetries + infraUsed} ${after}`
-      : `attempt ${next} ${after} (infrastructure retry ${infraUsed} of ${maxInfra}; max_retries untouched)`;
-  return { retry: true, nextAttempt: next, delayMs, retryClass: cls, text };
+  const next = { failed, nextAttempt: failed + 1, delayMs };
+  return cls === "task"
+    ? { retry: true, ...next, retryClass: cls, of: 1 + p.maxRetries + infraUsed }
+    : { retry: true, ...next, retryClass: cls, infraUsed, maxInfra };
 }
 
 /** delay × multiplier^(failed-1), plus jitter (0..1 × 20%) when backing off, capped by max_delay. */

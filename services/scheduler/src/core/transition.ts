@@ -1,12 +1,13 @@
-import { currentAttempt, isFinal, type AgentEvent, type Attempt, type TaskRecord } from "@trainyard/common";
-import { appendHistory, historyEntries } from "./history.js";
-import { decideRetry } from "./retry.js";
-
 /**
  * The task state machine: what one input does to a task record. Pure; time is an input.
  *
- * Inputs are agent events (claimed, started, progress, finished) and the scheduler's own
- * commands (dispatched, cancel). Rules that make at-least-once delivery harmless:
+ *   PENDING ──claimed/started──▶ RUNNING ──finished ok──▶ SUCCEEDED
+ *      │ ▲                          ├──failed, a retry left──▶ PENDING (attempt n+1, after the delay)
+ *      │ └──────────────────────────┤──failed, none left──▶ FAILED
+ *      └──cancel──▶ CANCELLED ◀─────┘──cancelled (asked, or the agent's outcome)
+ *
+ * Inputs are agent events (claimed, started, progress, note, finished) and the scheduler's own
+ * (dispatched, dispatch-lost, cancel, node-lost). Rules that make at-least-once delivery harmless:
  *   - a final task never changes (cancel of a finished task returns it unchanged);
  *   - an input for an attempt that is not the current one is ignored (fencing);
  *   - an input that was already applied changes nothing (`changed: false`).
@@ -14,12 +15,27 @@ import { decideRetry } from "./retry.js";
  * `now` is the scheduler's clock (retry delays count from it); an input's own `time` (the
  * agent's clock, for events) is what the record shows as when things happened.
  */
+import {
+  currentAttempt,
+  endMessage,
+  isFinal,
+  noteText,
+  retryText,
+  taskWords,
+  type AgentEvent,
+  type Attempt,
+  type LeaseLapse,
+  type TaskRecord,
+} from "@trainyard/common";
+import { appendHistory, historyEntries } from "./history.js";
+import { decideRetry } from "./retry.js";
+
 export type Input =
   | AgentEvent
   | { type: "dispatched"; taskId: string; attempt: number; seq: number; time: number }
   | { type: "dispatch-lost"; taskId: string; attempt: number; time: number }
   | { type: "cancel"; taskId: string; reason: string; time: number }
-  | { type: "node-lost"; taskId: string; attempt: number; nodeId: string; why: string; time: number };
+  | { type: "node-lost"; taskId: string; attempt: number; nodeId: string; lapse: LeaseLapse; time: number };
 
 export interface Transition {
   task: TaskRecord;
@@ -31,7 +47,7 @@ export interface Transition {
 export function transition(task: TaskRecord, input: Input, now: number = input.time): Transition {
   const t = decide(task, input, now);
   if (!t.changed) return t;
-  return { ...t, task: appendHistory(t.task, historyEntries(task, input, t.task, t.lines)) };
+  return { ...t, task: appendHistory(t.task, historyEntries(task, input, t.task)) };
 }
 
 function decide(task: TaskRecord, input: Input, now: number): Transition {
@@ -47,15 +63,13 @@ function decide(task: TaskRecord, input: Input, now: number): Transition {
       // dispatch is still recorded, but only a PENDING task's message changes.
       if (cur.dispatchTime !== undefined) return unchanged;
       const a = { ...cur, dispatchTime: input.time, dispatchSeq: input.seq, dispatches: (cur.dispatches ?? 0) + 1 };
-      return changed(withAttempt(task, a, task.state === "PENDING" ? { message: `waiting for an agent in pool ${task.spec.pool}` } : {}));
+      return changed(withAttempt(task, a, task.state === "PENDING" ? { message: taskWords.waiting(task.spec.pool) } : {}));
     }
 
     case "dispatch-lost": {
       if (task.state !== "PENDING" || cur.dispatchTime === undefined) return unchanged;
       const { dispatchTime: _t, dispatchSeq: _s, ...rest } = cur;
-      return changed(withAttempt(task, rest), [
-        { attempt: cur.number, text: `dispatch of attempt ${cur.number} was taken but not run; dispatching it again` },
-      ]);
+      return changed(withAttempt(task, rest), [{ attempt: cur.number, text: taskWords.dispatchLost(cur.number) }]);
     }
 
     case "claimed":
@@ -63,7 +77,7 @@ function decide(task: TaskRecord, input: Input, now: number): Transition {
       return changed(
         withAttempt(task, { ...cur, state: "RUNNING", nodeId: input.nodeId, claimTime: input.time }, {
           state: "RUNNING",
-          message: `preparing on node ${input.nodeId}`,
+          message: taskWords.preparing(input.nodeId),
         }),
       );
 
@@ -73,16 +87,22 @@ function decide(task: TaskRecord, input: Input, now: number): Transition {
         withAttempt(
           task,
           { ...cur, state: "RUNNING", nodeId: cur.nodeId ?? input.nodeId, containerId: input.containerId, startTime: input.time },
-          { state: "RUNNING", startTime: task.startTime ?? input.time, message: `running on node ${input.nodeId}` },
+          { state: "RUNNING", startTime: task.startTime ?? input.time, message: taskWords.running(input.nodeId) },
         ),
       );
 
-    case "progress":
-      if (task.message === input.message || task.cancel) return unchanged;
-      return changed({ ...task, message: input.message });
+    case "progress": {
+      const message = noteText(input.note);
+      if (task.message === message || task.cancel) return unchanged;
+      return changed({ ...task, message });
+    }
 
-    case "note":
-      return changed(task); // history only
+    case "note": {
+      // History only. A redelivered note (applied, then the ack was lost) is already there.
+      const message = noteText(input.note);
+      const again = task.history?.some((h) => h.type === "note" && h.time === input.time && h.attempt === input.attempt && h.message === message);
+      return again ? unchanged : changed(task);
+    }
 
     case "finished":
       return finished(task, cur, input, now);
@@ -93,9 +113,9 @@ function decide(task: TaskRecord, input: Input, now: number): Transition {
       return finished(
         task,
         cur,
-        { ...input, type: "finished", outcome: { exitCode: -1, failureReason: "NODE_LOST", message: input.why } },
+        { ...input, type: "finished", outcome: { exitCode: -1, failureReason: "NODE_LOST", end: { kind: "node-lost", lapse: input.lapse } } },
         now,
-        [{ attempt: cur.number, text: `attempt ${cur.number} lost: ${input.why}; its later output is not shown`, fence: true }],
+        [{ attempt: cur.number, text: taskWords.attemptLost(cur.number, input.lapse), fence: true }],
       );
   }
 }
@@ -116,7 +136,7 @@ function finished(
     state: ok ? "SUCCEEDED" : cancelled ? "CANCELLED" : "FAILED",
     nodeId: cur.nodeId ?? e.nodeId,
     exitCode: outcome.exitCode,
-    message: outcome.message,
+    message: endMessage(outcome.end),
     endTime: e.time,
     ...(reason ? { failureReason: reason } : {}),
   };
@@ -124,43 +144,30 @@ function finished(
   if (reason) base.failureReason = reason;
   else delete base.failureReason;
 
-  if (ok) return changed({ ...base, state: "SUCCEEDED", endTime: e.time, message: "succeeded" }, before);
-  if (cancelled) {
-    const why = task.cancel?.reason ? `cancelled: ${task.cancel.reason}` : "cancelled";
-    return changed({ ...base, state: "CANCELLED", endTime: e.time, message: why }, before);
-  }
-  const decision = decideRetry(task.id, task.spec, cur.number, task.attempts.slice(0, -1), outcome);
-  if (decision.retryClass) base.attempts = [...base.attempts.slice(0, -1), { ...ended, retryClass: decision.retryClass }];
-  if (!decision.retry) {
-    return changed({ ...base, state: "FAILED", endTime: e.time, message: decision.text }, [...before, { attempt: cur.number, text: decision.text }]);
-  }
-  const next: Attempt = { number: decision.nextAttempt, state: "PENDING", notBefore: now + decision.delayMs };
-  return changed(
-    { ...base, state: "PENDING", attempts: [...base.attempts, next], message: decision.text },
-    [...before, { attempt: cur.number, text: decision.text }],
-  );
+  if (ok) return changed({ ...base, state: "SUCCEEDED", endTime: e.time, message: taskWords.succeeded() }, before);
+  if (cancelled) return changed({ ...base, state: "CANCELLED", endTime: e.time, message: taskWords.cancelled(task.cancel?.reason ?? "") }, before);
+  const retry = decideRetry(task.id, task.spec, cur.number, task.attempts.slice(0, -1), outcome);
+  const text = retryText(retry, outcome);
+  if (retry.retryClass) base.attempts = [...base.attempts.slice(0, -1), { ...ended, retryClass: retry.retryClass }];
+  const lines = [...before, { attempt: cur.number, text }];
+  if (!retry.retry) return changed({ ...base, state: "FAILED", endTime: e.time, message: text }, lines);
+  const next: Attempt = { number: retry.nextAttempt, state: "PENDING", notBefore: now + retry.delayMs };
+  return changed({ ...base, state: "PENDING", attempts: [...base.attempts, next], message: text }, lines);
 }
 
 function cancel(task: TaskRecord, cur: Attempt, reason: string, time: number): Transition {
-  const why = reason ? `cancelled: ${reason}` : "cancelled";
+  const why = taskWords.cancelled(reason);
   if (task.state === "PENDING") {
     const ended: Attempt = { ...cur, state: "CANCELLED", failureReason: "CANCELLED", message: why, endTime: time };
     const { exitCode: _lastExit, ...rest } = withAttempt(task, ended);
     return changed(
-      {
-        ...rest,
-        state: "CANCELLED",
-        failureReason: "CANCELLED",
-        endTime: time,
-        message: why,
-        cancel: { reason, time },
-      },
-      [{ attempt: cur.number, text: `${why} (while pending)` }],
+      { ...rest, state: "CANCELLED", failureReason: "CANCELLED", endTime: time, message: why, cancel: { reason, time } },
+      [{ attempt: cur.number, text: taskWords.cancelledWhilePending(reason) }],
     );
   }
   if (task.cancel) return { task, changed: false, lines: [] };
-  return changed({ ...task, cancel: { reason, time }, message: `cancelling${reason ? `: ${reason}` : ""}` }, [
-    { attempt: cur.number, text: `cancel requested${reason ? `: ${reason}` : ""}` },
+  return changed({ ...task, cancel: { reason, time }, message: taskWords.cancelling(reason) }, [
+    { attempt: cur.number, text: taskWords.cancelRequested(reason) },
   ]);
 }
 
@@ -171,7 +178,6 @@ function withAttempt(task: TaskRecord, a: Attempt, patch: Partial<TaskRecord> = 
 function changed(task: TaskRecord, lines: Transition["lines"] = []): Transition {
   return { task, changed: true, lines };
 }
-
 
 /** The task with attempt `n` fenced at LOGS seq `seq`: frames of it stored later are not shown. */
 export function withFenceSeq(task: TaskRecord, n: number, seq: number): TaskRecord {

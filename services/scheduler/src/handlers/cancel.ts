@@ -2,7 +2,6 @@ import type { CancelRequest, CancelResponse } from "@trainyard/client";
 import { currentAttempt, InvalidArgumentError } from "@trainyard/common";
 import { taskToProto } from "../api/convert.js";
 import type { SchedulerDeps } from "../deps.js";
-import { applyInput } from "../store/apply.js";
 import { requireTaskId } from "./task-id.js";
 
 /**
@@ -14,8 +13,7 @@ export function cancel(d: SchedulerDeps) {
   return async (req: CancelRequest): Promise<CancelResponse> => {
     const id = requireTaskId(req.taskId);
     if (req.reason.length > 1024) throw new InvalidArgumentError("reason", "is longer than 1024 characters");
-    const s = await applyInput(d.store, d.js, id, { type: "cancel", taskId: id, reason: req.reason, time: d.clock() });
-    d.view.offer(s.task, s.revision);
+    const s = await d.applier.apply(id, { type: "cancel", taskId: id, reason: req.reason, time: d.clock() });
     const cur = currentAttempt(s.task);
     d.logger.info({ task: id, attempt: cur.number, ...(cur.nodeId && { node: cur.nodeId }), state: s.task.state, reason: req.reason }, "cancel requested");
     return { $typeName: "trainyard.v1.CancelResponse", task: taskToProto(s.task) };

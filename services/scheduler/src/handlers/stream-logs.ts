@@ -3,11 +3,10 @@ import type { StreamLogsRequest, StreamLogsResponse } from "@trainyard/client";
 import { NotFoundError } from "@trainyard/common";
 import { frameToProto } from "../api/convert.js";
 import type { SchedulerDeps } from "../deps.js";
-import { streamLogs as read } from "../logs/stream-logs.js";
 import { requireTaskId } from "./task-id.js";
 
 /**
- * StreamLogs: replay, tail and follow a task's frames (logs/stream-logs.ts). Ends OK after the
+ * StreamLogs: replay, tail and follow a task's frames (logs/log-reader.ts). Ends OK after the
  * last frame of a final task; on cancel or shutdown it ends with the signal's reason
  * (UNAVAILABLE on shutdown), so clients resume with after_seq.
  */
@@ -15,7 +14,7 @@ export function streamLogs(d: SchedulerDeps) {
   return async function* (req: StreamLogsRequest, ctx: HandlerContext): AsyncGenerator<StreamLogsResponse> {
     const id = requireTaskId(req.taskId);
     if (!(await d.store.get(id))) throw new NotFoundError("task", id);
-    const frames = read(d.js, d.jsm, d.infra.tasks, id, {
+    const frames = d.logs.read(id, {
       afterSeq: Number(req.afterSeq),
       follow: req.follow,
       tailLines: req.tailLines,

@@ -4,7 +4,6 @@ import { newTask } from "../core/new-task.js";
 import { validateSubmit } from "../core/spec.js";
 import { taskToProto } from "../api/convert.js";
 import type { SchedulerDeps } from "../deps.js";
-import { bindIdempotencyKey } from "../store/idempotency.js";
 
 /**
  * Submit: validate (nothing is stored for a bad spec), bind the idempotency key, create the
@@ -15,10 +14,10 @@ export function submit(d: SchedulerDeps) {
   return async (req: SubmitRequest): Promise<SubmitResponse> => {
     const { spec, idempotencyKey } = validateSubmit(req);
     let id = d.newId();
-    if (idempotencyKey) id = await bindIdempotencyKey(d.infra.idempotency, idempotencyKey, id);
+    if (idempotencyKey) id = await d.idempotency.bind(idempotencyKey, id);
     const task = newTask(id, spec, d.clock(), idempotencyKey);
     try {
-      d.view.offer(task, await d.store.create(task));
+      await d.applier.create(task);
       d.logger.info({ task: id, attempt: 1, image: spec.image, pool: spec.pool }, "task submitted");
       return { $typeName: "trainyard.v1.SubmitResponse", task: taskToProto(task) };
     } catch (err) {

@@ -1,9 +1,9 @@
-import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
+import type { HandlerContext } from "@connectrpc/connect";
 import type { WatchRequest, WatchResponse } from "@trainyard/client";
-import { NotFoundError, type TaskRecord } from "@trainyard/common";
+import { NotFoundError, TrainyardError, type TaskRecord } from "@trainyard/common";
 import { taskToProto } from "../api/convert.js";
 import type { SchedulerDeps } from "../deps.js";
-import { BoundedQueue } from "../store/bounded-queue.js";
+import { BoundedQueue } from "./bounded-queue.js";
 import { requireTaskId } from "./task-id.js";
 
 /** Updates a watcher may fall behind by before it is told to reconnect. */
@@ -28,7 +28,7 @@ export function watch(d: SchedulerDeps) {
     }
     const queue = new BoundedQueue<TaskRecord>(
       WATCH_MAX_BACKLOG,
-      () => new ConnectError("watcher fell too far behind; reconnect", Code.ResourceExhausted),
+      () => new TrainyardError("resource_exhausted", "watcher fell too far behind; reconnect"),
     );
     const snapshot = id ? [d.view.get(id)!] : [...d.view.values()];
     const unsubscribe = d.view.onChange((t) => {

@@ -1,47 +1,27 @@
-import type { KV } from "@nats-io/kv";
-import type { Logger } from "pino";
+/**
+ * Each replica's view of the agents' heartbeats, fed by a watch on the KV bucket "nodes"
+ * (store/kv-mirror.ts). lastSeen is the KV entry's timestamp: the NATS server's clock, not the
+ * agent's. No node may be judged before `ready` (the heartbeats stored at start were read).
+ */
 import type { NodeRecord } from "@trainyard/common";
 import type { NodeLiveness } from "../core/leases.js";
-import { mirrorBucket } from "./mirror-bucket.js";
 
-/**
- * Each replica's view of the agents' heartbeats, fed by a watch on the KV bucket "nodes".
- * lastSeen is the KV entry's timestamp: the NATS server's clock, not the agent's.
- */
 export class NodeView {
   private readonly nodes = new Map<string, { record: NodeRecord; liveness: NodeLiveness }>();
-  private mirror?: { ready: Promise<void>; stop(): void };
+  private loaded!: () => void;
+  readonly ready = new Promise<void>((r) => (this.loaded = r));
 
-  /** Resolves once the heartbeats stored at start were read: before that, no node may be judged. */
-  get ready(): Promise<void> {
-    if (!this.mirror) throw new Error("start() first");
-    return this.mirror.ready;
+  markLoaded(): void {
+    this.loaded();
   }
 
-  constructor(
-    private readonly kv: KV,
-    private readonly logger: Logger,
-  ) {}
-
-  async start(): Promise<void> {
-    this.mirror = await mirrorBucket(
-      this.kv,
-      (e) => {
-        if (e.operation !== "PUT") return void this.nodes.delete(e.key);
-        try {
-          const record = e.json<NodeRecord>();
-          this.nodes.set(e.key, { record, liveness: { lastSeen: e.created.getTime(), leaseMs: record.leaseMs } });
-        } catch {
-          this.logger.warn({ node: e.key }, "unreadable node record");
-        }
-      },
-      this.logger,
-      "node view",
-    );
+  /** Node `id`'s heartbeat, stored at `lastSeen` (epoch ms, server clock). */
+  seen(id: string, record: NodeRecord, lastSeen: number): void {
+    this.nodes.set(id, { record, liveness: { lastSeen, leaseMs: record.leaseMs } });
   }
 
-  stop(): void {
-    this.mirror?.stop();
+  remove(id: string): void {
+    this.nodes.delete(id);
   }
 
   liveness(): ReadonlyMap<string, NodeLiveness> {

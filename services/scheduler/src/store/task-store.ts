@@ -1,16 +1,21 @@
-import { JetStreamApiError } from "@nats-io/jetstream";
-import type { KV } from "@nats-io/kv";
-import { ConflictError, type TaskRecord } from "@trainyard/common";
-
 /**
  * Task records in the KV bucket "tasks", with compare-and-set on the KV revision.
  * create() and update() throw ConflictError when another writer got there first.
  * `onStored(before, after)` runs after every successful write (never after a lost race):
  * the metrics count what a write changed there, once.
  */
+import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
+import type { KV } from "@nats-io/kv";
+import { ConflictError, type TaskRecord } from "@trainyard/common";
+
 export interface StoredTask {
   task: TaskRecord;
   revision: number;
+}
+
+/** A task's record now and at every change (null: deleted), until stop(). Ends by itself only when the connection does. */
+export interface RecordWatch extends AsyncIterable<TaskRecord | null> {
+  stop(): void;
 }
 
 export interface TaskStore {
@@ -18,10 +23,8 @@ export interface TaskStore {
   create(task: TaskRecord): Promise<number>;
   /** `before`: the record this write replaces (what the caller read at `revision`), for onStored. */
   update(task: TaskRecord, revision: number, before?: TaskRecord): Promise<number>;
+  watch(id: string): Promise<RecordWatch>;
 }
-
-/** JetStream's "wrong last sequence": the CAS precondition failed. */
-const WRONG_LAST_SEQUENCE = 10071;
 
 export class KvTaskStore implements TaskStore {
   constructor(
@@ -46,13 +49,23 @@ export class KvTaskStore implements TaskStore {
     this.onStored(before, task);
     return stored;
   }
+
+  async watch(id: string): Promise<RecordWatch> {
+    const w = await this.kv.watch({ key: id });
+    return {
+      stop: () => w.stop(),
+      async *[Symbol.asyncIterator]() {
+        for await (const e of w) yield e.operation === "PUT" ? decodeRecord(e.value) : null;
+      },
+    };
+  }
 }
 
 async function cas(write: () => Promise<number>, conflict: string): Promise<number> {
   try {
     return await write();
   } catch (err) {
-    if (err instanceof JetStreamApiError && err.code === WRONG_LAST_SEQUENCE) throw new ConflictError(conflict, { cause: err });
+    if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamWrongLastSequence) throw new ConflictError(conflict, { cause: err });
     throw err;
   }
 }

@@ -1,48 +1,24 @@
-import type { KV } from "@nats-io/kv";
-import type { Logger } from "pino";
-import type { TaskRecord } from "@trainyard/common";
-import { mirrorBucket } from "./mirror-bucket.js";
-import { decodeRecord } from "./task-store.js";
-
 /**
- * Each scheduler replica's in-memory view of every task, fed by a watch on the KV bucket.
- * Serves List and drives the dispatch loop; Get reads KV directly. Eventually consistent with
- * KV, except that a replica's own writes are applied at once (offer()), so a client that
- * submits and then lists on the same replica sees its task.
+ * Each scheduler replica's in-memory view of every task, fed by a watch on the KV bucket
+ * (store/kv-mirror.ts). Serves List and Watch and drives the dispatch loop; Get reads KV
+ * directly. Eventually consistent with KV, except that a replica's own writes are applied at once
+ * (the applier offers them), so a client that submits and then lists on the same replica sees
+ * its task.
  *
- *   starting ──initial values loaded──▶ ready ──stop()──▶ stopped
+ *   loading ──markLoaded() (the records stored when the feed began were read)──▶ ready
  */
-export class TaskView {
+import type { TaskRecord } from "@trainyard/common";
+import type { StoredSink } from "./applier.js";
+
+export class TaskView implements StoredSink {
   private readonly tasks = new Map<string, { task: TaskRecord; revision: number }>();
   private readonly listeners = new Set<(t: TaskRecord, revision: number) => void>();
-  private mirror?: { ready: Promise<void>; stop(): void };
+  private loaded!: () => void;
+  /** Resolves once the feed has handed over every record stored when it began. */
+  readonly ready = new Promise<void>((r) => (this.loaded = r));
 
-  /** Resolves once the records stored at start were read (call after start()). */
-  get ready(): Promise<void> {
-    if (!this.mirror) throw new Error("start() first");
-    return this.mirror.ready;
-  }
-
-  constructor(
-    private readonly kv: KV,
-    private readonly logger: Logger,
-  ) {}
-
-  async start(): Promise<void> {
-    this.mirror = await mirrorBucket(
-      this.kv,
-      (e) => {
-        if (e.operation !== "PUT") return void this.tasks.delete(e.key);
-        const t = decodeRecord(e.value);
-        if (t) this.offer(t, e.revision);
-      },
-      this.logger,
-      "task view",
-    );
-  }
-
-  stop(): void {
-    this.mirror?.stop();
+  markLoaded(): void {
+    this.loaded();
   }
 
   /** Takes a record at a revision unless a newer one is already here. */
@@ -51,6 +27,10 @@ export class TaskView {
     if (cur && cur.revision >= revision) return;
     this.tasks.set(task.id, { task, revision });
     for (const l of this.listeners) l(task, revision);
+  }
+
+  remove(id: string): void {
+    this.tasks.delete(id);
   }
 
   revisionOf(id: string): number | undefined {

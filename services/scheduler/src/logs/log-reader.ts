@@ -1,10 +1,20 @@
+/**
+ * A task's log as batches of frames: replay from JetStream, then (follow) live frames until
+ * the task is final and its last frame went out. The agent flushes every frame of an attempt
+ * before it reports the end, and the scheduler writes its own lines before the record, so
+ * "final in KV" means "the log is complete": the end is the last frame stored at that moment.
+ * The caller checks that the task exists.
+ */
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
-import type { KV } from "@nats-io/kv";
 import { isFinal, sleep, UnavailableError, type LogFrame, type TaskRecord } from "@trainyard/common";
-import { decodeRecord } from "../store/task-store.js";
+import type { TaskStore } from "../store/task-store.js";
 import { lastFrameSeq, readFrames } from "./frames.js";
 import { LateFrames } from "./late-frames.js";
 import { TailBuffer } from "./tail.js";
+
+export interface LogReader {
+  read(taskId: string, o: StreamLogsOptions): AsyncGenerator<LogFrame[]>;
+}
 
 export interface StreamLogsOptions {
   afterSeq: number;
@@ -13,23 +23,22 @@ export interface StreamLogsOptions {
   signal: AbortSignal;
 }
 
-/**
- * A task's log as batches of frames: replay from JetStream, then (follow) live frames until
- * the task is final and its last frame went out. The agent flushes every frame of an attempt
- * before it reports the end, and the scheduler writes its own lines before the record, so
- * "final in KV" means "the log is complete": the end is the last frame stored at that moment.
- * The caller checks that the task exists.
- */
-export async function* streamLogs(
-  js: JetStreamClient,
-  jsm: JetStreamManager,
-  tasks: KV,
-  taskId: string,
-  o: StreamLogsOptions,
-): AsyncGenerator<LogFrame[]> {
+export class JetStreamLogReader implements LogReader {
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly store: TaskStore,
+  ) {}
+
+  read(taskId: string, o: StreamLogsOptions): AsyncGenerator<LogFrame[]> {
+    return streamLogs(this.js, this.jsm, this.store, taskId, o);
+  }
+}
+
+async function* streamLogs(js: JetStreamClient, jsm: JetStreamManager, store: TaskStore, taskId: string, o: StreamLogsOptions): AsyncGenerator<LogFrame[]> {
   let after = o.afterSeq;
   const endNow = await lastFrameSeq(jsm, taskId);
-  const record = () => tasks.get(taskId).then((e) => (e?.operation === "PUT" ? decodeRecord(e.value) : null));
+  const record = () => store.get(taskId).then((s) => s?.task ?? null);
   const late = new LateFrames(await record());
   const read = (until: () => number, wake: Promise<unknown>) => shown(readFrames(js, taskId, after, until, wake, o.signal), late, record, o.signal);
 
@@ -49,10 +58,9 @@ export async function* streamLogs(
   }
 
   let end = Infinity;
-  const watch = await tasks.watch({ key: taskId });
+  const watch = await store.watch(taskId);
   const final = (async () => {
-    for await (const e of watch) {
-      const t = e.operation === "PUT" ? decodeRecord(e.value) : null;
+    for await (const t of watch) {
       if (t) late.learn(t);
       if (!t || isFinal(t.state)) return;
     }

@@ -1,0 +1,61 @@
+/**
+ * Mirrors a KV bucket into memory: every current entry, then every change, handed to
+ * `onEntry` in order; `onLoaded` once the entries stored when it began have been handed over
+ * (at once for an empty bucket). stop() ends the watch; safe to call twice. feedTaskView and
+ * feedNodeView are the two mirrors the scheduler keeps.
+ */
+import type { KV, KvWatchEntry } from "@nats-io/kv";
+import type { Logger } from "pino";
+import type { NodeRecord } from "@trainyard/common";
+import type { NodeView } from "./node-view.js";
+import { decodeRecord } from "./task-store.js";
+import type { TaskView } from "./task-view.js";
+
+export async function mirrorBucket(
+  kv: KV,
+  onEntry: (e: KvWatchEntry) => void,
+  onLoaded: () => void,
+  logger: Logger,
+  what: string,
+): Promise<{ stop(): void }> {
+  if ((await kv.status()).values === 0) onLoaded();
+  const w = await kv.watch();
+  void (async () => {
+    for await (const e of w) {
+      onEntry(e);
+      if (e.delta === 0) onLoaded();
+    }
+  })().catch((err) => logger.error({ err }, `${what} watch ended`));
+  return { stop: () => w.stop() };
+}
+
+export function feedTaskView(kv: KV, view: TaskView, logger: Logger): Promise<{ stop(): void }> {
+  return mirrorBucket(
+    kv,
+    (e) => {
+      if (e.operation !== "PUT") return view.remove(e.key);
+      const t = decodeRecord(e.value);
+      if (t) view.offer(t, e.revision);
+    },
+    () => view.markLoaded(),
+    logger,
+    "task view",
+  );
+}
+
+export function feedNodeView(kv: KV, view: NodeView, logger: Logger): Promise<{ stop(): void }> {
+  return mirrorBucket(
+    kv,
+    (e) => {
+      if (e.operation !== "PUT") return view.remove(e.key);
+      try {
+        view.seen(e.key, e.json<NodeRecord>(), e.created.getTime());
+      } catch {
+        logger.warn({ node: e.key }, "unreadable node record");
+      }
+    },
+    () => view.markLoaded(),
+    logger,
+    "node view",
+  );
+}
