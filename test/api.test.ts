@@ -202,7 +202,7 @@ describe("other clients", () => {
     }
   });
 
-  it("works with buf curl through server reflection (the README's lines)", async () => {
+  it("works with buf curl through server reflection (docs/api.md's lines)", async () => {
     const run = promisify(execFile);
     const buf = ["curl", "--http2-prior-knowledge", "--protocol", "grpc"];
     const body = JSON.stringify({ spec: { image: TEST_IMAGE, command: ["sh", "-c", "echo hello from buf curl"] } });

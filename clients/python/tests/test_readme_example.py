@@ -1,4 +1,4 @@
-"""The README's Python client example runs as written against the live scheduler."""
+"""The client README's example (clients/python/README.md, "## Example") runs as written against the live scheduler."""
 import contextlib
 import io
 import os
@@ -7,7 +7,7 @@ import unittest
 
 from live import require_scheduler
 
-README = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "README.md")
+README = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "README.md")
 
 
 def setUpModule():
@@ -18,11 +18,11 @@ class ReadmeExampleTest(unittest.TestCase):
     def test_the_example_submits_follows_and_prints_the_outcome(self):
         with open(README, encoding="utf-8") as f:
             readme = f.read()
-        section = readme.split("## Python client", 1)[1]
+        section = readme.split("\n## Example\n", 1)[1]
         example = re.search(r"```python\n(.*?)```", section, re.S).group(1)
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
-            exec(compile(example, "README.md example", "exec"), {})
+            exec(compile(example, "clients/python/README.md example", "exec"), {})
         self.assertEqual(out.getvalue(), "step 1\nstep 2\nstep 3\nLOG_STREAM_STDERR oops\n"
                          "LOG_STREAM_SYSTEM exited with code 0\nTASK_STATE_SUCCEEDED 0\n")
 

@@ -9,7 +9,7 @@ const START_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
 export type ImageResult = "present" | "pulled" | "failed";
 
 /**
- * The agent's own series, in its instance's registry (see the README's Metrics section).
+ * The agent's own series, in its instance's registry (see docs/operations.md, Metrics).
  * Slots are read at scrape time (in use: attempts running here, not the slot a pull loop holds
  * while it waits for work); the rest are counted where they
  * happen (the runner's image and start phases, the attempt log's publisher).

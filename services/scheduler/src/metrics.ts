@@ -6,7 +6,7 @@ import { countByState, endedAttempts, firstStartLatency, TASK_STATES } from "./c
 const START_LATENCY_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
 
 /**
- * The scheduler's own series, in its instance's registry (see the README's Metrics section).
+ * The scheduler's own series, in its instance's registry (see docs/operations.md, Metrics).
  * `stored` is called by the task store after every successful compare-and-set, so an attempt's
  * end is counted once however many replicas raced to apply it. Tasks by state are read from
  * this replica's task view at scrape time.
