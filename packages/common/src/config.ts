@@ -1,10 +1,10 @@
-import { InvalidArgumentError } from "./errors.js";
-import { parseDuration } from "./duration.js";
-
 /**
  * Reading TRAINYARD_* variables. Only services' config.ts call these, once at start-up;
  * a bad value stops the process with a message naming the variable.
  */
+import { InvalidArgumentError } from "./errors.js";
+import { parseDuration } from "./duration.js";
+
 export type Env = Record<string, string | undefined>;
 
 export function envString(env: Env, name: string, def: string): string {

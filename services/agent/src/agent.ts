@@ -1,3 +1,11 @@
+/**
+ * The agent's composition root: NATS, Docker, recovery of its own containers, heartbeats,
+ * one pull loop per pool, the attempt host, and the AgentService gRPC server.
+ *
+ *   starting ──recover (re-attach / fence)──▶ pulling ──Drain──▶ draining (no new work)
+ *      close() (SIGTERM): stop pulling, leave running containers for the next start
+ *      (their logs flushed, nothing reported), stop heartbeating ──▶ closed
+ */
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { AgentService, file_trainyard_v1_agent } from "@trainyard/client";
@@ -24,14 +32,6 @@ import { RunningAttempts } from "./runner/running.js";
 import type { ContainerRuntime } from "./runtime/container-runtime.js";
 import { DockerRuntime } from "./runtime/docker-runtime.js";
 
-/**
- * The agent's composition root: NATS, Docker, recovery of its own containers, heartbeats,
- * one pull loop per pool, the attempt host, and the AgentService gRPC server.
- *
- *   starting ──recover (re-attach / fence)──▶ pulling ──Drain──▶ draining (no new work)
- *      close() (SIGTERM): stop pulling, leave running containers for the next start
- *      (their logs flushed, nothing reported), stop heartbeating ──▶ closed
- */
 export interface Agent {
   nodeId: string;
   url: string;

@@ -10,7 +10,7 @@ import {
 import { InvalidArgumentError, NotFoundError } from "@trainyard/common";
 import type { AgentState } from "../routes.js";
 
-const STREAM = { stdout: LogStream.STDOUT, stderr: LogStream.STDERR, system: LogStream.SYSTEM } as const;
+const LOG_STREAM = { stdout: LogStream.STDOUT, stderr: LogStream.STDERR, system: LogStream.SYSTEM } as const;
 
 /**
  * The agent's StreamLogs: the output an attempt running here wrote, straight from memory (the
@@ -28,7 +28,7 @@ export function streamLogs(d: AgentState) {
       if (frames.length) {
         after = frames[frames.length - 1]!.seq;
         yield create(AgentServiceStreamLogsResponseSchema, {
-          frames: frames.map((f) => ({ seq: BigInt(f.seq), attempt: a.attempt, stream: STREAM[f.stream], time: timestampFromMs(Math.floor(f.time)), data: f.data })),
+          frames: frames.map((f) => ({ seq: BigInt(f.seq), attempt: a.attempt, stream: LOG_STREAM[f.stream], time: timestampFromMs(Math.floor(f.time)), data: f.data })),
         });
       }
       if (!req.follow || a.log.local.ended) break;

@@ -1,5 +1,3 @@
-import { outputDroppedText, type StreamName } from "@trainyard/common";
-
 /**
  * A bounded queue that coalesces output into frames: consecutive chunks of one stream join
  * the newest frame until it holds `maxFrameBytes`. While the publisher is busy with one frame
@@ -14,6 +12,8 @@ import { outputDroppedText, type StreamName } from "@trainyard/common";
  *   open ──end()──▶ ending (take() drains) ──empty──▶ ended (take() → null)
  *     └──abandon()──▶ abandoned (queue dropped; push() counts and drops; take() → null)
  */
+import { outputDroppedText, type StreamName } from "@trainyard/common";
+
 export interface PendingFrame {
   stream: StreamName;
   time: number;

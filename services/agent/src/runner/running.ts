@@ -1,10 +1,10 @@
-import type { AttemptLog } from "../logs/attempt-log.js";
-import type { StopCause } from "../core/classify.js";
-
 /**
  * The attempts this agent holds, for GetNode and the agent's StreamLogs. An attempt stays
  * listed (as finished) for `keepMs` after it ends, so a late log reader still gets its tail.
  */
+import type { AttemptLog } from "../logs/attempt-log.js";
+import type { StopCause } from "../core/classify.js";
+
 export interface RunningAttempt {
   taskId: string;
   attempt: number;

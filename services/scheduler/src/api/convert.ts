@@ -1,3 +1,4 @@
+/** Domain records ⇄ trainyard.v1 messages. The only place that knows both shapes. */
 import { create } from "@bufbuild/protobuf";
 import { durationFromMs, TimestampSchema, type Timestamp } from "@bufbuild/protobuf/wkt";
 import {
@@ -16,8 +17,6 @@ import {
 } from "@trainyard/client";
 import type { Attempt, FailureReason, LogFrame, TaskEvent, TaskRecord, TaskState } from "@trainyard/common";
 import { DEFAULT_MAX_INFRA_RETRIES } from "../core/retry.js";
-
-/** Domain records ⇄ trainyard.v1 messages. The only place that knows both shapes. */
 
 const STATE: Record<TaskState, PbTaskState> = {
   PENDING: PbTaskState.PENDING,
@@ -39,7 +38,7 @@ const REASON: Record<FailureReason, PbFailureReason> = {
   CONTAINER_ERROR: PbFailureReason.CONTAINER_ERROR,
 };
 
-const STREAM = { stdout: LogStream.STDOUT, stderr: LogStream.STDERR, system: LogStream.SYSTEM } as const;
+const LOG_STREAM = { stdout: LogStream.STDOUT, stderr: LogStream.STDERR, system: LogStream.SYSTEM } as const;
 
 export function stateFromProto(s: PbTaskState): TaskState | undefined {
   return STATE_FROM_PB.get(s);
@@ -110,7 +109,7 @@ export function frameToProto(f: LogFrame): PbLogFrame {
   return create(LogFrameSchema, {
     seq: BigInt(f.seq),
     attempt: f.attempt,
-    stream: STREAM[f.stream],
+    stream: LOG_STREAM[f.stream],
     time: ts(f.time),
     data: f.data,
   });

@@ -1,10 +1,7 @@
+/** When a task's current attempt is handed to its pool, and when a dispatch may have been lost. Pure. */
 import { currentAttempt, type TaskRecord } from "@trainyard/common";
 
-/**
- * Is the task's current attempt ready to be handed to its pool? Pure.
- * PENDING, not yet dispatched, and its retry delay has passed.
- * Returns the time it becomes due when that is still in the future.
- */
+/** dispatchDue's answer: due now for `attempt`, or not (yet: due `at`). */
 export type DispatchDue = { due: true; attempt: number } | { due: false; at?: number };
 
 /**
@@ -19,6 +16,11 @@ export function dispatchToVerify(task: TaskRecord, now: number, minAgeMs: number
   return a.dispatchSeq;
 }
 
+/**
+ * Is the task's current attempt ready to be handed to its pool? Pure.
+ * PENDING, not yet dispatched, and its retry delay has passed.
+ * Returns the time it becomes due when that is still in the future.
+ */
 export function dispatchDue(task: TaskRecord, now: number): DispatchDue {
   if (task.state !== "PENDING") return { due: false };
   const a = currentAttempt(task);

@@ -1,10 +1,10 @@
-import type { TaskRecord, TaskState } from "@trainyard/common";
-
 /**
  * List's filter and paging over a snapshot of tasks. Pure.
  * Newest first (task ids sort by creation time); states: any of; labels: all of.
  * The page token is the id of the last task of the previous page.
  */
+import type { TaskRecord, TaskState } from "@trainyard/common";
+
 export interface ListQuery {
   states: TaskState[];
   labels: Record<string, string>;

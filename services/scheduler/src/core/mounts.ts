@@ -1,7 +1,3 @@
-import { posix } from "node:path";
-import { InvalidArgumentError, type Mount } from "@trainyard/common";
-import { MountType, type Mount as PbMount } from "@trainyard/client";
-
 /**
  * Validates TaskSpec.mounts; returns them as the model's Mount, or throws InvalidArgumentError
  * naming the first bad field (`spec.mounts[1].target`). Pure; called by validateSubmit.
@@ -9,6 +5,10 @@ import { MountType, type Mount as PbMount } from "@trainyard/client";
  * Only the shape is checked here. Whether a host path may be mounted is the agent's call
  * (TRAINYARD_ALLOWED_HOST_PATHS, after resolving symlinks on its host).
  */
+import { posix } from "node:path";
+import { InvalidArgumentError, type Mount } from "@trainyard/common";
+import { MountType, type Mount as PbMount } from "@trainyard/client";
+
 export const MOUNT_LIMITS = { mounts: 32, path: 4096, volumeName: 255 } as const;
 
 /** Docker's rule for volume names (RestrictedNamePattern): at least two characters. */

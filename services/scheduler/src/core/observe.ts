@@ -1,10 +1,9 @@
-import type { Attempt, TaskRecord, TaskState } from "@trainyard/common";
-
 /**
  * What a stored write changed, for the metrics: pure functions of the record before and after
  * one compare-and-set. The caller runs them only after the CAS succeeded, so a change that
  * several replicas decided but only one stored is seen once.
  */
+import type { Attempt, TaskRecord, TaskState } from "@trainyard/common";
 
 /** Attempts that ended in this write (they have an endTime now and had none before). */
 export function endedAttempts(before: TaskRecord | undefined, after: TaskRecord): Attempt[] {

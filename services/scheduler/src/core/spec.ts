@@ -1,3 +1,8 @@
+/**
+ * Turns a SubmitRequest's spec into a TaskSpec with every default resolved, or throws
+ * InvalidArgumentError naming the first bad field (proto field names, dotted).
+ * Pure; called by Submit before anything is stored.
+ */
 import type { Duration } from "@bufbuild/protobuf/wkt";
 import { InvalidArgumentError, type TaskSpec } from "@trainyard/common";
 import type { SubmitRequest } from "@trainyard/client";
@@ -5,11 +10,6 @@ import { imageReferenceError } from "./image-ref.js";
 import { validateMounts } from "./mounts.js";
 import { DEFAULT_MAX_INFRA_RETRIES } from "./retry.js";
 
-/**
- * Turns a SubmitRequest's spec into a TaskSpec with every default resolved, or throws
- * InvalidArgumentError naming the first bad field (proto field names, dotted).
- * Pure; called by Submit before anything is stored.
- */
 export const DEFAULTS = {
   maxRetries: 3,
   retryDelayMs: 5_000,

@@ -1,9 +1,8 @@
-import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
-import { decodeFrame, STREAM, taskLogFilter, UnavailableError, type LogFrame } from "@trainyard/common";
-
 /**
  * Low-level reads of a task's frames on the LOGS stream. A frame's seq is its stream sequence.
  */
+import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import { decodeFrame, STREAM, taskLogFilter, UnavailableError, type LogFrame } from "@trainyard/common";
 
 /** Seq of the task's last frame, 0 when it has none. */
 export async function lastFrameSeq(jsm: JetStreamManager, taskId: string): Promise<number> {
