@@ -27,6 +27,7 @@ beforeAll(async () => {
   registry = await startRegistry();
   emptyDir = mkdtempSync(path.join(os.tmpdir(), "ty-contract-"));
   const r = registry.host;
+  await dockerRequest("DELETE", `/images/${encodeURIComponent(`${r}/tiny:1`)}?force=1`); // a leftover of a run on the same port
   target = {
     runtime,
     spec: (name, b, labels = {}) => shSpec({ image: TEST_IMAGE, emptyDir }, name, b, { "trainyard.contract": prefix, ...labels }),

@@ -7,7 +7,9 @@
 // exits with `exitCode`, or is OOM-killed (137, oomKilled) when `oom`. SIGTERM ends it with 143
 // unless `ignoreSigterm`; SIGKILL ends it with 137. `startError`: start() throws with that
 // message (Docker: an OCI runtime error, e.g. a mount the runtime cannot make; the container
-// stays "created", exit code 127). `createError`: create() throws with it, no container made.
+// stays "created", exit code 127). Not a missing executable: DockerRuntime runs the command
+// under docker-init, which reports that on stderr and exits 127 (script it as such).
+// `createError`: create() throws with it, no container made.
 //
 // On a real engine the same behaviour is a shell script (services/agent/test/runtime/sh-behaviour.ts),
 // which is how the contract suite holds the fake to Docker.

@@ -15,21 +15,42 @@ import { linesOf, type Behaviour } from "./fake-behaviour.js";
 
 export type FakeSignal = "SIGTERM" | "SIGKILL";
 
-/** Stamps log entries: RFC 3339 with nanoseconds (Docker's fixed 9 digits), strictly increasing. */
+/**
+ * Stamps log entries: RFC 3339 with nanoseconds (Docker's fixed 9 digits), strictly increasing:
+ * the wall clock's millisecond, plus one nanosecond per entry already stamped in it.
+ * Plain numbers (no BigInt), the second's text cached: a benchmark stamps millions.
+ */
 export class LogClock {
-  private lastNs = 0n;
+  private ms = 0;
+  private sub = 0;
+  private second = -1;
+  private secondText = "";
 
   constructor(readonly now: () => number) {}
 
-  next(): { stamp: string; time: number; ns: bigint } {
-    const wall = BigInt(Math.floor(this.now() * 1e6));
-    const ns = wall > this.lastNs ? wall : this.lastNs + 1n;
-    this.lastNs = ns;
-    const ms = ns / 1_000_000n;
-    const second = new Date(Number(ms)).toISOString().slice(0, 19);
-    const stamp = `${second}.${String(ns % 1_000_000_000n).padStart(9, "0")}Z`;
-    return { stamp, time: Number(ns / 1_000n) / 1_000, ns };
+  next(): { stamp: string; time: number; ms: number; sub: number } {
+    const wall = Math.floor(this.now());
+    if (wall > this.ms) {
+      this.ms = wall;
+      this.sub = 0;
+    } else if (++this.sub === 1_000_000) {
+      this.ms++;
+      this.sub = 0;
+    }
+    const second = Math.floor(this.ms / 1000);
+    if (second !== this.second) {
+      this.second = second;
+      this.secondText = new Date(second * 1000).toISOString().slice(0, 19);
+    }
+    const frac = (this.ms - second * 1000) * 1_000_000 + this.sub;
+    return { stamp: `${this.secondText}.${String(frac).padStart(9, "0")}Z`, time: this.ms + this.sub / 1e6, ms: this.ms, sub: this.sub };
   }
+}
+
+/** Whether an entry stamped (ms, sub) is at or after `ns` (a `since`, in nanoseconds). */
+export function atOrAfter(ms: number, sub: number, ns: bigint): boolean {
+  const sinceMs = Number(ns / 1_000_000n);
+  return ms > sinceMs || (ms === sinceMs && sub >= Number(ns % 1_000_000n));
 }
 
 export class FakeContainer {
@@ -44,8 +65,8 @@ export class FakeContainer {
   readonly signals: FakeSignal[] = [];
   /** Its log so far; emptied when it is removed. */
   readonly entries: LogEntry[] = [];
-  /** Engine nanoseconds of each entry's stamp (parallel to entries), for `since`. */
-  readonly entryNs: bigint[] = [];
+  /** Each entry's stamp as (ms, nanoseconds within it), parallel to entries, for `since`. */
+  readonly entryAt: { ms: number; sub: number }[] = [];
 
   private timer: NodeJS.Timeout | undefined;
   private step = 0;
@@ -110,7 +131,7 @@ export class FakeContainer {
     this.clearTimer();
     this.removed = true;
     this.entries.length = 0;
-    this.entryNs.length = 0;
+    this.entryAt.length = 0;
     this.changed();
   }
 
@@ -150,9 +171,9 @@ export class FakeContainer {
   }
 
   private append(stream: LogEntry["stream"], line: string): void {
-    const { stamp, time, ns } = this.clock.next();
+    const { stamp, time, ms, sub } = this.clock.next();
     this.entries.push({ stream, time, stamp, data: Buffer.from(line) });
-    this.entryNs.push(ns);
+    this.entryAt.push({ ms, sub });
   }
 
   private finish(exitCode: number, oomKilled: boolean): void {

@@ -25,7 +25,7 @@
 import { createHash } from "node:crypto";
 import { stampNs } from "./docker-demux.js";
 import { encodeBehaviour, decodeBehaviour, type Behaviour } from "./fake-behaviour.js";
-import { FakeContainer, LogClock, type FakeSignal } from "./fake-container.js";
+import { atOrAfter, FakeContainer, LogClock, type FakeSignal } from "./fake-container.js";
 import { engineError, engineLost, FakeEngine, unreachable } from "./fake-engine.js";
 import { runPull, type PullScript } from "./fake-pull.js";
 import {
@@ -211,7 +211,7 @@ export class FakeRuntime implements ContainerRuntime {
     const c = this.get(id);
     const from = since === undefined ? undefined : stampNs(since);
     if (from === null) throw engineError(400, `not a log timestamp: ${since}`);
-    let i = from === undefined ? 0 : c.entryNs.findIndex((ns) => ns >= from);
+    let i = from === undefined ? 0 : c.entryAt.findIndex((at) => atOrAfter(at.ms, at.sub, from));
     if (i < 0) i = c.entries.length;
     for (;;) {
       if (signal.aborted) return;

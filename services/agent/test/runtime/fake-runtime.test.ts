@@ -74,9 +74,10 @@ describe("FakeRuntime", () => {
   });
 
   it("gives a start failure's message, exit code 127 and error, as Docker does", async () => {
-    const id = await fake.create(fakeSpec("no-start", { startError: 'exec: "nope": executable file not found in $PATH' }));
-    await expect(fake.start(id)).rejects.toThrow('exec: "nope": executable file not found in $PATH');
-    expect(await fake.inspect(id)).toMatchObject({ running: false, startedAt: 0, exitCode: 127, error: 'exec: "nope": executable file not found in $PATH' });
+    const why = "OCI runtime create failed: error mounting \"/tmp/x\" to rootfs at \"/bin/busybox\": not a directory";
+    const id = await fake.create(fakeSpec("no-start", { startError: why }));
+    await expect(fake.start(id)).rejects.toThrow(why);
+    expect(await fake.inspect(id)).toMatchObject({ running: false, startedAt: 0, exitCode: 127, error: why });
   });
 
   it("gives a create failure's message and an unscripted pull a permanent failure", async () => {
@@ -92,6 +93,18 @@ describe("FakeRuntime", () => {
     expect(fake.container(id)?.signals).toEqual(["SIGTERM", "SIGKILL"]);
     expect(fake.calls.map((c) => `${c.op} ${c.arg}`)).toEqual(["create signals", `start ${id}`, `kill ${id}`, `kill ${id}`, `kill ${id}`]);
     expect(fake.containers().map((c) => c.state)).toEqual(["exited"]);
+  });
+
+  it("stamps entries from its clock as Docker does: 9 fraction digits, a nanosecond apart within a millisecond", async () => {
+    const at = Date.parse("2026-12-01T10:00:00.123Z");
+    const clocked = new FakeRuntime({ images: [IMAGE], now: () => at });
+    const id = await clocked.create(fakeSpec("clocked", { output: [{ stdout: "x", repeat: 3 }] }));
+    await clocked.start(id);
+    const entries = await readLogs(clocked, id);
+    expect(entries.map((e) => e.stamp)).toEqual(["2026-12-01T10:00:00.123000000Z", "2026-12-01T10:00:00.123000001Z", "2026-12-01T10:00:00.123000002Z"]);
+    expect(entries[0]!.time).toBe(at);
+    expect((await clocked.inspect(id)).startedAt).toBe(at);
+    expect(lines(await readLogs(clocked, id, "2026-12-01T10:00:00.123000001Z"))).toEqual(["stdout x\n", "stdout x\n"]);
   });
 
   it("holds at most one timer per running container, none once it idles or ends", async () => {
