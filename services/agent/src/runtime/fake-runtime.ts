@@ -8,8 +8,9 @@
 //               or not), hang (until aborted). An unscripted pull fails permanent, like
 //               Docker's 404 for a manifest the registry does not have.
 //   the engine  engineDown(): every call rejects like an unreachable socket, pending waits
-//               reject as DockerRuntime's do ("Docker Engine not answering"), pending log
-//               follows throw, pending pulls fail transient. engineUp(): back, having stopped
+//               reject as DockerRuntime's do ("Docker Engine not answering"; at once, where
+//               DockerRuntime takes its ~6 s of checks), pending log follows throw, pending
+//               pulls fail transient. Containers run on meanwhile. engineUp(): back, having stopped
 //               the containers that ran (SIGTERM by default: 143, or 137 for one that ignores
 //               it; dockerd's stop timeout is not waited), as dockerd does on its restart.
 //
