@@ -1,8 +1,12 @@
-/**
- * The agent's view of a container engine: the few operations the task runner needs.
- * docker-runtime.ts implements it on the Docker Engine API; tests of pure runner logic may
- * use a fake, integration tests always use Docker.
- */
+// The agent's view of a container engine: the few operations the task runner needs.
+// docker-runtime.ts implements it on the Docker Engine API; fake-runtime.ts in memory, for unit
+// tests of the runner and benchmarks. Integration tests always use Docker. The contract both
+// keep is services/agent/test/runtime/contract.ts, run on each (fake-runtime.test.ts, unit;
+// test/runtime-contract.test.ts, real Engine).
+//
+// Errors: ImagePullError from pull (typed: permanent or not); any other failure is the
+// engine's own error, passed through.
+
 export interface ContainerSpec {
   name: string;
   image: string;
@@ -77,18 +81,27 @@ export interface ContainerRuntime {
   inspect(id: string): Promise<ContainerState>;
   /** A named volume's labels; null when there is no such volume. */
   volumeLabels(name: string): Promise<Record<string, string> | null>;
-  /** Every container carrying `label` ("key=value"), in any state. */
-  /** Sends a signal; a container that is not running is not an error. */
+  /** Sends a signal; a container that is not running, or gone, is not an error. */
   kill(id: string, signal: "SIGTERM" | "SIGKILL"): Promise<void>;
   /** Force-removes with volumes; a container already gone is not an error. */
   remove(id: string): Promise<void>;
+  /** Every container carrying `label` ("key=value", or "key": any value), in any state. */
   list(label: string): Promise<ContainerSummary[]>;
 }
 
+/**
+ * The image cannot be had. `permanent`: waiting will not help (no such image or repository,
+ * access denied, a malformed reference), so the attempt should not be retried for it; otherwise
+ * (registry or engine unreachable, a failure half-way through) a later try may succeed.
+ * Decided from the engine's own codes where it is raised, never from the message.
+ */
 export class ImagePullError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  readonly permanent: boolean;
+
+  constructor(message: string, options: { permanent: boolean; cause?: unknown }) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "ImagePullError";
+    this.permanent = options.permanent;
   }
 }
 

@@ -1,6 +1,5 @@
 import Docker from "dockerode";
 import {
-  ImagePullError,
   withDefaultTag,
   type ContainerRuntime,
   type ContainerMount,
@@ -12,6 +11,8 @@ import {
 } from "./container-runtime.js";
 import { sleep } from "@trainyard/common";
 import { demuxLogBatches, stampToSince } from "./docker-demux.js";
+import { pullImage } from "./docker-pull.js";
+import { messageOf } from "./error-message.js";
 
 /** How often a waited-on container is inspected, and how many failed inspections in a row mean the engine is gone. */
 const WAIT_CHECK_MS = 2_000;
@@ -42,44 +43,8 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  async pull(ref: string, onProgress: (p: PullProgress) => void, signal: AbortSignal): Promise<void> {
-    let stream: NodeJS.ReadableStream;
-    try {
-      stream = await this.docker.pull(withDefaultTag(ref), { abortSignal: signal });
-    } catch (err) {
-      signal.throwIfAborted();
-      throw new ImagePullError(messageOf(err), { cause: err });
-    }
-    const layers = new Map<string, { current: number; total: number }>();
-    // Docker reports most pull failures inside a 200 response, as {"error": …} progress lines.
-    let failure: string | undefined;
-    await new Promise<void>((resolve, reject) => {
-      const onAbort = () => (stream as unknown as { destroy(e?: Error): void }).destroy();
-      signal.addEventListener("abort", onAbort, { once: true });
-      this.docker.modem.followProgress(
-        stream,
-        (err: unknown) => {
-          signal.removeEventListener("abort", onAbort);
-          if (signal.aborted) return reject(signal.reason);
-          if (err) return reject(new ImagePullError(messageOf(err), { cause: err }));
-          if (failure) return reject(new ImagePullError(failure));
-          resolve();
-        },
-        (ev: { status?: string; id?: string; error?: string; errorDetail?: { message?: string }; progressDetail?: { current?: number; total?: number } }) => {
-          if (ev.error || ev.errorDetail) failure ??= (ev.errorDetail?.message ?? ev.error ?? "pull failed").trim();
-          if (ev.id && ev.progressDetail?.total) {
-            layers.set(ev.id, { current: ev.progressDetail.current ?? 0, total: ev.progressDetail.total });
-          }
-          let current = 0;
-          let total = 0;
-          for (const l of layers.values()) {
-            current += l.current;
-            total += l.total;
-          }
-          onProgress({ current, total, status: ev.status ?? "" });
-        },
-      );
-    });
+  pull(ref: string, onProgress: (p: PullProgress) => void, signal: AbortSignal): Promise<void> {
+    return pullImage(this.docker, ref, onProgress, signal);
   }
 
   async create(spec: ContainerSpec): Promise<string> {
@@ -247,9 +212,4 @@ function dockerMount(m: ContainerMount): Docker.MountSettings {
 
 function statusOf(err: unknown): number | undefined {
   return (err as { statusCode?: number })?.statusCode;
-}
-
-function messageOf(err: unknown): string {
-  const e = err as { json?: { message?: string }; message?: string };
-  return (e?.json?.message ?? e?.message ?? String(err)).trim();
 }
