@@ -6,6 +6,7 @@ import { containerSpec } from "../core/container-spec.js";
 import type { AttemptLog } from "../logs/attempt-log.js";
 import type { AgentMetrics } from "../metrics.js";
 import { ImagePullError, type ContainerRuntime } from "../runtime/container-runtime.js";
+import { messageOf } from "../runtime/error-message.js";
 import { ensureImage } from "./ensure-image.js";
 import { watchForStop } from "./record-watch.js";
 import { MountRefusedError, resolveMounts } from "./resolve-mounts.js";
@@ -46,9 +47,6 @@ export interface AttemptContext {
 export type AttemptResult = Outcome | "detached";
 
 const REMOVE_BACKOFF = { initialMs: 500, multiplier: 1.5, maxMs: 2_000 };
-
-/** Pull errors that will not pass by waiting; anything else (network, registry down) may. */
-const PERMANENT_PULL_FAILURE = /not found|manifest unknown|unauthorized|denied|invalid reference|does not exist|no such image/i;
 
 /**
  * Runs one claimed attempt to its end. The phases, in order:
@@ -172,17 +170,11 @@ async function finish(c: AttemptContext, outcome: Outcome, containerId: string |
   return outcome;
 }
 
-/** A failed pull as a fact: permanent when waiting will not help. */
+/** A failed pull as a fact: permanent when the engine said waiting will not help (runtime/docker-pull.ts). */
 function imageUnavailable(err: unknown): AttemptEnd {
-  const error = err instanceof ImagePullError ? err.message : messageOf(err);
-  return { kind: "image-unavailable", error, permanent: PERMANENT_PULL_FAILURE.test(error) };
+  return { kind: "image-unavailable", error: messageOf(err), permanent: err instanceof ImagePullError && err.permanent };
 }
 
 function seconds(since: number): number {
   return (performance.now() - since) / 1000;
-}
-
-function messageOf(err: unknown): string {
-  const e = err as { json?: { message?: string }; message?: string };
-  return (e?.json?.message ?? e?.message ?? String(err)).trim();
 }
