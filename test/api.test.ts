@@ -5,18 +5,15 @@ import { promisify } from "node:util";
 import { create } from "@bufbuild/protobuf";
 import { Kvm } from "@nats-io/kv";
 import { connect } from "@nats-io/transport-node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { SchedulerService, SubmitRequestSchema, TaskState, type SubmitRequest, type Task } from "@trainyard/client";
 import { grpcJsClient } from "../packages/common/test/grpc/grpc-js-client.js";
-import { startCluster, FINAL, type TestCluster } from "./harness/cluster.js";
+import { clusterForSuite, FINAL, type TestCluster } from "./harness/cluster.js";
 import { TEST_IMAGE } from "./harness/docker.js";
 import { sh, spec } from "./harness/tasks.js";
 
 let c: TestCluster;
-beforeAll(async () => {
-  c = await startCluster("api", { agents: [{ slots: 4 }] });
-});
-afterAll(() => c?.stop());
+clusterForSuite("api", { agents: [{ slots: 4 }] }, (x) => (c = x));
 
 async function storedTaskCount(): Promise<number> {
   const nc = await connect({ servers: c.nats.url });

@@ -1,15 +1,12 @@
 // Cancel on real NATS and Docker: while pending (at once; a later dispatch is not run), while
 // running (SIGTERM, SIGKILL after the grace period, container removed), after the end (no-op).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { FailureReason, LogStream, TaskState } from "@trainyard/client";
-import { startCluster, type TestCluster } from "./harness/cluster.js";
+import { clusterForSuite, type TestCluster } from "./harness/cluster.js";
 import { readLog, sh, spec, text } from "./harness/tasks.js";
 
 let c: TestCluster;
-beforeAll(async () => {
-  c = await startCluster("cancel", { agents: [{ slots: 2 }] });
-});
-afterAll(() => c?.stop());
+clusterForSuite("cancel", { agents: [{ slots: 2 }] }, (x) => (c = x));
 
 describe("cancel", () => {
   it("cancels a pending task at once, and an agent that later gets its dispatch does not run it", async () => {

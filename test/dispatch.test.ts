@@ -3,17 +3,14 @@
 // and the attempt is dispatched again; a redelivered message never starts a second run.
 import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { LogStream, TaskState } from "@trainyard/client";
 import { dispatchSubject, poolConsumer, STREAM } from "@trainyard/common";
-import { startCluster, type TestCluster } from "./harness/cluster.js";
+import { clusterForSuite, type TestCluster } from "./harness/cluster.js";
 import { readLog, sh, spec, text } from "./harness/tasks.js";
 
 let c: TestCluster;
-beforeAll(async () => {
-  c = await startCluster("dispatch", { agents: [], schedulerEnv: { TRAINYARD_DISPATCH_VERIFY: "1s" } });
-});
-afterAll(() => c?.stop());
+clusterForSuite("dispatch", { agents: [], schedulerEnv: { TRAINYARD_DISPATCH_VERIFY: "1s" } }, (x) => (c = x));
 
 describe("dispatch", () => {
   it("dispatches again when the message was taken but the attempt never ran", async () => {

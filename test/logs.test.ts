@@ -1,18 +1,15 @@
 // StreamLogs on real NATS and Docker: follow from before the start to the end, exact resume
 // with after_seq, tail_lines, replay after the end, and a fast writer followed without loss.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { LogStream, TaskState, type LogFrame } from "@trainyard/client";
-import { startCluster, type TestCluster } from "./harness/cluster.js";
+import { clusterForSuite, type TestCluster } from "./harness/cluster.js";
 import { readLog, sh, spec, text } from "./harness/tasks.js";
 import { jetstream } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { attemptLogSubject, frameHeaders } from "@trainyard/common";
 
 let c: TestCluster;
-beforeAll(async () => {
-  c = await startCluster("logs", { agents: [{ slots: 2 }] });
-});
-afterAll(() => c?.stop());
+clusterForSuite("logs", { agents: [{ slots: 2 }] }, (x) => (c = x));
 
 function expectIncreasing(frames: LogFrame[]) {
   for (let i = 1; i < frames.length; i++) expect(frames[i]!.seq).toBeGreaterThan(frames[i - 1]!.seq);

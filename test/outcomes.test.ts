@@ -1,16 +1,12 @@
 // How attempts end, on real NATS and real Docker: success, exit codes with retries, OOM kill,
 // timeout, missing image. After every task: no container left behind.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { FailureReason, LogStream, TaskState } from "@trainyard/client";
-import { startCluster, type TestCluster } from "./harness/cluster.js";
+import { clusterForSuite, type TestCluster } from "./harness/cluster.js";
 import { ms, readLog, sh, spec, text } from "./harness/tasks.js";
 
 let c: TestCluster;
-beforeAll(async () => {
-  c = await startCluster("outcomes", { agents: [{ slots: 4 }] });
-});
-afterAll(() => c?.stop());
-
+clusterForSuite("outcomes", { agents: [{ slots: 4 }] }, (x) => (c = x));
 
 describe("task outcomes", () => {
   it("succeeds with exact stdout and stderr, and removes its container", async () => {

@@ -1,16 +1,13 @@
 // Graceful shutdown: a scheduler that stops ends its StreamLogs and Watch streams with
 // UNAVAILABLE, so clients resume on another replica with after_seq, losing and repeating
 // nothing. Two replicas on one NATS both serve.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createTrainyardClient, LogStream, TaskState, type LogFrame } from "@trainyard/client";
-import { startCluster, type TestCluster } from "./harness/cluster.js";
+import { clusterForSuite, type TestCluster } from "./harness/cluster.js";
 import { readLog, sh, spec, text } from "./harness/tasks.js";
 
 let c: TestCluster;
-beforeAll(async () => {
-  c = await startCluster("shutdown", { agents: [{ slots: 2 }] });
-});
-afterAll(() => c?.stop());
+clusterForSuite("shutdown", { agents: [{ slots: 2 }] }, (x) => (c = x));
 
 describe("scheduler shutdown", () => {
   it("ends follow streams with UNAVAILABLE; the client resumes on another replica exactly", async () => {

@@ -1,16 +1,12 @@
 // An agent never runs more tasks than its slots; queued work waits as PENDING and runs as
 // slots free up; nothing is left behind.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { TaskState } from "@trainyard/client";
-import { createAgentClient, startCluster, type TestCluster } from "./harness/cluster.js";
+import { clusterForSuite, createAgentClient, type TestCluster } from "./harness/cluster.js";
 import { ms, sh, spec } from "./harness/tasks.js";
 
 let c: TestCluster;
-beforeAll(async () => {
-  c = await startCluster("slots", { agents: [{ slots: 2 }] });
-});
-afterAll(() => c?.stop());
-
+clusterForSuite("slots", { agents: [{ slots: 2 }] }, (x) => (c = x));
 
 describe("slots", () => {
   it("never runs more than TRAINYARD_AGENT_SLOTS tasks at once", async () => {

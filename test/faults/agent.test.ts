@@ -51,23 +51,30 @@ async function waitUntil(check: () => Promise<boolean>, what: string, ms = 15_00
 const numbers = (n: number) => Array.from({ length: n }, (_, i) => `${i + 1}\n`).join("");
 const counting = (n: number, pause = "0.05") => sh(`for i in $(seq 1 ${n}); do echo $i; sleep ${pause}; done`);
 
+/** An agent process of its own (node `<name>-<pid>`, pool `p-<name>`) running a task that counts to `lines`. */
+async function agentRunningTask(name: string, lines: number) {
+  const id = `${name}-${process.pid}`;
+  const dir = mkdtempSync(path.join(os.tmpdir(), "ty-agent-"));
+  const a = agentProcess(id, `p-${name}`, dir);
+  await waitForLine(a, "agent serving");
+  const task = (await c.client.submit(spec({ command: counting(lines), pool: `p-${name}` }))).task!;
+  await c.waitFor(task.id, (t) => t.attempts[0]!.containerId !== "");
+  return { id, dir, a, task };
+}
+
 describe("agent faults", () => {
   it("re-attaches after SIGKILL and a restart within the lease: one attempt, every line exactly once", async () => {
-    const id = `reattach-${process.pid}`;
-    const dir = mkdtempSync(path.join(os.tmpdir(), "ty-agent-"));
-    let a = agentProcess(id, "p-reattach", dir);
-    await waitForLine(a, "agent serving");
-    const { task } = await c.client.submit(spec({ command: counting(80), pool: "p-reattach" }));
-    await c.waitFor(task!.id, (t) => t.attempts[0]!.containerId !== "");
+    const { id, dir, task, ...started } = await agentRunningTask("reattach", 80);
+    let a = started.a;
     await new Promise((r) => setTimeout(r, 1_000));
     a.kill("SIGKILL");
     await a.exited;
     await new Promise((r) => setTimeout(r, 700)); // the container writes on while no agent reads
     a = agentProcess(id, "p-reattach", dir);
     await waitForLine(a, "re-attached to a running attempt");
-    const done = await c.waitForState(task!.id, TaskState.SUCCEEDED, 60_000);
+    const done = await c.waitForState(task.id, TaskState.SUCCEEDED, 60_000);
     expect(done.attempts).toHaveLength(1);
-    const frames = await readLog(c.client, task!.id);
+    const frames = await readLog(c.client, task.id);
     expect(text(frames, LogStream.STDOUT)).toBe(numbers(80));
     expect(text(frames, LogStream.SYSTEM)).toContain("agent restarted: re-attached to the running container");
     expect(await listContainers(`trainyard.node=${id}`)).toEqual([]);
@@ -76,19 +83,15 @@ describe("agent faults", () => {
   });
 
   it("leaves running containers on SIGTERM and re-attaches on the next start", async () => {
-    const id = `sigterm-${process.pid}`;
-    const dir = mkdtempSync(path.join(os.tmpdir(), "ty-agent-"));
-    let a = agentProcess(id, "p-sigterm", dir);
-    await waitForLine(a, "agent serving");
-    const { task } = await c.client.submit(spec({ command: counting(60), pool: "p-sigterm" }));
-    await c.waitFor(task!.id, (t) => t.attempts[0]!.containerId !== "");
+    const { id, dir, task, ...started } = await agentRunningTask("sigterm", 60);
+    let a = started.a;
     a.kill("SIGTERM");
     expect(await a.exited).toBe("0");
     expect(await listContainers(`trainyard.node=${id}`)).toHaveLength(1);
     a = agentProcess(id, "p-sigterm", dir);
-    const done = await c.waitForState(task!.id, TaskState.SUCCEEDED, 60_000);
+    const done = await c.waitForState(task.id, TaskState.SUCCEEDED, 60_000);
     expect(done.attempts).toHaveLength(1);
-    expect(text(await readLog(c.client, task!.id), LogStream.STDOUT)).toBe(numbers(60));
+    expect(text(await readLog(c.client, task.id), LogStream.STDOUT)).toBe(numbers(60));
     expect(await listContainers(`trainyard.node=${id}`)).toEqual([]);
     a.kill("SIGTERM");
     await a.exited;

@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pino, type Logger } from "pino";
+import { afterAll, beforeAll } from "vitest";
 import { createAgentClient, createTrainyardClient, TaskState, type Task, type TrainyardClient } from "@trainyard/client";
 import { startAgent, loadAgentConfig, type Agent } from "@trainyard/agent";
 import { startScheduler, loadSchedulerConfig, type Scheduler } from "@trainyard/scheduler";
@@ -127,6 +128,13 @@ export async function startCluster(name: string, o: ClusterOptions = {}): Promis
   cluster.client = createTrainyardClient({ baseUrl: cluster.scheduler.url });
   for (const a of o.agents ?? [{}]) await cluster.startAgent(a);
   return cluster;
+}
+
+/** A cluster for a whole suite: started before its tests (handed to `use`), stopped after them. */
+export function clusterForSuite(name: string, o: ClusterOptions, use: (c: TestCluster) => void): void {
+  let c: TestCluster | undefined;
+  beforeAll(async () => use((c = await startCluster(name, o))));
+  afterAll(() => c?.stop());
 }
 
 export { createAgentClient };

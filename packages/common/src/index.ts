@@ -2,6 +2,7 @@ export * from "./errors.js";
 export * from "./logger.js";
 export * from "./signals.js";
 export * from "./run-main.js";
+export * from "./once.js";
 export * from "./duration.js";
 export * from "./config.js";
 export * from "./model/index.js";

@@ -9,7 +9,7 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { AgentService, file_trainyard_v1_agent } from "@trainyard/client";
-import { connectNats, ensureInfrastructure, ensurePoolConsumer, type AgentEvent, type NodeRecord } from "@trainyard/common";
+import { connectNats, ensureInfrastructure, ensurePoolConsumer, once, type AgentEvent, type NodeRecord } from "@trainyard/common";
 import { startGrpcServer } from "@trainyard/common/grpc/index";
 import { createMetricsRegistry, startMetricsServer } from "@trainyard/common/metrics/index";
 import { publishEvent } from "./bus/events.js";
@@ -118,25 +118,23 @@ export async function startAgent(config: AgentConfig, logger: Logger, runtime: C
   const metricsServer = config.metricsAddr ? await startMetricsServer({ address: config.metricsAddr, registry: metrics.registry, logger: log }) : undefined;
   log.info({ url: server.url, metrics: metricsServer?.url, pools: config.pools, slots: config.slots, allowedHostPaths: config.allowedHostPaths, reattached }, "agent serving");
 
-  let closing: Promise<void> | undefined;
   return {
     nodeId: config.nodeId,
     url: server.url,
     port: server.port,
     metricsUrl: metricsServer?.url,
-    close: () =>
-      (closing ??= (async () => {
-        pulling.abort();
-        await Promise.all(loops);
-        guard.stop();
-        await host.detachAll();
-        heartbeat.stop();
-        stopping.abort();
-        await server.close();
-        await metricsServer?.close();
-        await nc.drain().catch(() => {});
-        log.info("agent stopped");
-      })()),
+    close: once(async () => {
+      pulling.abort();
+      await Promise.all(loops);
+      guard.stop();
+      await host.detachAll();
+      heartbeat.stop();
+      stopping.abort();
+      await server.close();
+      await metricsServer?.close();
+      await nc.drain().catch(() => {});
+      log.info("agent stopped");
+    }),
   };
 }
 

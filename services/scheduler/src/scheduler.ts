@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { file_trainyard_v1_scheduler, SchedulerService } from "@trainyard/client";
-import { claimKey, connectNats, ensureInfrastructure } from "@trainyard/common";
+import { claimKey, connectNats, ensureInfrastructure, once } from "@trainyard/common";
 import { startGrpcServer } from "@trainyard/common/grpc/index";
 import { createMetricsRegistry, startMetricsServer } from "@trainyard/common/metrics/index";
 import { DispatchLoop } from "./bus/dispatch-loop.js";
@@ -104,24 +104,22 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
   const metricsServer = config.metricsAddr ? await startMetricsServer({ address: config.metricsAddr, registry: metrics.registry, logger }) : undefined;
   logger.info({ url: server.url, httpUrl: server.httpUrl, metrics: metricsServer?.url }, "scheduler serving");
 
-  let closing: Promise<void> | undefined;
   return {
     url: server.url,
     httpUrl: server.httpUrl,
     port: server.port,
     metricsUrl: metricsServer?.url,
-    close: () =>
-      (closing ??= (async () => {
-        await server.close();
-        await metricsServer?.close();
-        stopping.abort();
-        loop.stop();
-        leases.stop();
-        nodeFeed.stop();
-        taskFeed.stop();
-        await consumer;
-        await nc.drain().catch(() => {});
-        logger.info("scheduler stopped");
-      })()),
+    close: once(async () => {
+      await server.close();
+      await metricsServer?.close();
+      stopping.abort();
+      loop.stop();
+      leases.stop();
+      nodeFeed.stop();
+      taskFeed.stop();
+      await consumer;
+      await nc.drain().catch(() => {});
+      logger.info("scheduler stopped");
+    }),
   };
 }

@@ -106,28 +106,23 @@ const cancelWhileRunning: Change = {
 };
 const allUnchanged = Object.fromEntries(Object.keys(inputs).map((k) => [k, "unchanged"])) as Record<InputName, Expect>;
 
+/** A PENDING task, dispatched or not, takes every input but the dispatch ones alike. */
+const pendingRow = {
+  claimed: running(`preparing on node ${NODE}`),
+  started: running(`running on node ${NODE}`),
+  progress: pending("pulling image busybox"),
+  note: pending(),
+  ...finishedRow,
+  cancel: cancelWhilePending,
+  "node-lost": lostRetried,
+} satisfies Partial<Record<InputName, Expect>>;
+
 const table: Record<StateName, Record<InputName, Expect>> = {
-  "PENDING undispatched": {
-    dispatched: pending(),
-    "dispatch-lost": "unchanged",
-    claimed: running(`preparing on node ${NODE}`),
-    started: running(`running on node ${NODE}`),
-    progress: pending("pulling image busybox"),
-    note: pending(),
-    ...finishedRow,
-    cancel: cancelWhilePending,
-    "node-lost": lostRetried,
-  },
+  "PENDING undispatched": { dispatched: pending(), "dispatch-lost": "unchanged", ...pendingRow },
   "PENDING dispatched": {
     dispatched: "unchanged",
     "dispatch-lost": { ...pending(), lines: ["dispatch of attempt 1 was taken but not run; dispatching it again"] },
-    claimed: running(`preparing on node ${NODE}`),
-    started: running(`running on node ${NODE}`),
-    progress: pending("pulling image busybox"),
-    note: pending(),
-    ...finishedRow,
-    cancel: cancelWhilePending,
-    "node-lost": lostRetried,
+    ...pendingRow,
   },
   "RUNNING claimed": {
     dispatched: "unchanged",
