@@ -2,7 +2,7 @@
  * The agent's composition root: NATS, Docker, recovery of its own containers, heartbeats,
  * one pull loop per pool, the attempt host, and the AgentService gRPC server.
  *
- *   starting ──recover (re-attach / fence)──▶ pulling ──Drain──▶ draining (no new work)
+ *   starting ──recover (re-attach / remove)──▶ pulling ──Drain──▶ draining (no new work)
  *      close() (SIGTERM): stop pulling, leave running containers for the next start
  *      (their logs flushed, nothing reported), stop heartbeating ──▶ closed
  */
@@ -57,7 +57,7 @@ export async function startAgent(config: AgentConfig, logger: Logger, runtime: C
   const running = new RunningAttempts();
   const metrics = new AgentMetrics(createMetricsRegistry(), { total: config.slots, inUse: () => running.active().length });
   const records = new NatsAttemptRecords(infra, jsm);
-  const host = new AttemptHost(config, js, records, runtime, slots, running, log, metrics);
+  const host = new AttemptHost({ config, js, records, runtime, slots, running, logger: log, metrics });
   const pulling = new AbortController();
   const stopping = new AbortController();
   const state: AgentState = { config, slots, host, startTime: Date.now(), dockerVersion, draining: false };

@@ -21,30 +21,37 @@ import { sayer } from "./say.js";
  *
  *   running ──detachAll() (SIGTERM)──▶ containers left running, unreported ──▶ settled()
  */
+export interface AttemptHostOptions {
+  config: AgentConfig;
+  js: JetStreamClient;
+  records: AttemptRecords;
+  runtime: ContainerRuntime;
+  slots: Slots;
+  running: RunningAttempts;
+  logger: Logger;
+  metrics: AgentMetrics;
+}
+
 export class AttemptHost {
   private readonly attempts = new Set<Promise<unknown>>();
   private readonly detach = new AbortController();
   private readonly lastCall = new AbortController();
 
-  constructor(
-    private readonly config: AgentConfig,
-    private readonly js: JetStreamClient,
-    private readonly records: AttemptRecords,
-    private readonly runtime: ContainerRuntime,
-    private readonly slots: Slots,
-    readonly running: RunningAttempts,
-    private readonly logger: Logger,
-    private readonly metrics: AgentMetrics,
-  ) {}
+  constructor(private readonly o: AttemptHostOptions) {}
+
+  /** The attempts held (GetNode, StreamLogs, heartbeats, the reconciler). */
+  get running(): RunningAttempts {
+    return this.o.running;
+  }
 
   /** Starts (or, with `reattach`, resumes) an attempt; returns at once. */
   launch(
     task: TaskRecord,
     attempt: number,
-    o: { reattach?: { containerId: string; since?: string }; from?: { frame: number; resume?: string } } = {},
+    how: { reattach?: { containerId: string; since?: string }; from?: { frame: number; resume?: string } } = {},
   ): void {
-    const { config, js } = this;
-    const log = this.logger.child({ task: task.id, attempt });
+    const { config, js } = this.o;
+    const log = this.o.logger.child({ task: task.id, attempt });
     // The outcome is retried until reportGraceMs after shutdown began; the rest give up at shutdown.
     const report = (e: AgentEvent) =>
       publishEvent(js, e, log, e.type === "finished" ? this.lastCall.signal : this.detach.signal);
@@ -58,34 +65,34 @@ export class AttemptHost {
       bufferBytes: config.logBufferBytes,
       logger: log,
       signal: this.lastCall.signal,
-      onPublished: (bytes) => this.metrics.framePublished(bytes),
-      ...(o.from ? { from: o.from } : {}),
+      onPublished: (bytes) => this.o.metrics.framePublished(bytes),
+      ...(how.from ? { from: how.from } : {}),
     });
     const entry: RunningAttempt = { taskId: task.id, attempt, image: task.spec.image, startTime: Date.now(), log: attemptLog, finished: false };
-    if (o.reattach) entry.containerId = o.reattach.containerId;
+    if (how.reattach) entry.containerId = how.reattach.containerId;
     this.running.add(entry);
     const p = runAttempt({
       task,
       attempt,
       nodeId: config.nodeId,
-      runtime: this.runtime,
-      records: this.records,
+      runtime: this.o.runtime,
+      records: this.o.records,
       log: attemptLog,
       logger: log,
       pidsLimit: config.pidsLimit,
       allowedHostPaths: config.allowedHostPaths,
-      metrics: this.metrics,
+      metrics: this.o.metrics,
       report,
       say: sayer(attemptLog, report, { taskId: task.id, attempt, nodeId: config.nodeId }),
       detach: this.detach.signal,
-      ...(o.reattach ? { reattach: o.reattach } : {}),
+      ...(how.reattach ? { reattach: how.reattach } : {}),
       onContainer: (id) => (entry.containerId = id),
       onStopper: (stop) => (entry.stop = stop),
     })
       .catch((err) => log.error({ err }, "attempt runner failed"))
       .finally(() => {
         this.running.finish(task.id, attempt);
-        this.slots.release();
+        this.o.slots.release();
         this.attempts.delete(p);
       });
     this.attempts.add(p);
@@ -111,7 +118,7 @@ export class AttemptHost {
   /** SIGTERM: leave running containers to the next start; give outcomes a last while to go out. */
   async detachAll(): Promise<void> {
     this.detach.abort();
-    const giveUp = setTimeout(() => this.lastCall.abort(), this.config.reportGraceMs);
+    const giveUp = setTimeout(() => this.lastCall.abort(), this.o.config.reportGraceMs);
     await this.settled();
     clearTimeout(giveUp);
   }

@@ -51,14 +51,14 @@ const REMOVE_BACKOFF = { initialMs: 500, multiplier: 1.5, maxMs: 2_000 };
 /**
  * Runs one claimed attempt to its end. The phases, in order:
  *
- *   watch record ─▶ check mounts ─▶ ensure image ─▶ create ─▶ start ─▶ supervise (logs, wait, timeout, stop)
+ *   watch record ─▶ ensure image ─▶ check mounts ─▶ create ─▶ start ─▶ supervise (logs, wait, timeout, stop)
  *        │           (re-attach: straight to supervise, log resumed after the last stamp shipped)
  *        └─▶ always: SYSTEM line with the outcome ─▶ flush log ─▶ remove container ─▶ report
  *            except when detached (agent SIGTERM): flush log, leave the container, report nothing
  *
- * Never throws: every failure becomes an Outcome (IMAGE_UNAVAILABLE, CONTAINER_ERROR, …).
- * A bind mount outside TRAINYARD_ALLOWED_HOST_PATHS is a CONTAINER_ERROR marked permanent
- * (not retried: every attempt would be refused the same way).
+ * Never throws: every failure becomes an Outcome classified from its fact (core/classify.ts):
+ * IMAGE_UNAVAILABLE, CONTAINER_ERROR, … A refused mount (end "mount-refused") is not retried:
+ * every attempt would be refused the same way.
  * The container is removed on every path before the outcome is reported, so a task seen as
  * final has no container left.
  */
