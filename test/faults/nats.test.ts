@@ -1,6 +1,7 @@
 // NATS restarts (store on disk) with real processes: scheduler and agent reconnect by
 // themselves, the task that ran meanwhile finishes and is recorded, and its log, including
 // what was written during the outage, arrives complete, exactly once.
+import { existsSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTrainyardClient, LogStream, TaskState, type LogFrame, type SchedulerClient } from "@trainyard/client";
 import { dockerAvailable, listContainers, removeContainers } from "../harness/docker.js";
@@ -46,9 +47,16 @@ async function followToEnd(id: string, ms = 90_000): Promise<LogFrame[]> {
   }
 }
 
+/** Polls `check` every 50 ms until it holds; fails after `ms`. */
+async function until(check: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
+  for (const deadline = Date.now() + ms; !(await check()); await new Promise((r) => setTimeout(r, 50))) {
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
+  }
+}
+
 /** Resolves once the task's first attempt has a container. */
-async function untilStarted(id: string): Promise<void> {
-  while (!(await client.get({ taskId: id })).task!.attempts[0]?.containerId) await new Promise((r) => setTimeout(r, 50));
+function untilStarted(id: string): Promise<void> {
+  return until(async () => Boolean((await client.get({ taskId: id })).task!.attempts[0]?.containerId), `task ${id} started`);
 }
 
 describe("NATS faults", () => {
@@ -114,7 +122,10 @@ describe("NATS faults", () => {
     const { task } = await client.submit(spec({ command: sh("for i in $(seq 1 30); do echo $i; sleep 0.05; done"), pool: "p-offline" }));
     await untilStarted(task!.id);
     nats.kill("SIGKILL");
-    await new Promise((r) => setTimeout(r, 3_000)); // the container ends; its last lines cannot be published
+    // The container ends and the runner is in its last phase (its end line is in the host's log
+    // file), with frames it cannot publish.
+    const hostLog = `/tmp/trainyard-tests/${id}/${task!.id}/attempt-1.log`;
+    await until(() => existsSync(hostLog) && readFileSync(hostLog, "utf8").includes(" system exited with code 0"), "the attempt's end line in its host log");
     agent.kill("SIGTERM");
     expect(await agent.exited).toBe("0");
     expect(agent.output().some((l) => l.includes("container left for the next start"))).toBe(true);
