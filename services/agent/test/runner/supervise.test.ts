@@ -107,7 +107,7 @@ describe("supervise: the task's record", () => {
     l.records.set({ ...l.task, cancel: { reason: "second", time: 2 } });
     l.records.delete(l.task.id);
     const r = await ended(l);
-    expect(r.result.end).toEqual({ kind: "stopped", cause: { kind: "cancel", reason: "first" }, exitCode: 137 });
+    expect(r.result).toMatchObject({ end: { kind: "stopped", cause: { kind: "cancel", reason: "first" }, exitCode: 137 } });
     expect(eventKinds(r.events)).toEqual(["started", "note stopping", "note sigterm", "note sigkill", "finished"]);
   });
 });
