@@ -1,7 +1,8 @@
 /**
  * runAttempt (runner/run-attempt.ts) on a FakeRuntime, phase by phase: image, mounts, create,
- * start, a container that ends by itself, re-attach after an agent restart, and the shutdown
- * paths that leave or stop an attempt before its container runs. Stops while it runs
+ * start, a container that ends by itself, re-attach after an agent restart (running, exited,
+ * gone, never started), an attempt stopped before its container runs (cancel, agent shutdown),
+ * and one left for the next start because the end of its log was not published. Stops while it runs
  * (timeout, cancel, fencing, detach, the engine going away) are in supervise.test.ts.
  *
  * Every case checks the Outcome, what was reported (in order: `finished` last), the SYSTEM
@@ -139,7 +140,7 @@ describe("runAttempt: mounts, create, start", () => {
   });
 });
 
-describe("runAttempt: agent shutdown", () => {
+describe("runAttempt: stopped before the container runs, or left at shutdown", () => {
   it("detached before its container started (a pull hanging): stopped with cause shutdown, CONTAINER_ERROR, reported", async () => {
     const image = "registry.test/huge:1";
     const runtime = fakeRuntime();
@@ -150,6 +151,25 @@ describe("runAttempt: agent shutdown", () => {
     const r = { ...(await l.ended()), launched: l };
     expect(r.result).toEqual({ exitCode: -1, failureReason: "CONTAINER_ERROR", end: { kind: "stopped", cause: { kind: "shutdown" }, exitCode: -1 } });
     expect(r.system).toEqual([`pulling image ${image}`, "container error: stopped because the agent shut down"]);
+    expect(eventKinds(r.events)).toEqual(["progress pulling", "finished"]);
+    expect(runtime.containers()).toEqual([]);
+    expectEnded(r);
+  });
+
+  it("cancelled before its container started (a pull hanging): CANCELLED, exit -1, nothing created", async () => {
+    const image = "registry.test/huge:1";
+    const runtime = fakeRuntime();
+    runtime.scriptPull(image, { outcome: "hang" });
+    const l = await launch({ runtime, spec: { image } });
+    await until(() => l.notes.some((n) => n.kind === "pulling"), "the pull began");
+    l.records.set({ ...l.task, cancel: { reason: "not needed", time: 1 } });
+    const r = { ...(await l.ended()), launched: l };
+    expect(r.result).toEqual({
+      exitCode: -1,
+      failureReason: "CANCELLED",
+      end: { kind: "stopped", cause: { kind: "cancel", reason: "not needed" }, exitCode: -1 },
+    });
+    expect(r.system).toEqual([`pulling image ${image}`, "cancelled: cancelled: not needed"]);
     expect(eventKinds(r.events)).toEqual(["progress pulling", "finished"]);
     expect(runtime.containers()).toEqual([]);
     expectEnded(r);
@@ -220,6 +240,19 @@ describe("runAttempt: re-attach after an agent restart", () => {
       "timeout: killed after timeout 30s",
     ]);
     expect(eventKinds(r.events)).toEqual(["note reattached", "note stopping", "note sigterm", "finished"]);
+    expectEnded(r);
+  });
+
+  it("finds the container gone: CONTAINER_ERROR with Docker's message", async () => {
+    const runtime = fakeRuntime();
+    const task = runningTask({});
+    const id = await containerFor(runtime, task, 1);
+    await runtime.remove(id);
+    const l = await launch({ task, runtime, reattach: { containerId: id } });
+    const r = { ...(await l.ended()), launched: l };
+    expect(r.result).toEqual({ exitCode: -1, failureReason: "CONTAINER_ERROR", end: { kind: "container-error", error: `No such container: ${id}` } });
+    expect(r.system).toEqual([`container error: No such container: ${id}`]);
+    expect(eventKinds(r.events)).toEqual(["finished"]);
     expectEnded(r);
   });
 
