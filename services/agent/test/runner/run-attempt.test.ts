@@ -2,8 +2,8 @@
  * runAttempt (runner/run-attempt.ts) on a FakeRuntime, phase by phase: image, mounts, create,
  * start, a container that ends by itself, re-attach after an agent restart (running, exited,
  * gone, never started), an attempt stopped before its container runs (cancel, agent shutdown),
- * and one left for the next start because the end of its log was not published. Stops while it runs
- * (timeout, cancel, fencing, detach, the engine going away) are in supervise.test.ts.
+ * and one left for the next start because the end of its log was not published. Stops while
+ * it runs (timeout, cancel, fencing, detach, the engine going away) are in supervise.test.ts.
  *
  * Every case checks the Outcome, what was reported (in order: `finished` last), the SYSTEM
  * lines published, and that no container is left unless the attempt was left for the next start.
