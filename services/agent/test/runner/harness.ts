@@ -160,6 +160,11 @@ export interface LaunchOptions {
   from?: LogPosition;
   /** The log's publisher (e.g. one already `failing`). */
   publisher?: MemoryPublisher;
+  /**
+   * How a report goes once kept (default: stored at once). AttemptHost's gives up on all but
+   * `finished` when `detach` aborts.
+   */
+  report?: (e: AgentEvent, detach: AbortSignal) => Promise<void>;
 }
 
 /** What one attempt did, once runAttempt returned. */
@@ -239,7 +244,10 @@ export async function launch(o: LaunchOptions = {}): Promise<Launched> {
   const events: AgentEvent[] = [];
   const notes: AttemptNote[] = [];
   const logger = pino({ level: "silent" });
-  const report = async (e: AgentEvent) => void events.push(e);
+  const report = async (e: AgentEvent) => {
+    events.push(e);
+    await o.report?.(e, detach.signal);
+  };
   const log = new AttemptLog({
     js: publisher.js,
     taskId: task.id,

@@ -9,6 +9,7 @@
  * lines published, and that no container is left unless the attempt was left for the next start.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import type { AgentEvent } from "@trainyard/common";
 import { until } from "../fixtures.js";
 import {
   cleanUp,
@@ -173,6 +174,19 @@ describe("runAttempt: stopped before the container runs, or left at shutdown", (
     expect(eventKinds(r.events)).toEqual(["progress pulling", "finished"]);
     expect(runtime.containers()).toEqual([]);
     expectEnded(r);
+  });
+
+  it("leaves a started container running when detached while its start is still being reported (NATS away)", async () => {
+    // As AttemptHost's report does while NATS is unreachable: retried until `detach` aborts.
+    const unreachable = (e: AgentEvent, detach: AbortSignal) =>
+      e.type === "started" ? new Promise<void>((_, reject) => detach.addEventListener("abort", () => reject(detach.reason))) : Promise.resolve();
+    const l = await launch({ behaviour: { output: [{ stdout: "training" }], durationMs: Infinity }, report: unreachable });
+    await until(() => l.events.some((e) => e.type === "started"), "the start is being reported");
+    l.detach();
+    const r = await l.ended();
+    expect(r.result).toBe("detached");
+    expect(eventKinds(r.events)).toEqual(["started"]);
+    expect(leftover(l.runtime).map((c) => ({ running: c.running, signals: c.signals }))).toEqual([{ running: true, signals: [] }]);
   });
 
   it("leaves the container for the next start when the end of its log could not be published: nothing reported", async () => {
