@@ -8,7 +8,8 @@
  *   launch(o)        builds the AttemptContext (the same wiring as runner/attempt-host.ts) and
  *                    starts runAttempt; ended() gives the result with what was reported, said
  *                    and published
- * cleanUp() (afterEach) removes the log files and every container a launch's runtime still has.
+ * cleanUp() removes the log files and every container a launch's runtime still has: after each
+ * case, or after all of a file's cases when they run concurrently (each launch has its own runtime).
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -329,7 +330,7 @@ export function finished(events: readonly AgentEvent[]) {
   return last;
 }
 
-/** afterEach: removes the log files and every container left on the runtimes launched on. */
+/** Removes the log files and every container left on the runtimes launched on (afterEach, or afterAll for concurrent cases). */
 export async function cleanUp(): Promise<void> {
   for (const r of runtimes) {
     if (!r.engineIsUp) r.engineUp();

@@ -8,7 +8,7 @@
  * Every case checks the Outcome, what was reported (in order: `finished` last), the SYSTEM
  * lines published, and that no container is left unless the attempt was left for the next start.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { AgentEvent } from "@trainyard/common";
 import { until } from "../fixtures.js";
 import {
@@ -27,7 +27,8 @@ import {
   type Ran,
 } from "./harness.js";
 
-afterEach(cleanUp);
+// Each case has its own runtime, records and log: they run concurrently (most of their time is timers).
+afterAll(cleanUp);
 
 /** What every attempt that ends here must show: its outcome reported last, no container, the watch over. */
 function expectEnded(r: Ran & { launched: Launched }) {
@@ -37,7 +38,7 @@ function expectEnded(r: Ran & { launched: Launched }) {
   expect(r.launched.records.watching(r.launched.task.id)).toBe(0);
 }
 
-describe("runAttempt: a container that ends by itself", () => {
+describe.concurrent("runAttempt: a container that ends by itself", () => {
   it("succeeds: stdout and stderr published in order, started reported before finished, the container removed", async () => {
     const r = await run({ behaviour: { output: [{ stdout: "one" }, { stderr: "two" }, { stdout: "three" }] } });
     expect(r.result).toEqual({ exitCode: 0, end: { kind: "exited", exitCode: 0, oomKilled: false } });
@@ -67,7 +68,7 @@ describe("runAttempt: a container that ends by itself", () => {
   });
 });
 
-describe("runAttempt: the image", () => {
+describe.concurrent("runAttempt: the image", () => {
   const image = "registry.test/tiny:1";
 
   it("pulls a missing image, saying so (pulling, progress, pulled), then runs", async () => {
@@ -104,7 +105,7 @@ describe("runAttempt: the image", () => {
   });
 });
 
-describe("runAttempt: mounts, create, start", () => {
+describe.concurrent("runAttempt: mounts, create, start", () => {
   it("refuses a bind mount outside allowedHostPaths before creating anything: CONTAINER_ERROR, end mount-refused", async () => {
     const allowed = "/srv/trainyard-allowed";
     const r = await run({
@@ -141,7 +142,7 @@ describe("runAttempt: mounts, create, start", () => {
   });
 });
 
-describe("runAttempt: stopped before the container runs, or left at shutdown", () => {
+describe.concurrent("runAttempt: stopped before the container runs, or left at shutdown", () => {
   it("detached before its container started (a pull hanging): stopped with cause shutdown, CONTAINER_ERROR, reported", async () => {
     const image = "registry.test/huge:1";
     const runtime = fakeRuntime();
@@ -204,7 +205,7 @@ describe("runAttempt: stopped before the container runs, or left at shutdown", (
   });
 });
 
-describe("runAttempt: re-attach after an agent restart", () => {
+describe.concurrent("runAttempt: re-attach after an agent restart", () => {
   it("follows a running container: says reattached, resumes the log after `since`, numbers frames on from `from`", async () => {
     const runtime = fakeRuntime();
     const task = runningTask({ output: [{ stdout: "line %i", repeat: 3 }, { pauseMs: 100 }, { stdout: "after" }] });

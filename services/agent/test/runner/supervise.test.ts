@@ -7,12 +7,13 @@
  * Every case checks the Outcome, what was reported (in order: `finished` last), the SYSTEM
  * lines published, the signals the container got, and that no container is left (but on detach).
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { StopCause } from "@trainyard/common";
 import { task as taskFixture, until } from "../fixtures.js";
 import { cleanUp, eventKinds, finished, launch, leftover, NODE, type Launched, type LaunchOptions } from "./harness.js";
 
-afterEach(cleanUp);
+// Each case has its own runtime, records and log: they run concurrently (most of their time is timers).
+afterAll(cleanUp);
 
 /** Runs until the container runs and its first line is published. */
 async function running(o: LaunchOptions): Promise<Launched> {
@@ -33,7 +34,7 @@ async function ended(l: Launched) {
 
 const forever = { output: [{ stdout: "training" }], durationMs: Infinity };
 
-describe("supervise: timeout", () => {
+describe.concurrent("supervise: timeout", () => {
   it("stops the container at the timeout; SIGTERM honoured: TIMEOUT, exit 143", async () => {
     const r = await ended(await launch({ behaviour: forever, spec: { timeoutMs: 200, stopGraceMs: 100 } }));
     expect(r.result).toEqual({ exitCode: 143, failureReason: "TIMEOUT", end: { kind: "stopped", cause: { kind: "timeout", afterMs: 200 }, exitCode: 143 } });
@@ -65,7 +66,7 @@ describe("supervise: timeout", () => {
   });
 });
 
-describe("supervise: the task's record", () => {
+describe.concurrent("supervise: the task's record", () => {
   it("stops on a cancel requested in the record: CANCELLED with its reason", async () => {
     const l = await running({ behaviour: forever });
     l.records.set({ ...l.task, cancel: { reason: "wrong learning rate", time: 1 } });
@@ -112,7 +113,7 @@ describe("supervise: the task's record", () => {
   });
 });
 
-describe("supervise: stops handed in (onStopper)", () => {
+describe.concurrent("supervise: stops handed in (onStopper)", () => {
   const isolated = (graceMs: number): StopCause => ({ kind: "isolated", silentMs: 9_100, leaseMs: 15_000, graceMs });
   const isolation = "no contact with NATS for 9.1s (lease 15s): another node may run this task";
 
@@ -147,7 +148,7 @@ describe("supervise: stops handed in (onStopper)", () => {
   });
 });
 
-describe("supervise: the agent detaching", () => {
+describe.concurrent("supervise: the agent detaching", () => {
   it("leaves the running container on detach: result detached, its log flushed, nothing finished reported", async () => {
     const l = await running({ behaviour: forever });
     l.detach();
@@ -160,7 +161,7 @@ describe("supervise: the agent detaching", () => {
   });
 });
 
-describe("supervise: the engine going away", () => {
+describe.concurrent("supervise: the engine going away", () => {
   const lost = "Docker Engine not answering: connect ECONNREFUSED /var/run/docker.sock";
 
   it("mid-run: CONTAINER_ERROR with the error; the container removed once the engine is back (removal retried)", async () => {
