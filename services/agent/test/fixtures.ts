@@ -49,3 +49,16 @@ export function track<V>(p: Promise<V>) {
   );
   return s;
 }
+
+/**
+ * Waits until `holds()` is true, checking every 5 ms; throws naming `what` once `deadlineMs`
+ * has passed. The one polling helper of the agent's unit tests: wait on a condition, never on
+ * a bare timer.
+ */
+export async function until(holds: () => boolean, what: string, deadlineMs = 2_000): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  while (!holds()) {
+    if (Date.now() > deadline) throw new Error(`not within ${deadlineMs} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

@@ -141,7 +141,10 @@ async function execute(c: AttemptContext, stop: AbortSignal, setContainer: (id: 
   }
   c.metrics.containerStarted(true, seconds(startStart));
   logger.info({ container: id.slice(0, 12), image: task.spec.image }, "container started");
-  await c.report({ type: "started", taskId: task.id, attempt, nodeId, containerId: id, time: Date.now() });
+  // The container runs: a shutdown while its start is being reported leaves it (supervise detaches).
+  await c.report({ type: "started", taskId: task.id, attempt, nodeId, containerId: id, time: Date.now() }).catch((err) => {
+    if (!c.detach.aborted) throw err;
+  });
   return supervise(c, id, stop, Date.now());
 }
 
