@@ -43,6 +43,16 @@ async function recovering(runtime: FakeRuntime, records: MemoryRecords, previous
   return { count, reattached, reported };
 }
 
+/** A container of attempt 1 of task `taskId` on this node, the records as `store` leaves them, then recover(). */
+async function recoverWith(taskId: string, store: (r: MemoryRecords, t: TaskRecord) => void) {
+  const runtime = fakeRuntime();
+  const records = new MemoryRecords();
+  const t = held(taskId);
+  store(records, t);
+  const id = await containerFor(runtime, t, 1);
+  return { runtime, t, id, r: await recovering(runtime, records) };
+}
+
 describe("recover: this node's containers", () => {
   it("re-attaches a container whose attempt this node still holds, from where its published log ends", async () => {
     const runtime = fakeRuntime();
@@ -66,12 +76,7 @@ describe("recover: this node's containers", () => {
     }],
     ["a cancel requested meanwhile (the re-attached runner stops it and reports)", (r, t) => r.set({ ...t, cancel: { reason: "stop", time: 1 } })],
   ])("re-attaches too when %s", async (_, store) => {
-    const runtime = fakeRuntime();
-    const records = new MemoryRecords();
-    const t = held("t-held");
-    store(records, t);
-    const id = await containerFor(runtime, t, 1);
-    const r = await recovering(runtime, records);
+    const { t, id, r } = await recoverWith("t-held", store);
     expect(r.count).toBe(1);
     expect(r.reattached.map((a) => [a.task.id, a.attempt, a.containerId, a.from])).toEqual([[t.id, 1, id, { frame: 0 }]]);
   });
@@ -86,12 +91,7 @@ describe("recover: this node's containers", () => {
       r.claim(t.id, 1, "n2");
     }],
   ])("kills and removes a container when %s; nothing re-attached or reported", async (_, store) => {
-    const runtime = fakeRuntime();
-    const records = new MemoryRecords();
-    const t = held("t-stale");
-    store(records, t);
-    const id = await containerFor(runtime, t, 1);
-    const r = await recovering(runtime, records);
+    const { runtime, id, r } = await recoverWith("t-stale", store);
     expect(r).toEqual({ count: 0, reattached: [], reported: [] });
     expect(leftover(runtime)).toEqual([]);
     expect(runtime.containers()[0]).toMatchObject({ id, removed: true, signals: ["SIGKILL"] });

@@ -121,23 +121,16 @@ describe.concurrent("runAttempt: mounts, create, start", () => {
     expectEnded(r);
   });
 
-  it("fails to create: CONTAINER_ERROR with Docker's message, nothing started", async () => {
-    const why = 'invalid mount config for type "bind": field Source must not be empty';
-    const r = await run({ behaviour: { createError: why } });
+  it.each([
+    ["create", { createError: 'invalid mount config for type "bind": field Source must not be empty' }, 0],
+    ["start", { startError: 'OCI runtime create failed: exec: "train": executable file not found in $PATH' }, 1],
+  ] as const)("fails to %s: CONTAINER_ERROR with Docker's message, and no container left", async (_, behaviour, created) => {
+    const why = Object.values(behaviour)[0];
+    const r = await run({ behaviour });
     expect(r.result).toEqual({ exitCode: -1, failureReason: "CONTAINER_ERROR", end: { kind: "container-error", error: why } });
     expect(r.system).toEqual([`container error: ${why}`]);
     expect(eventKinds(r.events)).toEqual(["finished"]);
-    expect(r.launched.runtime.containers()).toEqual([]);
-    expectEnded(r);
-  });
-
-  it("fails to start: CONTAINER_ERROR with Docker's message, the created container removed", async () => {
-    const why = 'OCI runtime create failed: exec: "train": executable file not found in $PATH';
-    const r = await run({ behaviour: { startError: why } });
-    expect(r.result).toEqual({ exitCode: -1, failureReason: "CONTAINER_ERROR", end: { kind: "container-error", error: why } });
-    expect(r.system).toEqual([`container error: ${why}`]);
-    expect(eventKinds(r.events)).toEqual(["finished"]);
-    expect(r.launched.runtime.containers()).toHaveLength(1);
+    expect(r.launched.runtime.containers()).toHaveLength(created);
     expectEnded(r);
   });
 });
