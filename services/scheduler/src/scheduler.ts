@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { file_trainyard_v1_scheduler, SchedulerService } from "@trainyard/client";
-import { claimKey, connectNats, ensureInfrastructure, once } from "@trainyard/common";
+import { connectNats, ensureInfrastructure, once } from "@trainyard/common";
 import { startGrpcServer } from "@trainyard/common/grpc/index";
 import { createMetricsRegistry, startMetricsServer } from "@trainyard/common/metrics/index";
 import { DispatchLoop } from "./bus/dispatch-loop.js";
@@ -25,6 +25,7 @@ import { JetStreamLogReader } from "./logs/log-reader.js";
 import { SchedulerMetrics } from "./metrics.js";
 import { schedulerRoutes } from "./routes.js";
 import { createApplier } from "./store/applier.js";
+import { claimHolder } from "./store/claims.js";
 import { KvIdempotencyKeys } from "./store/idempotency.js";
 import { feedNodeView, feedTaskView } from "./store/kv-mirror.js";
 import { NodeView } from "./store/node-view.js";
@@ -71,10 +72,7 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
     view,
     applier,
     dispatcher: new JetStreamDispatcher(js, jsm),
-    claimHolder: async (taskId, attempt) => {
-      const e = await infra.claims.get(claimKey(taskId, attempt));
-      return e?.operation === "PUT" ? e.string() : null;
-    },
+    claimHolder: claimHolder(infra.claims),
     nodeLost: (nodeId, since, now) => nodeLost(nodeId, nodes.get(nodeId)?.liveness, since, now, config.defaultLeaseMs),
     clock,
     logger,
