@@ -93,7 +93,10 @@ describe("StreamLogs", () => {
     expect(lines[n - 1]).toBe(String(n));
     expect(out).toBe(Array.from({ length: n }, (_, i) => `${i + 1}\n`).join(""));
     expectIncreasing(frames);
-    expect(frames.length).toBeLessThan(n / 100);
+    // Coalesced: many lines a frame. How many depends on how fast NATS takes frames compared with
+    // how fast Docker hands over lines (seen here: 560 to 2,100 frames, the most on a loaded
+    // machine), so the bound only rules out a frame per line or so; docs/performance.md measures.
+    expect(frames.length).toBeLessThan(n / 20);
     console.log(`followed ${n} lines in ${secs.toFixed(2)}s (${Math.round(n / secs)} lines/s) in ${frames.length} frames`);
   });
 

@@ -9,7 +9,7 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { AgentService, file_trainyard_v1_agent } from "@trainyard/client";
-import { connectNats, ensureInfrastructure, ensurePoolConsumer, once, type AgentEvent, type NodeRecord } from "@trainyard/common";
+import { connectNats, ensureInfrastructure, ensurePoolConsumer, once, whileNatsStarts, type AgentEvent, type NodeRecord } from "@trainyard/common";
 import { startGrpcServer } from "@trainyard/common/grpc/index";
 import { createMetricsRegistry, startMetricsServer } from "@trainyard/common/metrics/index";
 import { publishEvent } from "./bus/events.js";
@@ -49,10 +49,18 @@ export async function startAgent(config: AgentConfig, logger: Logger, runtime: C
   const dockerVersion = await runtime.version();
   log.info({ dockerVersion }, "Docker Engine answers");
   const nc = await connectNats(config.natsServers, `trainyard-agent-${config.nodeId}`, log);
-  const infra = await ensureInfrastructure(nc, config.infra);
-  for (const pool of config.pools) await ensurePoolConsumer(nc, pool, DISPATCH_ACK_WAIT_MS);
+  const { infra, jsm, previous } = await whileNatsStarts(
+    "setting up streams, buckets and pool consumers",
+    async () => {
+      const infra = await ensureInfrastructure(nc, config.infra);
+      for (const pool of config.pools) await ensurePoolConsumer(nc, pool, DISPATCH_ACK_WAIT_MS);
+      // This node's last heartbeat from before a restart: the attempts it held.
+      const last = await infra.nodes.get(config.nodeId);
+      return { infra, jsm: await jetstreamManager(nc), previous: last?.operation === "PUT" ? last.json<NodeRecord>() : null };
+    },
+    log,
+  );
   const js = jetstream(nc);
-  const jsm = await jetstreamManager(nc);
   const slots = new Slots(config.slots);
   const running = new RunningAttempts();
   const metrics = new AgentMetrics(createMetricsRegistry(), { total: config.slots, inUse: () => running.active().length });
@@ -62,7 +70,6 @@ export async function startAgent(config: AgentConfig, logger: Logger, runtime: C
   const stopping = new AbortController();
   const state: AgentState = { config, slots, host, startTime: Date.now(), dockerVersion, draining: false };
 
-  const previous = await infra.nodes.get(config.nodeId).then((e) => (e?.operation === "PUT" ? e.json<NodeRecord>() : null));
   const report = (e: AgentEvent, signal = stopping.signal) => publishEvent(js, e, log.child({ task: e.taskId, attempt: e.attempt }), signal);
   const reattached = await recover({
     nodeId: config.nodeId,

@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { file_trainyard_v1_scheduler, SchedulerService } from "@trainyard/client";
-import { connectNats, ensureInfrastructure, once } from "@trainyard/common";
+import { connectNats, ensureInfrastructure, once, whileNatsStarts } from "@trainyard/common";
 import { startGrpcServer } from "@trainyard/common/grpc/index";
 import { createMetricsRegistry, startMetricsServer } from "@trainyard/common/metrics/index";
 import { DispatchLoop } from "./bus/dispatch-loop.js";
@@ -44,14 +44,17 @@ export interface Scheduler {
 
 export async function startScheduler(config: SchedulerConfig, logger: Logger): Promise<Scheduler> {
   const nc = await connectNats(config.natsServers, "trainyard-scheduler", logger);
-  const infra = await ensureInfrastructure(nc, config.infra);
+  const { infra, jsm } = await whileNatsStarts(
+    "setting up streams and buckets",
+    async () => ({ infra: await ensureInfrastructure(nc, config.infra), jsm: await jetstreamManager(nc) }),
+    logger,
+  );
   const js = jetstream(nc);
-  const jsm = await jetstreamManager(nc);
   const view = new TaskView();
   const metrics = new SchedulerMetrics(createMetricsRegistry(), () => view.values());
   const store = new KvTaskStore(infra.tasks, (before, after) => metrics.stored(before, after));
   const applier = createApplier({ store, systemLog: new JetStreamSystemLog(js), view });
-  const taskFeed = await feedTaskView(infra.tasks, view, logger);
+  const taskFeed = await whileNatsStarts("watching the tasks bucket", () => feedTaskView(infra.tasks, view, logger), logger);
   const clock = () => Date.now();
   const deps: SchedulerDeps = {
     store,
@@ -66,7 +69,7 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
   };
 
   const nodes = new NodeView();
-  const nodeFeed = await feedNodeView(infra.nodes, nodes, logger);
+  const nodeFeed = await whileNatsStarts("watching the nodes bucket", () => feedNodeView(infra.nodes, nodes, logger), logger);
   const stopping = new AbortController();
   const loop = new DispatchLoop({
     view,

@@ -17,7 +17,7 @@ import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "../logger.js";
 import { InvalidArgumentError, TrainyardError, type ErrorKind } from "../errors.js";
 import { badRequestDetail } from "./bad-request.js";
-import { isNatsUnavailable } from "./nats-errors.js";
+import { isNatsUnavailable } from "../nats/unavailable.js";
 import { rpcName } from "./rpc-name.js";
 
 const codeByKind: Record<ErrorKind, Code> = {

@@ -5,4 +5,4 @@ export { errorInterceptor, toConnectError } from "./errors.js";
 export { loggingInterceptor, codeName, type LoggingOptions } from "./logging.js";
 export { abortableIterable } from "./abortable.js";
 export { BadRequestSchema, badRequestDetail } from "./bad-request.js";
-export { isNatsUnavailable } from "./nats-errors.js";
+export { isNatsUnavailable } from "../nats/unavailable.js";

@@ -85,4 +85,5 @@ export const KINDS = {
     "node-lost": true,
   }),
   note: kinds<AttemptNote["kind"]>({ pulling: true, "pull-progress": true, pulled: true, reattached: true, stopping: true, sigterm: true, sigkill: true }),
+  lapse: kinds<LeaseLapse["kind"]>({ silent: true, "never-heartbeated": true }),
 };

@@ -46,11 +46,11 @@ export function parseAgentEvent(data: unknown): AgentEvent | null {
       break;
     case "progress":
     case "note":
-      if (!hasKind(e.note, KINDS.note)) return null;
+      if (!hasKind(e.note, KINDS.note) || (e.note.kind === "stopping" && !hasKind(e.note.cause, KINDS.stop))) return null;
       break;
     case "finished": {
       const o = e.outcome;
-      if (!isObject(o) || typeof o.exitCode !== "number" || !hasKind(o.end, KINDS.end)) return null;
+      if (!isObject(o) || typeof o.exitCode !== "number" || !isEnd(o.end)) return null;
       if (o.failureReason !== undefined && !FAILURE_REASONS.has(o.failureReason as string)) return null;
       break;
     }
@@ -68,6 +68,14 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null;
 }
 
-function hasKind(v: unknown, kinds: ReadonlySet<string>): boolean {
+function hasKind(v: unknown, kinds: ReadonlySet<string>): v is Record<string, unknown> & { kind: string } {
   return isObject(v) && kinds.has(v.kind as string);
+}
+
+/** An AttemptEnd whose nested facts (a stop's cause, a lost node's lapse) are known kinds too. */
+function isEnd(v: unknown): boolean {
+  if (!hasKind(v, KINDS.end)) return false;
+  if (v.kind === "stopped") return hasKind(v.cause, KINDS.stop);
+  if (v.kind === "node-lost") return hasKind(v.lapse, KINDS.lapse);
+  return true;
 }

@@ -39,7 +39,6 @@ export const GONE_AFTER_DELIVERIES = 5;
 export const DOES_NOT_FIT_DELAY_MS = 10_000;
 export const LAGGING_READ_DELAY_MS = 2_000;
 
-/**
 /** Every action but "claim": what is left once the attempt was claimed. */
 export type FinalDispatchAction = Exclude<DispatchAction, { do: "claim" }>;
 

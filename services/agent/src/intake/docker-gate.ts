@@ -2,7 +2,7 @@
  * The pull loops take work only while the Docker Engine answers: wait() returns at once while
  * a ping succeeded in the last `freshMs`, otherwise pings until one does (logging once), so an
  * agent whose engine restarts stays up, takes nothing meanwhile, and pulls again after.
- * wait() rejects with the signal's reason when it aborts.
+ * wait() rejects once `signal` aborts (with its reason, or the ping's error if one was under way).
  */
 import type { Logger } from "pino";
 import { retry } from "@trainyard/common";

@@ -4,14 +4,15 @@ import type { NodeRecord } from "@trainyard/common";
 
 /**
  * Puts this agent's NodeRecord in the "nodes" bucket every `everyMs` (lease / 3), so the
- * scheduler sees it alive, then runs `afterBeat` (fencing: stop what is no longer ours).
+ * scheduler sees it alive, then runs `afterBeat` (reconcile-containers.ts: stop and remove what is
+ * no longer ours).
  * A failed put is logged and tried again at the next beat. `afterBeat` runs on its own (one at
  * a time): a slow Docker Engine under it never delays the next put. stop() is idempotent.
  */
 export class Heartbeat {
   private timer?: NodeJS.Timeout;
   private beating = false;
-  private fencing = false;
+  private reconciling = false;
   /** performance.now() when the last heartbeat that NATS acknowledged was sent. */
   private lastAckedSend = performance.now();
 
@@ -52,10 +53,10 @@ export class Heartbeat {
     } finally {
       this.beating = false;
     }
-    if (this.fencing) return;
-    this.fencing = true;
+    if (this.reconciling) return;
+    this.reconciling = true;
     void this.afterBeat()
-      .catch((err) => this.logger.warn({ err: String(err) }, "fencing after a heartbeat failed; will try again"))
-      .finally(() => (this.fencing = false));
+      .catch((err) => this.logger.warn({ err: String(err) }, "reconciling containers after a heartbeat failed; will try again"))
+      .finally(() => (this.reconciling = false));
   }
 }

@@ -107,21 +107,23 @@ export class AttemptLog {
           // frame number for different lines is never mistaken for a duplicate.
           msgID: `${taskId}:${attempt}:${n}${resume ? `:${resume}` : ""}`,
         });
-      try {
-        await retry(publish, {
-          backoff: BACKOFF,
-          signal,
-          onRetry: (err, retryInMs) => {
-            this.batcher.stalled = true;
-            logger.warn({ err: String(err), frame: n, retryInMs }, "log frame publish failed; retrying");
-          },
-        });
-        this.batcher.stalled = false;
-      } catch (err) {
-        // Only the shutdown signal ends the retries: what is not out by then is given up.
-        this.batcher.stalled = true;
+      const published = await retry(publish, {
+        backoff: BACKOFF,
+        signal,
+        onRetry: (err, retryInMs) => {
+          this.batcher.stalled = true;
+          logger.warn({ err: String(err), frame: n, retryInMs }, "log frame publish failed; retrying");
+        },
+      }).then(
+        () => true,
+        // Only the shutdown signal ends the retries. If it ended a wait, the frame still gets the
+        // try it was waiting for; what is not out after that is given up.
+        (err: unknown) => (err === signal.reason ? publish().then(() => true, () => false) : false),
+      );
+      this.batcher.stalled = !published;
+      if (!published) {
         this.dropped = this.batcher.abandon() + f.data.length;
-        logger.error({ err: String(err), frame: n, droppedBytes: this.dropped }, "log frames not published before shutdown");
+        logger.error({ frame: n, droppedBytes: this.dropped }, "log frames not published before shutdown");
         return;
       }
       this.published = n;

@@ -14,13 +14,6 @@ import { runAttempt } from "./run-attempt.js";
 import type { RunningAttempt, RunningAttempts } from "./running.js";
 import { sayer } from "./say.js";
 
-/**
- * Runs the attempts this agent holds: builds each one's log and context, keeps the registry
- * (GetNode, StreamLogs, heartbeats), frees its slot when it ends, and stops or detaches them
- * all on request. The caller has taken a slot for every launch.
- *
- *   running ──detachAll() (SIGTERM)──▶ containers left running, unreported ──▶ settled()
- */
 export interface AttemptHostOptions {
   config: AgentConfig;
   js: JetStreamClient;
@@ -32,6 +25,13 @@ export interface AttemptHostOptions {
   metrics: AgentMetrics;
 }
 
+/**
+ * Runs the attempts this agent holds: builds each one's log and context, keeps the registry
+ * (GetNode, StreamLogs, heartbeats), frees its slot when it ends, and stops or detaches them
+ * all on request. The caller has taken a slot for every launch.
+ *
+ *   running ──detachAll() (SIGTERM)──▶ containers left running, unreported ──▶ settled()
+ */
 export class AttemptHost {
   private readonly attempts = new Set<Promise<unknown>>();
   private readonly detach = new AbortController();

@@ -46,7 +46,8 @@ export interface AttemptContext {
 
 export type AttemptResult = Outcome | "detached";
 
-const REMOVE_BACKOFF = { initialMs: 500, multiplier: 1.5, maxMs: 2_000 };
+/** Waits between the 5 tries of a removal: 0.5, 1, 2, 2 s. */
+const REMOVE_BACKOFF = { initialMs: 500, maxMs: 2_000 };
 
 /**
  * Runs one claimed attempt to its end. The phases, in order:

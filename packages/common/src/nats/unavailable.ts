@@ -1,7 +1,8 @@
 /**
  * Which errors from the NATS client mean "the bus is not reachable right now" (the connection is
  * closed, draining, disconnected, a request timed out or found no responders). The gRPC boundary
- * answers those with UNAVAILABLE so callers retry; everything else from NATS stays an internal error.
+ * answers those with UNAVAILABLE so callers retry (everything else from NATS stays an internal error),
+ * and services retry their start-up steps on them (nats/connect.ts whileNatsStarts).
  *
  * Classes are matched with instanceof against @nats-io/transport-node's re-export of nats-core;
  * the cause chain is walked because nats-core and JetStream wrap the real reason
