@@ -38,8 +38,8 @@ describe("named volumes", () => {
       spec({ command: sh('echo "written by $TRAINYARD_TASK_ID" > /vol/note.txt'), mounts: [{ type: "volume", source: vol, target: "/vol" }] }),
     );
     await c.waitForState(writer!.id, TaskState.SUCCEEDED);
-    // Docker created the volume for the mount, labelled with the task that first used it.
-    expect(await volumeLabels(vol)).toEqual({ "trainyard.volume.created-by-task": writer!.id });
+    // Docker created the volume for the mount, labelled with the task that first used it and its namespace.
+    expect(await volumeLabels(vol)).toEqual({ "trainyard.volume.created-by-task": writer!.id, "trainyard.volume.namespace": "default" });
 
     const { task: reader } = await c.client.submit(
       spec({

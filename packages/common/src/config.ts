@@ -29,6 +29,15 @@ export function envInt(env: Env, name: string, def: number, min = -Infinity, max
   return n;
 }
 
+/** "true"/"1"/"yes" or "false"/"0"/"no" (any case); `def` when unset or empty. */
+export function envBool(env: Env, name: string, def: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return def;
+  if (["true", "1", "yes"].includes(raw)) return true;
+  if (["false", "0", "no"].includes(raw)) return false;
+  throw new InvalidArgumentError(name, `${JSON.stringify(env[name])} must be true or false`);
+}
+
 export function envDuration(env: Env, name: string, def: string): number {
   return parseDuration(envString(env, name, def), name);
 }

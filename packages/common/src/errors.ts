@@ -9,7 +9,9 @@ export type ErrorKind =
   | "already_exists"
   | "resource_exhausted"
   | "unavailable"
-  | "aborted";
+  | "aborted"
+  | "unauthenticated"
+  | "permission_denied";
 
 export class TrainyardError extends Error {
   constructor(
@@ -41,6 +43,20 @@ export class InvalidArgumentError extends TrainyardError {
 export class UnavailableError extends TrainyardError {
   constructor(message: string, options?: { cause?: unknown }) {
     super("unavailable", message, options);
+  }
+}
+
+/** No token, or one that is not (or no longer) valid. */
+export class UnauthenticatedError extends TrainyardError {
+  constructor(message: string) {
+    super("unauthenticated", message);
+  }
+}
+
+/** The caller is known, and its role does not allow this. */
+export class PermissionDeniedError extends TrainyardError {
+  constructor(message: string) {
+    super("permission_denied", message);
   }
 }
 

@@ -12,3 +12,4 @@ export * from "./nats/connect.js";
 export * from "./retry.js";
 export * from "./nats/setup.js";
 export * from "./logs/frame-codec.js";
+export * from "./auth/index.js";

@@ -9,8 +9,19 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { AgentService, file_trainyard_v1_agent } from "@trainyard/client";
-import { connectNats, ensureInfrastructure, ensurePoolConsumer, once, whileNatsStarts, type AgentEvent, type NodeRecord } from "@trainyard/common";
-import { startGrpcServer } from "@trainyard/common/grpc/index";
+import {
+  AuthFile,
+  authInterceptor,
+  connectNats,
+  ensureInfrastructure,
+  ensurePoolConsumer,
+  once,
+  onSighup,
+  whileNatsStarts,
+  type AgentEvent,
+  type NodeRecord,
+} from "@trainyard/common";
+import { requireAuthBeyondLoopback, startGrpcServer } from "@trainyard/common/grpc/index";
 import { createMetricsRegistry, startMetricsServer } from "@trainyard/common/metrics/index";
 import { publishEvent } from "./bus/events.js";
 import { NatsAttemptRecords } from "./bus/records.js";
@@ -46,6 +57,8 @@ const DISPATCH_ACK_WAIT_MS = 30_000;
 
 export async function startAgent(config: AgentConfig, logger: Logger, runtime: ContainerRuntime = new DockerRuntime()): Promise<Agent> {
   const log = logger.child({ node: config.nodeId });
+  requireAuthBeyondLoopback([config.grpcAddr], { auth: config.authFile !== "", insecure: config.insecure });
+  const auth = config.authFile ? await AuthFile.load(config.authFile) : undefined;
   const dockerVersion = await runtime.version();
   log.info({ dockerVersion }, "Docker Engine answers");
   const nc = await connectNats(config.natsServers, `trainyard-agent-${config.nodeId}`, log);
@@ -121,7 +134,9 @@ export async function startAgent(config: AgentConfig, logger: Logger, runtime: C
     files: [file_trainyard_v1_agent],
     logger: log,
     metrics: metrics.registry,
+    interceptors: [authInterceptor(auth)],
   });
+  const stopReloading = auth ? onSighup(() => void auth.reload(log)) : () => {};
   const metricsServer = config.metricsAddr ? await startMetricsServer({ address: config.metricsAddr, registry: metrics.registry, logger: log }) : undefined;
   log.info({ url: server.url, metrics: metricsServer?.url, pools: config.pools, slots: config.slots, allowedHostPaths: config.allowedHostPaths, reattached }, "agent serving");
 
@@ -131,6 +146,7 @@ export async function startAgent(config: AgentConfig, logger: Logger, runtime: C
     port: server.port,
     metricsUrl: metricsServer?.url,
     close: once(async () => {
+      stopReloading();
       pulling.abort();
       await Promise.all(loops);
       guard.stop();

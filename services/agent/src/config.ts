@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { parseAllowedHostPaths } from "./core/mount-policy.js";
-import { envDuration, envInt, envList, envListenAddress, envString, type Env, type InfraOptions } from "@trainyard/common";
+import { envBool, envDuration, envInt, envList, envListenAddress, envString, type Env, type InfraOptions } from "@trainyard/common";
 
 /** Everything the agent reads from its environment, resolved once at start-up. */
 export interface AgentConfig {
@@ -24,6 +24,10 @@ export interface AgentConfig {
   pidsLimit: number;
   /** Host path prefixes tasks may bind-mount (TRAINYARD_ALLOWED_HOST_PATHS); empty: none. */
   allowedHostPaths: string[];
+  /** TRAINYARD_AUTH_FILE: with it, AgentService needs an admin token; "" for none (loopback only, unless insecure). */
+  authFile: string;
+  /** TRAINYARD_INSECURE: listen beyond loopback without an auth file. */
+  insecure: boolean;
   infra: InfraOptions;
 }
 
@@ -45,6 +49,8 @@ export function loadAgentConfig(env: Env = process.env): AgentConfig {
     reportGraceMs: envDuration(env, "TRAINYARD_AGENT_SHUTDOWN_GRACE", "30s"),
     pidsLimit: envInt(env, "TRAINYARD_AGENT_PIDS_LIMIT", 4096, 16),
     allowedHostPaths: parseAllowedHostPaths(env.TRAINYARD_ALLOWED_HOST_PATHS),
+    authFile: envString(env, "TRAINYARD_AUTH_FILE", ""),
+    insecure: envBool(env, "TRAINYARD_INSECURE", false),
     infra: {
       replicas: envInt(env, "TRAINYARD_NATS_REPLICAS", 1, 1, 5),
       logRetentionMs: envDuration(env, "TRAINYARD_LOG_RETENTION", "7d"),

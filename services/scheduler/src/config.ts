@@ -1,4 +1,4 @@
-import { envDuration, envInt, envList, envListenAddress, envString, type Env, type InfraOptions } from "@trainyard/common";
+import { envBool, envDuration, envInt, envList, envListenAddress, envString, type Env, type InfraOptions } from "@trainyard/common";
 
 /** Everything the scheduler reads from its environment, resolved once at start-up. */
 export interface SchedulerConfig {
@@ -16,6 +16,12 @@ export interface SchedulerConfig {
   dispatchVerifyMs: number;
   /** Lease assumed for agents that never heartbeated (theirs is in their heartbeat). */
   defaultLeaseMs: number;
+  /** TRAINYARD_AUTH_FILE: tokens, roles, namespaces; "" for none (auth off: loopback only, unless insecure). */
+  authFile: string;
+  /** TRAINYARD_INSECURE: listen beyond loopback without an auth file. */
+  insecure: boolean;
+  /** Host names the HTTP/1.1 port answers to besides loopback names and its listen host. */
+  allowedHosts: string[];
 }
 
 export function loadSchedulerConfig(env: Env = process.env): SchedulerConfig {
@@ -27,6 +33,9 @@ export function loadSchedulerConfig(env: Env = process.env): SchedulerConfig {
     corsOrigins: envList(env, "TRAINYARD_CORS_ORIGINS", ""),
     dispatchVerifyMs: envDuration(env, "TRAINYARD_DISPATCH_VERIFY", "30s"),
     defaultLeaseMs: envDuration(env, "TRAINYARD_AGENT_LEASE", "15s"),
+    authFile: envString(env, "TRAINYARD_AUTH_FILE", ""),
+    insecure: envBool(env, "TRAINYARD_INSECURE", false),
+    allowedHosts: envList(env, "TRAINYARD_ALLOWED_HOSTS", ""),
     infra: {
       replicas: envInt(env, "TRAINYARD_NATS_REPLICAS", 1, 1, 5),
       logRetentionMs: envDuration(env, "TRAINYARD_LOG_RETENTION", "7d"),

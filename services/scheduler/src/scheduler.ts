@@ -9,8 +9,8 @@ import { randomBytes } from "node:crypto";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { file_trainyard_v1_scheduler, SchedulerService } from "@trainyard/client";
-import { connectNats, ensureInfrastructure, once, whileNatsStarts } from "@trainyard/common";
-import { startGrpcServer } from "@trainyard/common/grpc/index";
+import { AuthFile, authInterceptor, connectNats, ensureInfrastructure, once, onSighup, whileNatsStarts } from "@trainyard/common";
+import { allowedHosts, requireAuthBeyondLoopback, startGrpcServer } from "@trainyard/common/grpc/index";
 import { createMetricsRegistry, startMetricsServer } from "@trainyard/common/metrics/index";
 import { DispatchLoop } from "./bus/dispatch-loop.js";
 import { JetStreamDispatcher } from "./bus/dispatcher.js";
@@ -43,6 +43,8 @@ export interface Scheduler {
 }
 
 export async function startScheduler(config: SchedulerConfig, logger: Logger): Promise<Scheduler> {
+  requireAuthBeyondLoopback([config.grpcAddr, config.httpAddr], { auth: config.authFile !== "", insecure: config.insecure });
+  const auth = config.authFile ? await AuthFile.load(config.authFile) : undefined;
   const nc = await connectNats(config.natsServers, "trainyard-scheduler", logger);
   const { infra, jsm } = await whileNatsStarts(
     "setting up streams and buckets",
@@ -100,10 +102,14 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
     files: [file_trainyard_v1_scheduler],
     logger,
     metrics: metrics.registry,
-    ...(config.httpAddr ? { http1Address: config.httpAddr, corsOrigins: config.corsOrigins } : {}),
+    interceptors: [authInterceptor(auth)],
+    ...(config.httpAddr
+      ? { http1Address: config.httpAddr, corsOrigins: config.corsOrigins, allowedHosts: allowedHosts(config.httpAddr, config.allowedHosts) }
+      : {}),
   });
+  const stopReloading = auth ? onSighup(() => void auth.reload(logger)) : () => {};
   const metricsServer = config.metricsAddr ? await startMetricsServer({ address: config.metricsAddr, registry: metrics.registry, logger }) : undefined;
-  logger.info({ url: server.url, httpUrl: server.httpUrl, metrics: metricsServer?.url }, "scheduler serving");
+  logger.info({ url: server.url, httpUrl: server.httpUrl, metrics: metricsServer?.url, auth: auth ? auth.path : "off" }, "scheduler serving");
 
   return {
     url: server.url,
@@ -111,6 +117,7 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
     port: server.port,
     metricsUrl: metricsServer?.url,
     close: once(async () => {
+      stopReloading();
       await server.close();
       await metricsServer?.close();
       stopping.abort();

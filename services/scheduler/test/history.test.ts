@@ -10,10 +10,12 @@ function run(t: TaskRecord, ...ins: Input[]): TaskRecord {
   return ins.reduce((acc, i) => transition(acc, i).task, t);
 }
 
+const BY = { namespace: "team-a", name: "alice" };
+
 describe("history", () => {
   it("records submission, dispatch, claim, start, notes, exit and the retry decision, then the end", () => {
     const t = run(
-      newTask(TASK_ID, spec({ retry: { maxRetries: 1, delayMs: 5_000 } }), 1_000),
+      newTask(TASK_ID, spec({ retry: { maxRetries: 1, delayMs: 5_000 } }), 1_000, BY),
       input.dispatched(1, 2_000),
       input.claimed(1, 3_000, "n1"),
       input.note({ kind: "pulled", image: "busybox", ms: 1_000 }, 1, 3_500),
@@ -38,18 +40,21 @@ describe("history", () => {
     expect(t.history![2]!.nodeId).toBe("n1");
   });
 
-  it("records a cancel request and the cancellation", () => {
-    const t = run(newTask(TASK_ID, spec(), 1_000), input.dispatched(1, 2_000), input.claimed(1, 3_000), input.cancel("stop", 4_000), input.finished(outcomes.CANCELLED, 1, 5_000));
-    expect(t.history!.slice(-3).map((e) => e.type)).toEqual(["cancel-requested", "exited", "cancelled"]);
+  it("records a cancel request and the cancellation, and who asked", () => {
+    const cancel = { ...input.cancel("stop", 4_000), principal: "bob" };
+    const t = run(newTask(TASK_ID, spec(), 1_000, BY), input.dispatched(1, 2_000), input.claimed(1, 3_000), cancel, input.finished(outcomes.CANCELLED, 1, 5_000));
+    expect(t.history!.slice(-3).map((e) => [e.type, e.principal])).toEqual([["cancel-requested", "bob"], ["exited", undefined], ["cancelled", undefined]]);
+    expect(t.history![0]).toMatchObject({ type: "submitted", principal: "alice" });
+    expect(t).toMatchObject({ namespace: "team-a", createdBy: "alice" });
   });
 
   it("an input that changes nothing adds nothing", () => {
-    const t = run(newTask(TASK_ID, spec(), 1_000), input.dispatched(1, 2_000));
+    const t = run(newTask(TASK_ID, spec(), 1_000, BY), input.dispatched(1, 2_000));
     expect(transition(t, input.dispatched(1, 2_500)).task.history).toHaveLength(2);
   });
 
   it("keeps at most MAX_HISTORY entries, dropping the oldest", () => {
-    const t = newTask(TASK_ID, spec(), 1_000);
+    const t = newTask(TASK_ID, spec(), 1_000, BY);
     const many = Array.from({ length: MAX_HISTORY + 10 }, (_, i) => ({ time: i, type: "note", attempt: 1, message: String(i) }));
     const h = appendHistory(t, many).history!;
     expect(h).toHaveLength(MAX_HISTORY);

@@ -4,11 +4,11 @@
  * the same error boundary as the real server. For fast handler tests; the integration suites
  * run the same handlers on NATS.
  */
-import { createClient, createRouterTransport, type Client } from "@connectrpc/connect";
+import { createClient, createRouterTransport, type Client, type Interceptor } from "@connectrpc/connect";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { SchedulerService } from "@trainyard/client";
-import { ConflictError, type LogFrame, type TaskRecord } from "@trainyard/common";
+import { authInterceptor, ConflictError, type AuthConfig, type LogFrame, type TaskRecord } from "@trainyard/common";
 import { errorInterceptor } from "@trainyard/common/grpc/index";
 import type { SchedulerDeps } from "../src/deps.js";
 import type { LogReader, StreamLogsOptions } from "../src/logs/log-reader.js";
@@ -85,9 +85,10 @@ export class MemorySystemLog implements SystemLog {
 export class MemoryIdempotencyKeys implements IdempotencyKeys {
   readonly keys = new Map<string, string>();
 
-  async bind(key: string, candidateId: string): Promise<string> {
-    if (!this.keys.has(key)) this.keys.set(key, candidateId);
-    return this.keys.get(key)!;
+  async bind(namespace: string, key: string, candidateId: string): Promise<string> {
+    const k = `${namespace}\0${key}`;
+    if (!this.keys.has(k)) this.keys.set(k, candidateId);
+    return this.keys.get(k)!;
   }
 }
 
@@ -102,7 +103,10 @@ export class MemoryLogReader implements LogReader {
 }
 
 export interface MemoryScheduler {
+  /** A client without a token. */
   client: Client<typeof SchedulerService>;
+  /** A client sending `authorization: Bearer <token>`. */
+  as(token: string): Client<typeof SchedulerService>;
   deps: SchedulerDeps;
   store: MemoryTaskStore;
   systemLog: MemorySystemLog;
@@ -111,7 +115,8 @@ export interface MemoryScheduler {
   now: { ms: number };
 }
 
-export function memoryScheduler(): MemoryScheduler {
+/** A SchedulerService in memory; with `auth`, tokens are checked as TRAINYARD_AUTH_FILE's would be. */
+export function memoryScheduler(o: { auth?: AuthConfig } = {}): MemoryScheduler {
   const store = new MemoryTaskStore();
   const systemLog = new MemorySystemLog();
   const view = new TaskView();
@@ -131,6 +136,15 @@ export function memoryScheduler(): MemoryScheduler {
     logger,
     metrics: new SchedulerMetrics(new Registry(), () => view.values()),
   };
-  const transport = createRouterTransport(schedulerRoutes(deps), { router: { interceptors: [errorInterceptor(logger)] } });
-  return { client: createClient(SchedulerService, transport), deps, store, systemLog, logs, now };
+  const router = { interceptors: [errorInterceptor(logger), authInterceptor(o.auth ? { current: o.auth } : undefined, () => now.ms)] };
+  const clientWith = (interceptors: Interceptor[]) =>
+    createClient(SchedulerService, createRouterTransport(schedulerRoutes(deps), { router, transport: { interceptors } }));
+  const bearer =
+    (token: string): Interceptor =>
+    (next) =>
+    (req) => {
+      req.header.set("authorization", `Bearer ${token}`);
+      return next(req);
+    };
+  return { client: clientWith([]), as: (token) => clientWith([bearer(token)]), deps, store, systemLog, logs, now };
 }

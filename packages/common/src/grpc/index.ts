@@ -6,3 +6,4 @@ export { loggingInterceptor, codeName, type LoggingOptions } from "./logging.js"
 export { abortableIterable } from "./abortable.js";
 export { BadRequestSchema, badRequestDetail } from "./bad-request.js";
 export { isNatsUnavailable } from "../nats/unavailable.js";
+export { allowedHosts, exposedAddress, isLoopbackHost, requireAuthBeyondLoopback } from "./exposure.js";

@@ -34,6 +34,7 @@ import { rpcMetricsInterceptor } from "../metrics/rpc-metrics.js";
 import { parseListenAddress, urlHost } from "./address.js";
 import { errorInterceptor } from "./errors.js";
 import { withCors } from "./cors.js";
+import { hostName } from "./exposure.js";
 import { trackHttp1Connections } from "./http1-drain.js";
 import { trackHttp2Connections } from "./http2-drain.js";
 import { HealthRegistry, healthRoutes, type HealthStatus } from "./health.js";
@@ -62,6 +63,11 @@ export interface GrpcServerOptions {
   http1Address?: string;
   /** Origins whose browser pages may call the HTTP/1.1 port (CORS); "*" for any; default none. */
   corsOrigins?: string[];
+  /**
+   * Host names the HTTP/1.1 port answers to (grpc/exposure.ts allowedHosts); any other Host
+   * header gets 421 (DNS rebinding). Undefined: no check.
+   */
+  allowedHosts?: ReadonlySet<string>;
 }
 
 export interface GrpcServer {
@@ -113,7 +119,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
   if (opts.http1Address) {
     const h1 = http.createServer();
     drains.push(trackHttp1Connections(h1, log)); // its "request" listener goes first
-    h1.on("request", withCors(handler, opts.corsOrigins ?? []));
+    h1.on("request", withHostCheck(withCors(handler, opts.corsOrigins ?? []), opts.allowedHosts));
     listeners.push(h1);
     httpUrl = await listen(h1, opts.http1Address, "HTTP/1.1", log);
   }
@@ -144,4 +150,13 @@ async function listen(server: http.Server | http2.Http2Server, address: string, 
   });
   server.on("error", (err) => log.error({ err }, `${what} server error`));
   return `http://${urlHost(host)}:${(server.address() as { port: number }).port}`;
+}
+
+/** Answers 421 to a request whose Host is not one of `allowed` (when given). */
+function withHostCheck(handler: (req: http.IncomingMessage, res: http.ServerResponse) => void, allowed: ReadonlySet<string> | undefined) {
+  if (!allowed) return handler;
+  return (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    if (allowed.has(hostName(req.headers.host))) return handler(req, res);
+    res.writeHead(421, { "content-type": "text/plain", connection: "close" }).end("host not allowed (TRAINYARD_ALLOWED_HOSTS)\n");
+  };
 }

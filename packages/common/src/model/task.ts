@@ -112,6 +112,10 @@ export interface TaskRecord {
   startTime?: number;
   endTime?: number;
   idempotencyKey?: string;
+  /** The submitter's namespace; absent in records stored before namespaces existed: "default". */
+  namespace?: string;
+  /** The name of the token that submitted the task. */
+  createdBy?: string;
   /** Set when a cancel was asked while the task was running; the agent acts on it. */
   cancel?: { reason: string; time: number };
   /** What happened to the task, oldest first (append-only; at most MAX_HISTORY, the oldest dropped beyond). */
@@ -124,11 +128,18 @@ export interface TaskEvent {
   attempt: number;
   nodeId?: string;
   message: string;
+  /** Who asked for it, when a caller did (submit, cancel). */
+  principal?: string;
 }
 
 export const MAX_HISTORY = 2_000;
 
 export const FINAL_STATES: ReadonlySet<TaskState> = new Set(["SUCCEEDED", "FAILED", "CANCELLED"]);
+
+/** The namespace a task belongs to. */
+export function namespaceOf(task: TaskRecord): string {
+  return task.namespace ?? "default";
+}
 
 export function isFinal(state: TaskState): boolean {
   return FINAL_STATES.has(state);

@@ -1,4 +1,5 @@
-import type { Mount, TaskRecord } from "@trainyard/common";
+import { namespaceOf, type Mount, type TaskRecord } from "@trainyard/common";
+import { VOLUME_NAMESPACE } from "./mount-policy.js";
 import type { ContainerMount, ContainerSpec } from "../runtime/container-runtime.js";
 
 /** Labels every task container carries: how an agent finds its containers again. */
@@ -40,7 +41,7 @@ export function containerSpec(
     gpus: s.resources.gpus,
     mounts: mounts.map((m): ContainerMount =>
       m.type === "volume"
-        ? { type: "volume", source: m.source, target: m.target, readOnly: m.readOnly, labels: { [VOLUME_CREATED_BY]: task.id } }
+        ? { type: "volume", source: m.source, target: m.target, readOnly: m.readOnly, labels: { [VOLUME_CREATED_BY]: task.id, [VOLUME_NAMESPACE]: namespaceOf(task) } }
         : { type: "bind", source: m.source, target: m.target, readOnly: m.readOnly },
     ),
   };

@@ -41,18 +41,19 @@ export async function checkHostPath(hostPath: string, allowed: readonly string[]
 
 /**
  * The spec's mounts with every bind source resolved and allowed and every existing volume
- * Trainyard's; throws MountRefusedError (`mount spec.mounts[0]: host path /etc is not under
+ * Trainyard's and of the task's `namespace`; throws MountRefusedError (`mount spec.mounts[0]: host path /etc is not under
  * TRAINYARD_ALLOWED_HOST_PATHS (/data)`) at the first one that is not.
  */
 export async function resolveMounts(
   mounts: readonly Mount[],
   allowed: readonly string[],
   volumeLabels: (name: string) => Promise<Record<string, string> | null>,
+  namespace = "default",
 ): Promise<Mount[]> {
   const out: Mount[] = [];
   for (const [i, m] of mounts.entries()) {
     if (m.type !== "bind") {
-      const why = volumeRefusal(m.source, await volumeLabels(m.source));
+      const why = volumeRefusal(m.source, await volumeLabels(m.source), namespace);
       if (why) throw new MountRefusedError(`mount spec.mounts[${i}]: ${why}`);
       out.push(m);
       continue;

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { endLine, retry, type AgentEvent, type AttemptEnd, type Mount, type Outcome, type TaskRecord } from "@trainyard/common";
+import { endLine, namespaceOf, retry, type AgentEvent, type AttemptEnd, type Mount, type Outcome, type TaskRecord } from "@trainyard/common";
 import type { AttemptRecords } from "../bus/records.js";
 import { classify, type StopCause } from "../core/classify.js";
 import { containerSpec } from "../core/container-spec.js";
@@ -123,7 +123,7 @@ async function execute(c: AttemptContext, stop: AbortSignal, setContainer: (id: 
   // Checked right before create: the less time between the check and Docker's mount, the better.
   let mounts: Mount[];
   try {
-    mounts = await resolveMounts(task.spec.mounts ?? [], c.allowedHostPaths, (v) => runtime.volumeLabels(v));
+    mounts = await resolveMounts(task.spec.mounts ?? [], c.allowedHostPaths, (v) => runtime.volumeLabels(v), namespaceOf(task));
   } catch (err) {
     if (!(err instanceof MountRefusedError)) throw err;
     logger.warn({ reason: err.message }, "mount refused");

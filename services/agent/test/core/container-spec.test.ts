@@ -91,7 +91,7 @@ describe("containerSpec mounts", () => {
 
   it("named volumes carry the creating task's label; binds pass through read_only", () => {
     expect(containerSpec(withMounts, 1, "n", 16).mounts).toEqual([
-      { type: "volume", source: "ckpt", target: "/checkpoints", readOnly: false, labels: { [VOLUME_CREATED_BY]: withMounts.id } },
+      { type: "volume", source: "ckpt", target: "/checkpoints", readOnly: false, labels: { [VOLUME_CREATED_BY]: withMounts.id, "trainyard.volume.namespace": "default" } },
       { type: "bind", source: "/srv/data/../data", target: "/data", readOnly: true },
     ]);
   });

@@ -42,7 +42,18 @@ describe("volumeRefusal", () => {
     [{ "trainyard.volume.shared": "1" }, null],
     [{ "trainyard.volumex": "1" }, "refused"],
   ])("volumeRefusal(labels %j): %s", (labels, expected) => {
-    const why = volumeRefusal("v", labels);
+    const why = volumeRefusal("v", labels, "default");
     expect(why === null ? null : "refused").toBe(expected);
+  });
+
+  it.each([
+    ["a volume this namespace's task made", { "trainyard.volume.created-by-task": "t-1", "trainyard.volume.namespace": "team-a" }, "team-a", null],
+    ["a volume another namespace's task made", { "trainyard.volume.created-by-task": "t-1", "trainyard.volume.namespace": "team-b" }, "team-a", "volume v belongs to another namespace"],
+    ["a volume an operator shared", { "trainyard.volume.shared": "1" }, "team-a", null],
+    ["a volume made before namespaces (default's)", { "trainyard.volume.created-by-task": "t-1" }, "default", null],
+    ["a volume made before namespaces, for another namespace", { "trainyard.volume.created-by-task": "t-1" }, "team-a", "volume v belongs to another namespace"],
+    ["no such volume yet (it will be this namespace's)", null, "team-a", null],
+  ])("namespaces: %s", (_, labels, namespace, why) => {
+    expect(volumeRefusal("v", labels, namespace)).toBe(why);
   });
 });

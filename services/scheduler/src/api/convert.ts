@@ -15,7 +15,7 @@ import {
   type LogFrame as PbLogFrame,
   type Task,
 } from "@trainyard/client";
-import type { Attempt, FailureReason, LogFrame, TaskEvent, TaskRecord, TaskState } from "@trainyard/common";
+import { namespaceOf, type Attempt, type FailureReason, type LogFrame, type TaskEvent, type TaskRecord, type TaskState } from "@trainyard/common";
 import { DEFAULT_MAX_INFRA_RETRIES } from "../core/retry.js";
 
 const STATE: Record<TaskState, PbTaskState> = {
@@ -82,6 +82,8 @@ export function taskToProto(t: TaskRecord): Task {
     startTime: ts(t.startTime),
     endTime: ts(t.endTime),
     idempotencyKey: t.idempotencyKey ?? "",
+    namespace: namespaceOf(t),
+    createdBy: t.createdBy ?? "",
   });
 }
 
@@ -102,7 +104,7 @@ function attemptToProto(a: Attempt): PbAttempt {
 }
 
 export function eventToProto(e: TaskEvent): PbTaskEvent {
-  return create(TaskEventSchema, { time: ts(e.time), type: e.type, attempt: e.attempt, nodeId: e.nodeId ?? "", message: e.message });
+  return create(TaskEventSchema, { time: ts(e.time), type: e.type, attempt: e.attempt, nodeId: e.nodeId ?? "", message: e.message, principal: e.principal ?? "" });
 }
 
 export function frameToProto(f: LogFrame): PbLogFrame {

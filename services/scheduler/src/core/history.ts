@@ -31,8 +31,12 @@ export function historyEntries(before: TaskRecord, input: Input, after: TaskReco
       return [];
     case "note":
       return [at("note", noteText(input.note), input.nodeId)];
-    case "cancel":
-      return after.state === "CANCELLED" ? [at("cancelled", after.message)] : [at("cancel-requested", taskWords.cancelRequested(input.reason))];
+    case "cancel": {
+      const by = input.principal ? { principal: input.principal } : {};
+      return after.state === "CANCELLED"
+        ? [{ ...at("cancelled", after.message), ...by }]
+        : [{ ...at("cancel-requested", taskWords.cancelRequested(input.reason)), ...by }];
+    }
     case "finished":
     case "node-lost": {
       const first = input.type === "node-lost" ? at("node-lost", lapseText(input.lapse), input.nodeId) : at("exited", outcomeWords(input.outcome), input.nodeId);

@@ -1,11 +1,13 @@
 /**
  * List's filter and paging over a snapshot of tasks. Pure.
- * Newest first (task ids sort by creation time); states: any of; labels: all of.
+ * Newest first (task ids sort by creation time); namespace: that one; states: any of; labels: all of.
  * The page token is the id of the last task of the previous page.
  */
-import type { TaskRecord, TaskState } from "@trainyard/common";
+import { namespaceOf, type TaskRecord, type TaskState } from "@trainyard/common";
 
 export interface ListQuery {
+  /** Only tasks of this namespace; undefined: of every namespace. */
+  namespace?: string;
   states: TaskState[];
   labels: Record<string, string>;
   pageSize: number;
@@ -24,6 +26,7 @@ export function listTasks(all: Iterable<TaskRecord>, q: ListQuery): ListPage {
   const states = new Set(q.states);
   const labels = Object.entries(q.labels);
   const matches = [...all]
+    .filter((t) => q.namespace === undefined || namespaceOf(t) === q.namespace)
     .filter((t) => (states.size === 0 || states.has(t.state)) && labels.every(([k, v]) => t.spec.labels[k] === v))
     .filter((t) => q.afterId === undefined || t.id < q.afterId)
     .sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));

@@ -1,7 +1,13 @@
 import { taskWords, type TaskRecord, type TaskSpec } from "@trainyard/common";
 
-/** A freshly submitted task: PENDING, attempt 1, dispatchable now. Pure. */
-export function newTask(id: string, spec: TaskSpec, now: number, idempotencyKey?: string): TaskRecord {
+export interface Submitter {
+  namespace: string;
+  /** The token's name. */
+  name: string;
+}
+
+/** A freshly submitted task: PENDING, attempt 1, dispatchable now, in its submitter's namespace. Pure. */
+export function newTask(id: string, spec: TaskSpec, now: number, by: Submitter, idempotencyKey?: string): TaskRecord {
   return {
     id,
     spec,
@@ -9,7 +15,9 @@ export function newTask(id: string, spec: TaskSpec, now: number, idempotencyKey?
     attempts: [{ number: 1, state: "PENDING", notBefore: now }],
     message: taskWords.waiting(spec.pool),
     createTime: now,
-    history: [{ time: now, type: "submitted", attempt: 1, message: taskWords.submitted(spec.image) }],
+    history: [{ time: now, type: "submitted", attempt: 1, message: taskWords.submitted(spec.image), principal: by.name }],
+    namespace: by.namespace,
+    createdBy: by.name,
     ...(idempotencyKey ? { idempotencyKey } : {}),
   };
 }

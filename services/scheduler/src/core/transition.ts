@@ -34,7 +34,8 @@ export type Input =
   | AgentEvent
   | { type: "dispatched"; taskId: string; attempt: number; seq: number; time: number }
   | { type: "dispatch-lost"; taskId: string; attempt: number; time: number }
-  | { type: "cancel"; taskId: string; reason: string; time: number }
+  /** `principal`: the token's name of who asked. */
+  | { type: "cancel"; taskId: string; reason: string; time: number; principal?: string }
   | { type: "node-lost"; taskId: string; attempt: number; nodeId: string; lapse: LeaseLapse; time: number };
 
 export interface Transition {

@@ -1,12 +1,19 @@
+import type { HandlerContext } from "@connectrpc/connect";
 import type { ListRequest, ListResponse } from "@trainyard/client";
-import { InvalidArgumentError, type TaskState } from "@trainyard/common";
+import { ALL_NAMESPACES, InvalidArgumentError, PermissionDeniedError, principalOf, seesNamespace, type TaskState } from "@trainyard/common";
 import { stateFromProto, taskToProto } from "../api/convert.js";
 import { DEFAULT_PAGE_SIZE, listTasks, MAX_PAGE_SIZE } from "../core/list.js";
 import type { SchedulerDeps } from "../deps.js";
 
-/** List from this replica's view: newest first, filtered, paged (page_size above 1000 is 1000). */
+/**
+ * List from this replica's view: newest first, filtered, paged (page_size above 1000 is 1000).
+ * Only the caller's namespace; a caller of every namespace (admin) may name one, or see all.
+ */
 export function list(d: SchedulerDeps) {
-  return async (req: ListRequest): Promise<ListResponse> => {
+  return async (req: ListRequest, ctx: HandlerContext): Promise<ListResponse> => {
+    const p = principalOf(ctx);
+    if (req.namespace && !seesNamespace(p, req.namespace)) throw new PermissionDeniedError(`namespace: ${p.name} may list only namespace ${p.namespace}`);
+    const namespace = req.namespace || (p.namespace === ALL_NAMESPACES ? undefined : p.namespace);
     const states: TaskState[] = req.states.map((s, i) => {
       const st = stateFromProto(s);
       if (!st) throw new InvalidArgumentError(`states[${i}]`, `${s} is not a task state`);
@@ -16,7 +23,7 @@ export function list(d: SchedulerDeps) {
     const pageSize = Math.min(req.pageSize || DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
     const afterId = req.pageToken ? decodeToken(req.pageToken) : undefined;
     await d.view.ready;
-    const page = listTasks(d.view.values(), { states, labels: req.labels, pageSize, afterId });
+    const page = listTasks(d.view.values(), { ...(namespace !== undefined ? { namespace } : {}), states, labels: req.labels, pageSize, afterId });
     return {
       $typeName: "trainyard.v1.ListResponse",
       tasks: page.tasks.map(taskToProto),

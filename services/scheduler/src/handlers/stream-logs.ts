@@ -1,9 +1,10 @@
 import type { HandlerContext } from "@connectrpc/connect";
 import type { StreamLogsRequest, StreamLogsResponse } from "@trainyard/client";
-import { NotFoundError } from "@trainyard/common";
+import { principalOf } from "@trainyard/common";
 import { frameToProto } from "../api/convert.js";
 import type { SchedulerDeps } from "../deps.js";
 import { requireTaskId } from "./task-id.js";
+import { visibleTask } from "./visible.js";
 
 /**
  * StreamLogs: replay, tail and follow a task's frames (logs/log-reader.ts). Ends OK after the
@@ -13,7 +14,7 @@ import { requireTaskId } from "./task-id.js";
 export function streamLogs(d: SchedulerDeps) {
   return async function* (req: StreamLogsRequest, ctx: HandlerContext): AsyncGenerator<StreamLogsResponse> {
     const id = requireTaskId(req.taskId);
-    if (!(await d.store.get(id))) throw new NotFoundError("task", id);
+    await visibleTask(d, id, principalOf(ctx));
     const frames = d.logs.read(id, {
       afterSeq: Number(req.afterSeq),
       follow: req.follow,

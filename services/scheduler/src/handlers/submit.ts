@@ -1,5 +1,6 @@
+import type { HandlerContext } from "@connectrpc/connect";
 import type { SubmitRequest, SubmitResponse } from "@trainyard/client";
-import { ConflictError, TrainyardError } from "@trainyard/common";
+import { ConflictError, principalOf, submitNamespace, TrainyardError } from "@trainyard/common";
 import { newTask } from "../core/new-task.js";
 import { validateSubmit } from "../core/spec.js";
 import { taskToProto } from "../api/convert.js";
@@ -11,14 +12,16 @@ import type { SchedulerDeps } from "../deps.js";
  * with the same key from any replica: both calls return the first task.
  */
 export function submit(d: SchedulerDeps) {
-  return async (req: SubmitRequest): Promise<SubmitResponse> => {
+  return async (req: SubmitRequest, ctx: HandlerContext): Promise<SubmitResponse> => {
     const { spec, idempotencyKey } = validateSubmit(req);
+    const p = principalOf(ctx);
+    const namespace = submitNamespace(p);
     let id = d.newId();
-    if (idempotencyKey) id = await d.idempotency.bind(idempotencyKey, id);
-    const task = newTask(id, spec, d.clock(), idempotencyKey);
+    if (idempotencyKey) id = await d.idempotency.bind(namespace, idempotencyKey, id);
+    const task = newTask(id, spec, d.clock(), { namespace, name: p.name }, idempotencyKey);
     try {
       await d.applier.create(task);
-      d.logger.info({ task: id, attempt: 1, image: spec.image, pool: spec.pool }, "task submitted");
+      d.logger.info({ task: id, attempt: 1, image: spec.image, pool: spec.pool, namespace, principal: p.name }, "task submitted");
       return { $typeName: "trainyard.v1.SubmitResponse", task: taskToProto(task) };
     } catch (err) {
       if (!(err instanceof ConflictError)) throw err;

@@ -1,6 +1,6 @@
 import type { HandlerContext } from "@connectrpc/connect";
 import type { WatchRequest, WatchResponse } from "@trainyard/client";
-import { NotFoundError, TrainyardError, type TaskRecord } from "@trainyard/common";
+import { namespaceOf, NotFoundError, principalOf, seesNamespace, TrainyardError, type TaskRecord } from "@trainyard/common";
 import { taskToProto } from "../api/convert.js";
 import type { SchedulerDeps } from "../deps.js";
 import { BoundedQueue } from "./bounded-queue.js";
@@ -10,8 +10,8 @@ import { requireTaskId } from "./task-id.js";
 export const WATCH_MAX_BACKLOG = 10_000;
 
 /**
- * Watch: the current state (of one task, or of every task), then every change, served from
- * this replica's view of the tasks bucket. The snapshot and the subscription are taken in the
+ * Watch: the current state (of one task, or of every task the caller's namespace holds), then
+ * every change, served from this replica's view of the tasks bucket. The snapshot and the subscription are taken in the
  * same tick, so nothing falls between them and nothing is sent twice. A watcher that falls
  * WATCH_MAX_BACKLOG updates behind gets RESOURCE_EXHAUSTED instead of growing this server's
  * memory; it reconnects and gets the current state again.
@@ -19,6 +19,8 @@ export const WATCH_MAX_BACKLOG = 10_000;
 export function watch(d: SchedulerDeps) {
   return async function* (req: WatchRequest, ctx: HandlerContext): AsyncGenerator<WatchResponse> {
     const id = req.taskId ? requireTaskId(req.taskId) : undefined;
+    const p = principalOf(ctx);
+    const shown = (t: TaskRecord) => (!id || t.id === id) && seesNamespace(p, namespaceOf(t));
     await d.view.ready;
     if (id && d.view.revisionOf(id) === undefined) {
       // This replica may not have seen a task created a moment ago on another one.
@@ -26,13 +28,14 @@ export function watch(d: SchedulerDeps) {
       if (!s) throw new NotFoundError("task", id);
       d.view.offer(s.task, s.revision);
     }
+    if (id && !shown(d.view.get(id)!)) throw new NotFoundError("task", id);
     const queue = new BoundedQueue<TaskRecord>(
       WATCH_MAX_BACKLOG,
       () => new TrainyardError("resource_exhausted", "watcher fell too far behind; reconnect"),
     );
-    const snapshot = id ? [d.view.get(id)!] : [...d.view.values()];
+    const snapshot = id ? [d.view.get(id)!] : [...d.view.values()].filter(shown);
     const unsubscribe = d.view.onChange((t) => {
-      if (!id || t.id === id) queue.push(t);
+      if (shown(t)) queue.push(t);
     });
     try {
       for (const task of snapshot) yield response(task);

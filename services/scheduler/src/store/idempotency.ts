@@ -1,22 +1,25 @@
 /**
- * Binds an idempotency key to a task id, once: the first caller's candidate id wins and every
- * later caller (any replica, any time within the bucket's TTL) gets that same id back.
- * Keys are hashed so any string can be used.
+ * Binds an idempotency key to a task id, once per namespace: the first caller's candidate id
+ * wins and every later caller of that namespace (any replica, any time within the bucket's TTL)
+ * gets that same id back; the same key in another namespace is another binding. Keys are hashed
+ * so any string can be used ("default"'s keys hash as before namespaces existed).
  */
 import { createHash } from "node:crypto";
 import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
+import { DEFAULT_NAMESPACE } from "@trainyard/common";
 
 export interface IdempotencyKeys {
-  /** The task id bound to `key`: `candidateId` if this call bound it, else the one bound first. */
-  bind(key: string, candidateId: string): Promise<string>;
+  /** The task id bound to `key` in `namespace`: `candidateId` if this call bound it, else the one bound first. */
+  bind(namespace: string, key: string, candidateId: string): Promise<string>;
 }
 
 export class KvIdempotencyKeys implements IdempotencyKeys {
   constructor(private readonly kv: KV) {}
 
-  async bind(key: string, candidateId: string): Promise<string> {
-    const k = createHash("sha256").update(key).digest("hex");
+  async bind(namespace: string, key: string, candidateId: string): Promise<string> {
+    const scoped = namespace === DEFAULT_NAMESPACE ? key : `${namespace}\0${key}`;
+    const k = createHash("sha256").update(scoped).digest("hex");
     for (;;) {
       try {
         await this.kv.create(k, candidateId);

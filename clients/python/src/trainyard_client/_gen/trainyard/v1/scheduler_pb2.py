@@ -14,7 +14,7 @@ _sym_db = _symbol_database.Default()
 from . import task_pb2 as trainyard_dot_v1_dot_task__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ctrainyard/v1/scheduler.proto\x12\x0ctrainyard.v1\x1a\x17trainyard/v1/task.proto\"N\n\rSubmitRequest\x12$\n\x04spec\x18\x01 \x01(\x0b\x32\x16.trainyard.v1.TaskSpec\x12\x17\n\x0fidempotency_key\x18\x02 \x01(\t\"2\n\x0eSubmitResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.trainyard.v1.Task\"\x1d\n\nGetRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\"/\n\x0bGetResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.trainyard.v1.Task\"\xc3\x01\n\x0bListRequest\x12\'\n\x06states\x18\x01 \x03(\x0e\x32\x17.trainyard.v1.TaskState\x12\x35\n\x06labels\x18\x02 \x03(\x0b\x32%.trainyard.v1.ListRequest.LabelsEntry\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"J\n\x0cListResponse\x12!\n\x05tasks\x18\x01 \x03(\x0b\x32\x12.trainyard.v1.Task\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"0\n\rCancelRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"2\n\x0e\x43\x61ncelResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.trainyard.v1.Task\"[\n\x11StreamLogsRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x0e\n\x06\x66ollow\x18\x02 \x01(\x08\x12\x11\n\tafter_seq\x18\x03 \x01(\x04\x12\x12\n\ntail_lines\x18\x04 \x01(\r\"<\n\x12StreamLogsResponse\x12&\n\x06\x66rames\x18\x01 \x03(\x0b\x32\x16.trainyard.v1.LogFrame\"\x1f\n\x0cWatchRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\"1\n\rWatchResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.trainyard.v1.Task\"#\n\x10GetEventsRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\"<\n\x11GetEventsResponse\x12\'\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x17.trainyard.v1.TaskEvent2\xfc\x03\n\x10SchedulerService\x12\x43\n\x06Submit\x12\x1b.trainyard.v1.SubmitRequest\x1a\x1c.trainyard.v1.SubmitResponse\x12:\n\x03Get\x12\x18.trainyard.v1.GetRequest\x1a\x19.trainyard.v1.GetResponse\x12=\n\x04List\x12\x19.trainyard.v1.ListRequest\x1a\x1a.trainyard.v1.ListResponse\x12\x43\n\x06\x43\x61ncel\x12\x1b.trainyard.v1.CancelRequest\x1a\x1c.trainyard.v1.CancelResponse\x12Q\n\nStreamLogs\x12\x1f.trainyard.v1.StreamLogsRequest\x1a .trainyard.v1.StreamLogsResponse0\x01\x12\x42\n\x05Watch\x12\x1a.trainyard.v1.WatchRequest\x1a\x1b.trainyard.v1.WatchResponse0\x01\x12L\n\tGetEvents\x12\x1e.trainyard.v1.GetEventsRequest\x1a\x1f.trainyard.v1.GetEventsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ctrainyard/v1/scheduler.proto\x12\x0ctrainyard.v1\x1a\x17trainyard/v1/task.proto\"N\n\rSubmitRequest\x12$\n\x04spec\x18\x01 \x01(\x0b\x32\x16.trainyard.v1.TaskSpec\x12\x17\n\x0fidempotency_key\x18\x02 \x01(\t\"2\n\x0eSubmitResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.trainyard.v1.Task\"\x1d\n\nGetRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\"/\n\x0bGetResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.trainyard.v1.Task\"\xd6\x01\n\x0bListRequest\x12\'\n\x06states\x18\x01 \x03(\x0e\x32\x17.trainyard.v1.TaskState\x12\x35\n\x06labels\x18\x02 \x03(\x0b\x32%.trainyard.v1.ListRequest.LabelsEntry\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\x12\x11\n\tnamespace\x18\x05 \x01(\t\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"J\n\x0cListResponse\x12!\n\x05tasks\x18\x01 \x03(\x0b\x32\x12.trainyard.v1.Task\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"0\n\rCancelRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"2\n\x0e\x43\x61ncelResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.trainyard.v1.Task\"[\n\x11StreamLogsRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x0e\n\x06\x66ollow\x18\x02 \x01(\x08\x12\x11\n\tafter_seq\x18\x03 \x01(\x04\x12\x12\n\ntail_lines\x18\x04 \x01(\r\"<\n\x12StreamLogsResponse\x12&\n\x06\x66rames\x18\x01 \x03(\x0b\x32\x16.trainyard.v1.LogFrame\"\x1f\n\x0cWatchRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\"1\n\rWatchResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.trainyard.v1.Task\"#\n\x10GetEventsRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\"<\n\x11GetEventsResponse\x12\'\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x17.trainyard.v1.TaskEvent2\xfc\x03\n\x10SchedulerService\x12\x43\n\x06Submit\x12\x1b.trainyard.v1.SubmitRequest\x1a\x1c.trainyard.v1.SubmitResponse\x12:\n\x03Get\x12\x18.trainyard.v1.GetRequest\x1a\x19.trainyard.v1.GetResponse\x12=\n\x04List\x12\x19.trainyard.v1.ListRequest\x1a\x1a.trainyard.v1.ListResponse\x12\x43\n\x06\x43\x61ncel\x12\x1b.trainyard.v1.CancelRequest\x1a\x1c.trainyard.v1.CancelResponse\x12Q\n\nStreamLogs\x12\x1f.trainyard.v1.StreamLogsRequest\x1a .trainyard.v1.StreamLogsResponse0\x01\x12\x42\n\x05Watch\x12\x1a.trainyard.v1.WatchRequest\x1a\x1b.trainyard.v1.WatchResponse0\x01\x12L\n\tGetEvents\x12\x1e.trainyard.v1.GetEventsRequest\x1a\x1f.trainyard.v1.GetEventsResponseb\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'trainyard.v1.scheduler_pb2', globals())
@@ -32,27 +32,27 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _GETRESPONSE._serialized_start=234
   _GETRESPONSE._serialized_end=281
   _LISTREQUEST._serialized_start=284
-  _LISTREQUEST._serialized_end=479
-  _LISTREQUEST_LABELSENTRY._serialized_start=434
-  _LISTREQUEST_LABELSENTRY._serialized_end=479
-  _LISTRESPONSE._serialized_start=481
-  _LISTRESPONSE._serialized_end=555
-  _CANCELREQUEST._serialized_start=557
-  _CANCELREQUEST._serialized_end=605
-  _CANCELRESPONSE._serialized_start=607
-  _CANCELRESPONSE._serialized_end=657
-  _STREAMLOGSREQUEST._serialized_start=659
-  _STREAMLOGSREQUEST._serialized_end=750
-  _STREAMLOGSRESPONSE._serialized_start=752
-  _STREAMLOGSRESPONSE._serialized_end=812
-  _WATCHREQUEST._serialized_start=814
-  _WATCHREQUEST._serialized_end=845
-  _WATCHRESPONSE._serialized_start=847
-  _WATCHRESPONSE._serialized_end=896
-  _GETEVENTSREQUEST._serialized_start=898
-  _GETEVENTSREQUEST._serialized_end=933
-  _GETEVENTSRESPONSE._serialized_start=935
-  _GETEVENTSRESPONSE._serialized_end=995
-  _SCHEDULERSERVICE._serialized_start=998
-  _SCHEDULERSERVICE._serialized_end=1506
+  _LISTREQUEST._serialized_end=498
+  _LISTREQUEST_LABELSENTRY._serialized_start=453
+  _LISTREQUEST_LABELSENTRY._serialized_end=498
+  _LISTRESPONSE._serialized_start=500
+  _LISTRESPONSE._serialized_end=574
+  _CANCELREQUEST._serialized_start=576
+  _CANCELREQUEST._serialized_end=624
+  _CANCELRESPONSE._serialized_start=626
+  _CANCELRESPONSE._serialized_end=676
+  _STREAMLOGSREQUEST._serialized_start=678
+  _STREAMLOGSREQUEST._serialized_end=769
+  _STREAMLOGSRESPONSE._serialized_start=771
+  _STREAMLOGSRESPONSE._serialized_end=831
+  _WATCHREQUEST._serialized_start=833
+  _WATCHREQUEST._serialized_end=864
+  _WATCHRESPONSE._serialized_start=866
+  _WATCHRESPONSE._serialized_end=915
+  _GETEVENTSREQUEST._serialized_start=917
+  _GETEVENTSREQUEST._serialized_end=952
+  _GETEVENTSRESPONSE._serialized_start=954
+  _GETEVENTSRESPONSE._serialized_end=1014
+  _SCHEDULERSERVICE._serialized_start=1017
+  _SCHEDULERSERVICE._serialized_end=1525
 # @@protoc_insertion_point(module_scope)
