@@ -48,6 +48,8 @@ export interface ClusterOptions {
   schedulerAddress?: string;
   /** The first scheduler's HTTP/1.1 address (fixed, for restarts on the same ports). */
   schedulerHttpAddress?: string;
+  /** The token `client` (and so waitFor) sends, for a cluster with an auth file. */
+  token?: string;
 }
 
 export async function startCluster(name: string, o: ClusterOptions = {}): Promise<TestCluster> {
@@ -125,7 +127,7 @@ export async function startCluster(name: string, o: ClusterOptions = {}): Promis
     },
   };
   cluster.scheduler = await cluster.startScheduler(o.schedulerAddress, o.schedulerHttpAddress);
-  cluster.client = createTrainyardClient({ baseUrl: cluster.scheduler.url });
+  cluster.client = createTrainyardClient({ baseUrl: cluster.scheduler.url, ...(o.token ? { token: o.token } : {}) });
   for (const a of o.agents ?? [{}]) await cluster.startAgent(a);
   return cluster;
 }

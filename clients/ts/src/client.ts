@@ -1,5 +1,6 @@
 import { createClient, type Client } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
+import { bearerToken } from "./bearer.js";
 import { AgentService } from "./gen/trainyard/v1/agent_pb.js";
 import { trainyardClient, type TrainyardClient } from "./trainyard-client.js";
 
@@ -13,15 +14,19 @@ export interface TrainyardClientOptions {
    * (TRAINYARD_HTTP_ADDR, :50053); "2" (default) for its gRPC port (:50051).
    */
   httpVersion?: "1.1" | "2";
+  /** Sent as `authorization: Bearer <token>` with every call (schedulers and agents with TRAINYARD_AUTH_FILE). */
+  token?: string;
 }
+
 
 export type { SchedulerClient, TrainyardClient, TrainyardHelpers } from "./trainyard-client.js";
 export type AgentClient = Client<typeof AgentService>;
 
 function transport(o: TrainyardClientOptions) {
+  const interceptors = o.token ? [bearerToken(o.token)] : [];
   return o.protocol === "connect"
-    ? createConnectTransport({ baseUrl: o.baseUrl, httpVersion: o.httpVersion ?? "2" })
-    : createGrpcTransport({ baseUrl: o.baseUrl });
+    ? createConnectTransport({ baseUrl: o.baseUrl, httpVersion: o.httpVersion ?? "2", interceptors })
+    : createGrpcTransport({ baseUrl: o.baseUrl, interceptors });
 }
 
 /**

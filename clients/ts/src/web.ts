@@ -8,6 +8,7 @@
  *   for await (const frame of client.followLogs(taskId, { signal })) ...
  */
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
+import { bearerToken } from "./bearer.js";
 import { trainyardClient, type TrainyardClient } from "./trainyard-client.js";
 
 export interface TrainyardWebClientOptions {
@@ -16,10 +17,12 @@ export interface TrainyardWebClientOptions {
   protocol?: "connect" | "grpc-web";
   /** Replaces globalThis.fetch (e.g. to add credentials). */
   fetch?: typeof globalThis.fetch;
+  /** Sent as `authorization: Bearer <token>` with every call. */
+  token?: string;
 }
 
 export function createTrainyardClient(o: TrainyardWebClientOptions): TrainyardClient {
-  const options = { baseUrl: o.baseUrl, ...(o.fetch && { fetch: o.fetch }) };
+  const options = { baseUrl: o.baseUrl, interceptors: o.token ? [bearerToken(o.token)] : [], ...(o.fetch && { fetch: o.fetch }) };
   return trainyardClient(o.protocol === "grpc-web" ? createGrpcWebTransport(options) : createConnectTransport(options));
 }
 

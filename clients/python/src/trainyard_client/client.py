@@ -70,6 +70,35 @@ def state_value(s: StateLike) -> int:
     return int(s)
 
 
+class BearerToken(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor):
+    """Adds ``authorization: Bearer <token>`` to every call's metadata."""
+
+    def __init__(self, token: str) -> None:
+        self._header = ("authorization", f"Bearer {token}")
+
+    def _with_token(self, details: grpc.ClientCallDetails) -> grpc.ClientCallDetails:
+        return _CallDetails(
+            details.method, details.timeout, [*(details.metadata or ()), self._header],
+            details.credentials, details.wait_for_ready, details.compression,
+        )
+
+    def intercept_unary_unary(self, continuation, client_call_details, request):  # type: ignore[no-untyped-def]
+        return continuation(self._with_token(client_call_details), request)
+
+    def intercept_unary_stream(self, continuation, client_call_details, request):  # type: ignore[no-untyped-def]
+        return continuation(self._with_token(client_call_details), request)
+
+
+class _CallDetails(grpc.ClientCallDetails):
+    def __init__(self, method, timeout, metadata, credentials, wait_for_ready, compression):  # type: ignore[no-untyped-def]
+        self.method = method
+        self.timeout = timeout
+        self.metadata = metadata
+        self.credentials = credentials
+        self.wait_for_ready = wait_for_ready
+        self.compression = compression
+
+
 class Client:
     """A SchedulerService client.
 
@@ -87,11 +116,14 @@ class Client:
         resume: ResumePolicy = ResumePolicy(),
         options: Sequence[Tuple[str, object]] = (),
         channel: Optional[grpc.Channel] = None,
+        token: Optional[str] = None,
     ) -> None:
         """``target``: ``host:port`` (default ``$TRAINYARD_ADDR``, else ``127.0.0.1:50051``).
         ``timeout``: deadline in seconds of each unary call (None: none). ``resume``: how
         ``follow_logs`` reconnects. ``options``: extra grpcio channel options. ``channel``: use
-        this channel instead of opening one (it is not closed by ``close()``)."""
+        this channel instead of opening one (it is not closed by ``close()``). ``token``: sent as
+        ``authorization: Bearer <token>`` with every call, for a scheduler with an auth file
+        (default ``$TRAINYARD_TOKEN``)."""
         self.target = resolve_target(target, os.environ)
         self.timeout = timeout
         self.resume = resume
@@ -99,7 +131,9 @@ class Client:
         self._channel = channel or grpc.insecure_channel(
             self.target, options=[*DEFAULT_CHANNEL_OPTIONS, *options]
         )
-        self._stub = SchedulerServiceStub(self._channel)
+        token = token if token is not None else os.environ.get("TRAINYARD_TOKEN") or None
+        calls = grpc.intercept_channel(self._channel, BearerToken(token)) if token else self._channel
+        self._stub = SchedulerServiceStub(calls)
         self._closed = threading.Event()
 
     def close(self) -> None:

@@ -21,9 +21,10 @@ process.once("SIGINT", () => {
 
 let code = 0;
 const program = buildProgram(
-  () => {
+  (o) => {
     const baseUrl = resolveAddress(process.env.TRAINYARD_ADDR);
-    return { client: createTrainyardClient({ baseUrl }), term, signal: interrupt.signal, now: Date.now };
+    const token = o.token ?? (process.env.TRAINYARD_TOKEN || undefined);
+    return { client: createTrainyardClient({ baseUrl, ...(token ? { token } : {}) }), term, signal: interrupt.signal, now: Date.now };
   },
   (c) => void (code = c),
 );

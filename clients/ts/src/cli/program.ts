@@ -9,8 +9,14 @@ import { DEFAULT_ADDR } from "./parse.js";
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
+/** Options every command takes. */
+export interface GlobalOptions {
+  /** Bearer token (default $TRAINYARD_TOKEN). */
+  token?: string;
+}
+
 /** `run(ctxFactory)` turns each action into: make the context, run, hand back the exit code. */
-export function buildProgram(context: () => commands.Context, done: (code: number) => void): Command {
+export function buildProgram(context: (o: GlobalOptions) => commands.Context, done: (code: number) => void): Command {
   const program = new Command("trainyard")
     .description("Submit and follow containerized tasks on a Trainyard scheduler.")
     .version("0.1.0")
@@ -20,12 +26,14 @@ export function buildProgram(context: () => commands.Context, done: (code: numbe
     .addHelpText(
       "after",
       `\nThe scheduler is TRAINYARD_ADDR (host:port or http://host:port; default ${DEFAULT_ADDR}).\n` +
+        "A scheduler with an auth file wants a token: --token or TRAINYARD_TOKEN.\n" +
         "Exit codes: 0 ok, 1 server or connection error, 2 bad usage; submit --follow exits with the task's code (see `trainyard submit --help`).",
     );
+  // commander hands an action its arguments, its options, then the Command itself.
   const act =
     <A extends unknown[]>(fn: (c: commands.Context, ...args: A) => Promise<number>) =>
     async (...args: A) =>
-      done(await fn(context(), ...args));
+      done(await fn(context((args[args.length - 1] as Command).optsWithGlobals<GlobalOptions>()), ...args));
 
   program
     .command("submit")
@@ -91,5 +99,10 @@ export function buildProgram(context: () => commands.Context, done: (code: numbe
     .argument("[id]")
     .action(act((c, id: string | undefined) => commands.watch(c, id)));
 
+  program.option(TOKEN_FLAG, TOKEN_HELP);
+  for (const c of program.commands) c.option(TOKEN_FLAG, TOKEN_HELP);
   return program;
 }
+
+const TOKEN_FLAG = "--token <token>";
+const TOKEN_HELP = "bearer token for a scheduler with an auth file (default $TRAINYARD_TOKEN)";

@@ -1,8 +1,8 @@
 /**
  * CORS for browsers calling the HTTP/1.1 port (Connect or gRPC-Web from another origin). Off
- * unless origins are listed (TRAINYARD_CORS_ORIGINS): the API has no authentication, so a page
- * from any origin that could call it could submit and cancel work through a browser on the
- * operator's network. `*` allows every origin. The header lists are connect-es's own (`cors` from
+ * unless origins are listed (TRAINYARD_CORS_ORIGINS): without an auth file, a page from any
+ * origin that could call it could submit and cancel work through a browser on the operator's
+ * network. `*` allows every origin. The header lists are connect-es's own (`cors` from
  * @connectrpc/connect), so every protocol header is allowed and exposed.
  */
 import type * as http from "node:http";
