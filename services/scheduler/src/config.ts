@@ -1,4 +1,6 @@
-import { envBool, envDuration, envInt, envList, envListenAddress, envString, type Env, type InfraOptions } from "@trainyard/common";
+import { parseBytes } from "@trainyard/client/units";
+import { envBool, envDuration, envInt, envList, envListenAddress, envString, InvalidArgumentError, type Env, type InfraOptions } from "@trainyard/common";
+import { parsePoolLimits, type ResourcePolicy } from "./core/resources.js";
 
 /** Everything the scheduler reads from its environment, resolved once at start-up. */
 export interface SchedulerConfig {
@@ -22,6 +24,8 @@ export interface SchedulerConfig {
   insecure: boolean;
   /** Host names the HTTP/1.1 port answers to besides loopback names and its listen host. */
   allowedHosts: string[];
+  /** Default CPU and memory limits of tasks, and the most a task of each pool may ask for. */
+  resources: ResourcePolicy;
 }
 
 export function loadSchedulerConfig(env: Env = process.env): SchedulerConfig {
@@ -36,10 +40,37 @@ export function loadSchedulerConfig(env: Env = process.env): SchedulerConfig {
     authFile: envString(env, "TRAINYARD_AUTH_FILE", ""),
     insecure: envBool(env, "TRAINYARD_INSECURE", false),
     allowedHosts: envList(env, "TRAINYARD_ALLOWED_HOSTS", ""),
+    resources: {
+      defaultCpus: envNumber(env, "TRAINYARD_TASK_DEFAULT_CPUS", 2),
+      defaultMemoryBytes: envBytes(env, "TRAINYARD_TASK_DEFAULT_MEMORY", "4g"),
+      poolLimits: envParsed(env, "TRAINYARD_POOL_LIMITS", parsePoolLimits),
+    },
     infra: {
       replicas: envInt(env, "TRAINYARD_NATS_REPLICAS", 1, 1, 5),
       logRetentionMs: envDuration(env, "TRAINYARD_LOG_RETENTION", "7d"),
       logMaxBytes: envInt(env, "TRAINYARD_LOG_MAX_BYTES", -1, -1),
     },
   };
+}
+
+function envNumber(env: Env, name: string, def: number): number {
+  const raw = envString(env, name, String(def));
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(name, `${JSON.stringify(raw)} must be a number, 0 or more (0: no limit)`);
+  return n;
+}
+
+function envBytes(env: Env, name: string, def: string): number {
+  const raw = envString(env, name, def);
+  const n = raw === "0" ? 0 : parseBytes(raw);
+  if (n === undefined) throw new InvalidArgumentError(name, `${JSON.stringify(raw)} is not a size (512m, 4g; 0: no limit)`);
+  return n;
+}
+
+function envParsed<T>(env: Env, name: string, parse: (text: string) => T): T {
+  try {
+    return parse(envString(env, name, ""));
+  } catch (err) {
+    throw new InvalidArgumentError(name, (err as Error).message);
+  }
 }

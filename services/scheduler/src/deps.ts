@@ -4,6 +4,7 @@
  * composition root); time and ids are injected.
  */
 import type { Logger } from "pino";
+import type { ResourcePolicy } from "./core/resources.js";
 import type { LogReader } from "./logs/log-reader.js";
 import type { SchedulerMetrics } from "./metrics.js";
 import type { Applier } from "./store/applier.js";
@@ -20,6 +21,8 @@ export interface SchedulerDeps {
   view: TaskView;
   logs: LogReader;
   idempotency: IdempotencyKeys;
+  /** Default CPU and memory limits, and each pool's maximum (TRAINYARD_TASK_DEFAULT_*, TRAINYARD_POOL_LIMITS). */
+  resources: ResourcePolicy;
   clock: () => number;
   newId: () => string;
   logger: Logger;

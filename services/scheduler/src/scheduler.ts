@@ -64,6 +64,7 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
     view,
     logs: new JetStreamLogReader(js, jsm, store),
     idempotency: new KvIdempotencyKeys(infra.idempotency),
+    resources: config.resources,
     clock,
     newId: () => taskId(clock(), randomBytes(12)),
     logger,

@@ -13,6 +13,7 @@ import { errorInterceptor } from "@trainyard/common/grpc/index";
 import type { SchedulerDeps } from "../src/deps.js";
 import type { LogReader, StreamLogsOptions } from "../src/logs/log-reader.js";
 import { SchedulerMetrics } from "../src/metrics.js";
+import { NO_POLICY, type ResourcePolicy } from "../src/core/resources.js";
 import { schedulerRoutes } from "../src/routes.js";
 import { createApplier, type SystemLog } from "../src/store/applier.js";
 import type { IdempotencyKeys } from "../src/store/idempotency.js";
@@ -116,7 +117,7 @@ export interface MemoryScheduler {
 }
 
 /** A SchedulerService in memory; with `auth`, tokens are checked as TRAINYARD_AUTH_FILE's would be. */
-export function memoryScheduler(o: { auth?: AuthConfig } = {}): MemoryScheduler {
+export function memoryScheduler(o: { auth?: AuthConfig; resources?: ResourcePolicy } = {}): MemoryScheduler {
   const store = new MemoryTaskStore();
   const systemLog = new MemorySystemLog();
   const view = new TaskView();
@@ -131,6 +132,7 @@ export function memoryScheduler(o: { auth?: AuthConfig } = {}): MemoryScheduler 
     view,
     logs,
     idempotency: new MemoryIdempotencyKeys(),
+    resources: o.resources ?? NO_POLICY,
     clock: () => now.ms,
     newId: () => `t-${String(++ids).padStart(22, "0")}`,
     logger,

@@ -178,3 +178,26 @@ describe("validateSubmit resolves every default", () => {
     expect(spec).toMatchObject({ command: ["a"], env: { A: "1" }, labels: { k: "v" } });
   });
 });
+
+describe("validateSubmit: what a task may not set, and how it runs", () => {
+  it.each(["TRAINYARD_TASK_ID", "TRAINYARD_ANYTHING", "NVIDIA_VISIBLE_DEVICES", "NVIDIA_DRIVER_CAPABILITIES"])("refuses env %s (reserved)", (k) => {
+    expect(() => validateSubmit(req({ env: { [k]: "x" } }))).toThrow(`spec.env: ${k} is reserved (names starting TRAINYARD_ or NVIDIA_ are set by Trainyard)`);
+  });
+
+  it.each(["root", "1000:", ":1000", "-1", "1000:1000:1", "1".repeat(11)])("refuses user %j", (user) => {
+    expect(() => validateSubmit(req({ user }))).toThrow(/^spec\.user: /);
+  });
+
+  it("keeps a numeric user and a read-only root filesystem; neither by default", () => {
+    expect(validateSubmit(req({ user: "1000:100", readOnlyRootfs: true })).spec).toMatchObject({ user: "1000:100", readOnlyRootfs: true });
+    const { spec } = validateSubmit(req({}));
+    expect(spec).not.toHaveProperty("user");
+    expect(spec).not.toHaveProperty("readOnlyRootfs");
+  });
+
+  it("applies the default limits and the pool's maximum it is given", () => {
+    const policy = { defaultCpus: 2, defaultMemoryBytes: 1024 ** 3, poolLimits: { default: { cpus: 4 } } };
+    expect(validateSubmit(req({}), policy).spec.resources).toEqual({ cpus: 2, memoryBytes: 1024 ** 3, gpus: 0 });
+    expect(() => validateSubmit(req({ resources: { cpus: 8 } }), policy)).toThrow(/^spec\.resources\.cpus: must be at most 4 in pool default/);
+  });
+});

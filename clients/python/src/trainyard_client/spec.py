@@ -44,12 +44,15 @@ def build_spec(
     labels: Optional[Mapping[str, str]] = None,
     pool: Optional[str] = None,
     stop_grace_period: Optional[Seconds] = None,
+    user: Optional[str] = None,
+    read_only_rootfs: Optional[bool] = None,
 ) -> TaskSpec:
     """A TaskSpec for ``image``.
 
     ``command`` is the container's Cmd, a list of arguments (a plain string is refused: write
     ``["sh", "-c", "..."]``). ``retries`` is ``retry.max_retries`` (0: never retry task failures);
     ``retry`` gives the whole RetryPolicy, and ``retries``/``retry_delay`` override its fields.
+    ``user`` ("uid" or "uid:gid") and ``read_only_rootfs`` harden the container further.
     """
     if isinstance(command, (str, bytes)):
         raise TypeError('command: expected a list of arguments, e.g. ["sh", "-c", "echo hi"], not a string')
@@ -62,6 +65,10 @@ def build_spec(
         spec.labels.update(labels)
     if pool is not None:
         spec.pool = pool
+    if user is not None:
+        spec.user = user
+    if read_only_rootfs is not None:
+        spec.read_only_rootfs = read_only_rootfs
     if cpus is not None:
         spec.resources.cpus = cpus
     if memory_bytes is not None:

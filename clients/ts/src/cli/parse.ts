@@ -92,6 +92,8 @@ export interface SubmitFlags {
   label?: string[];
   pool?: string;
   idempotencyKey?: string;
+  user?: string;
+  readOnly?: boolean;
 }
 
 /** The SubmitRequest for `trainyard submit` flags and the command after them. */
@@ -108,6 +110,8 @@ export function buildSubmitRequest(f: SubmitFlags, command: string[]): SubmitReq
       env: keyValues(f.env ?? [], "--env"),
       labels: keyValues(f.label ?? [], "--label"),
       pool: f.pool ?? "",
+      user: f.user ?? "",
+      readOnlyRootfs: f.readOnly ?? false,
       resources: {
         cpus: f.cpus !== undefined ? parseNumber(f.cpus, "--cpus") : 0,
         memoryBytes: f.memory !== undefined ? parseMemory(f.memory) : 0n,

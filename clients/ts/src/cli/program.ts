@@ -51,6 +51,8 @@ export function buildProgram(context: (o: GlobalOptions) => commands.Context, do
     .option("-l, --label <k=v>", "label (repeatable)", collect)
     .option("--pool <pool>", "pool of agents (default \"default\")")
     .option("--idempotency-key <key>", "the same key returns the first task instead of a new one")
+    .option("--user <uid[:gid]>", "run the command as this numeric user (default: the image's)")
+    .option("--read-only", "a read-only root filesystem (with a writable /tmp)")
     .option("-f, --follow", "stream the log; exit with the task's exit code")
     .passThroughOptions()
     .addHelpText(

@@ -59,6 +59,8 @@ describe("buildSubmitRequest", () => {
     const s = req.spec!;
     expect([s.image, s.command, s.env, s.labels, s.pool]).toEqual(["busybox", ["sh", "-c", "echo hi"], { A: "1", B: "x=y" }, { team: "ml", run: "7" }, "gpu"]);
     expect([s.resources?.cpus, s.resources?.memoryBytes, s.resources?.gpus]).toEqual([1.5, 536_870_912n, 1]);
+    const locked = buildSubmitRequest({ image: "busybox", user: "1000:100", readOnly: true }, []).spec!;
+    expect([locked.user, locked.readOnlyRootfs]).toEqual(["1000:100", true]);
     expect(Number(s.timeout?.seconds)).toBe(3600);
     expect([s.retry?.maxRetries, Number(s.retry?.delay?.seconds)]).toEqual([2, 10]);
     expect(req.idempotencyKey).toBe("k1");

@@ -70,6 +70,10 @@ export interface TaskSpec {
   stopGraceMs: number;
   /** Absent in records stored before mounts existed: none. */
   mounts?: Mount[];
+  /** "uid" or "uid:gid"; absent: the image's user. */
+  user?: string;
+  /** Root filesystem read-only (a writable tmpfs on /tmp). */
+  readOnlyRootfs?: boolean;
 }
 
 export interface Attempt {

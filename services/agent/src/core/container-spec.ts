@@ -13,7 +13,18 @@ export const LABEL = {
 export const VOLUME_CREATED_BY = "trainyard.volume.created-by-task";
 
 /**
- * The container for one attempt of a task. Pure.
+ * The capabilities a task keeps; Docker's others (NET_RAW, MKNOD, SETFCAP, SETPCAP, SYS_CHROOT,
+ * AUDIT_WRITE) are dropped, and never SYS_ADMIN. Enough for images that install packages or
+ * switch users as they start (chown, setuid, file ownership), not for raw sockets or devices.
+ */
+export const CAPABILITIES = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID", "NET_BIND_SERVICE"];
+
+/** Above 0: under memory pressure the kernel kills a task before the agent, dockerd or NATS. */
+export const OOM_SCORE_ADJ = 500;
+
+/**
+ * The container for one attempt of a task, with the hardened profile (CAPABILITIES,
+ * no-new-privileges, OOM_SCORE_ADJ; the task's user and read-only root filesystem). Pure.
  * @param mounts the spec's mounts with bind sources already checked and resolved
  *   (runner/resolve-mounts.ts); defaults to the spec's own, unchecked.
  */
@@ -31,6 +42,8 @@ export function containerSpec(
     command: s.command,
     env: {
       ...s.env,
+      // A host whose default runtime is nvidia shows every GPU unless told otherwise.
+      ...(s.resources.gpus === 0 ? { NVIDIA_VISIBLE_DEVICES: "void" } : {}),
       TRAINYARD_TASK_ID: task.id,
       TRAINYARD_ATTEMPT: String(attempt),
     },
@@ -39,6 +52,10 @@ export function containerSpec(
     memoryBytes: s.resources.memoryBytes,
     pidsLimit,
     gpus: s.resources.gpus,
+    capabilities: CAPABILITIES,
+    oomScoreAdj: OOM_SCORE_ADJ,
+    ...(s.user ? { user: s.user } : {}),
+    readOnlyRootfs: s.readOnlyRootfs ?? false,
     mounts: mounts.map((m): ContainerMount =>
       m.type === "volume"
         ? { type: "volume", source: m.source, target: m.target, readOnly: m.readOnly, labels: { [VOLUME_CREATED_BY]: task.id, [VOLUME_NAMESPACE]: namespaceOf(task) } }

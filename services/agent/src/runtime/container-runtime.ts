@@ -19,6 +19,14 @@ export interface ContainerSpec {
   memoryBytes: number;
   pidsLimit: number;
   gpus: number;
+  /** Capabilities kept; every other one is dropped. */
+  capabilities: string[];
+  /** The kernel's OOM-killer preference (-1000..1000); above 0, the task dies before the agent, dockerd or NATS. */
+  oomScoreAdj: number;
+  /** "uid" or "uid:gid"; undefined: the image's user. */
+  user?: string;
+  /** Root filesystem read-only, with a writable tmpfs on /tmp. */
+  readOnlyRootfs: boolean;
   /** Named volumes (created when missing, with `labels`) and bind mounts (sources already allowed and resolved). */
   mounts: ContainerMount[];
 }

@@ -104,3 +104,28 @@ describe("containerSpec mounts", () => {
     expect(containerSpec(withMounts, 1, "n", 16, resolved).mounts.map((m) => m.source)).toEqual(["ckpt", "/srv/data"]);
   });
 });
+
+describe("containerSpec: the hardened profile", () => {
+  const plain = containerSpec(task("RUNNING", 1, {}, spec()), 1, "n", 4096);
+
+  it("keeps a short list of capabilities: never NET_RAW, MKNOD or SYS_ADMIN", () => {
+    expect(plain.capabilities).toEqual(["CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID", "NET_BIND_SERVICE"]);
+    for (const cap of ["NET_RAW", "MKNOD", "SYS_ADMIN", "SETFCAP"]) expect(plain.capabilities).not.toContain(cap);
+  });
+
+  it("makes the task the kernel's first choice under memory pressure", () => {
+    expect(plain.oomScoreAdj).toBeGreaterThan(0);
+  });
+
+  it("hides every GPU from a task that asks for none (NVIDIA_VISIBLE_DEVICES=void), not from one that asks", () => {
+    expect(plain.env.NVIDIA_VISIBLE_DEVICES).toBe("void");
+    expect(c.env.NVIDIA_VISIBLE_DEVICES).toBeUndefined();
+  });
+
+  it("runs as the spec's user with the spec's read-only root filesystem; by default the image's user, writable", () => {
+    expect(plain).toMatchObject({ readOnlyRootfs: false });
+    expect(plain).not.toHaveProperty("user");
+    const locked = containerSpec(task("RUNNING", 1, {}, spec({ user: "1000:1000", readOnlyRootfs: true })), 1, "n", 4096);
+    expect(locked).toMatchObject({ user: "1000:1000", readOnlyRootfs: true });
+  });
+});

@@ -14,6 +14,7 @@
 //                     stays "created" with exit code 127
 //   createError       a bind mount of a source that does not exist: create fails (400)
 // The script's exit code is `exitCode`. Messages (startError, createError) are Docker's own.
+import { CAPABILITIES, OOM_SCORE_ADJ } from "../../src/core/container-spec.js";
 import type { ContainerSpec } from "../../src/runtime/container-runtime.js";
 import type { Behaviour } from "../../src/runtime/fake-behaviour.js";
 
@@ -39,6 +40,10 @@ export function shSpec(t: ShTarget, name: string, b: Behaviour, labels: Record<s
     memoryBytes: b.oom ? OOM_LIMIT_BYTES : 0,
     pidsLimit: 0,
     gpus: 0,
+    // The profile every task runs with, so the contract holds for it.
+    capabilities: CAPABILITIES,
+    oomScoreAdj: OOM_SCORE_ADJ,
+    readOnlyRootfs: false,
     mounts,
   };
 }

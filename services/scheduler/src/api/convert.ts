@@ -66,6 +66,8 @@ export function taskToProto(t: TaskRecord): Task {
       labels: s.labels,
       pool: s.pool,
       stopGracePeriod: durationFromMs(s.stopGraceMs),
+      user: s.user ?? "",
+      readOnlyRootfs: s.readOnlyRootfs ?? false,
       mounts: (s.mounts ?? []).map((m) => ({
         type: m.type === "volume" ? MountType.VOLUME : MountType.BIND,
         source: m.source,

@@ -8,6 +8,7 @@ import { InvalidArgumentError, type TaskSpec } from "@trainyard/common";
 import type { SubmitRequest } from "@trainyard/client";
 import { imageReferenceError } from "./image-ref.js";
 import { validateMounts } from "./mounts.js";
+import { applyResourcePolicy, NO_POLICY, type ResourcePolicy } from "./resources.js";
 import { DEFAULT_MAX_INFRA_RETRIES } from "./retry.js";
 
 export const DEFAULTS = {
@@ -39,8 +40,11 @@ export const LIMITS = {
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const LABEL_KEY = /^[a-zA-Z0-9](?:[a-zA-Z0-9._/-]{0,126}[a-zA-Z0-9])?$/;
 const POOL = /^[a-zA-Z0-9_-]{1,64}$/;
+/** Env names Trainyard sets itself (TRAINYARD_TASK_ID, NVIDIA_VISIBLE_DEVICES, ...): a task may not. */
+const RESERVED_ENV = /^(TRAINYARD_|NVIDIA_)/;
+const USER = /^\d{1,10}(:\d{1,10})?$/;
 
-export function validateSubmit(req: SubmitRequest): { spec: TaskSpec; idempotencyKey?: string } {
+export function validateSubmit(req: SubmitRequest, policy: ResourcePolicy = NO_POLICY): { spec: TaskSpec; idempotencyKey?: string } {
   const s = req.spec;
   if (!s) throw new InvalidArgumentError("spec", "is required");
   const bad = (field: string, reason: string) => new InvalidArgumentError(`spec.${field}`, reason);
@@ -57,6 +61,7 @@ export function validateSubmit(req: SubmitRequest): { spec: TaskSpec; idempotenc
   for (const [k, v] of env) {
     if (!ENV_KEY.test(k) || k.length > 256) throw bad("env", `${JSON.stringify(k)} is not a valid variable name`);
     if (v.includes("\0")) throw bad("env", `${k} contains a NUL byte`);
+    if (RESERVED_ENV.test(k)) throw bad("env", `${k} is reserved (names starting TRAINYARD_ or NVIDIA_ are set by Trainyard)`);
   }
   if (bytesOf(env.flat()) > LIMITS.envBytes) throw bad("env", `is larger than ${LIMITS.envBytes} bytes`);
 
@@ -75,9 +80,11 @@ export function validateSubmit(req: SubmitRequest): { spec: TaskSpec; idempotenc
   if (!Number.isFinite(cpus) || cpus < 0 || cpus > LIMITS.maxCpus) throw bad("resources.cpus", `must be between 0 and ${LIMITS.maxCpus}`);
   const memoryBytes = Number(r?.memoryBytes ?? 0n);
   if (memoryBytes < 0) throw bad("resources.memory_bytes", "must not be negative");
-  if (memoryBytes > 0 && memoryBytes < LIMITS.minMemoryBytes) throw bad("resources.memory_bytes", `must be 0 (no limit) or at least ${LIMITS.minMemoryBytes} (6 MiB)`);
+  if (memoryBytes > 0 && memoryBytes < LIMITS.minMemoryBytes) throw bad("resources.memory_bytes", `must be 0 (the default limit) or at least ${LIMITS.minMemoryBytes} (6 MiB)`);
   const gpus = r?.gpus ?? 0;
   if (gpus < 0 || gpus > LIMITS.maxGpus) throw bad("resources.gpus", `must be between 0 and ${LIMITS.maxGpus}`);
+  const resources = applyResourcePolicy({ cpus, memoryBytes, gpus }, pool, policy);
+  if (s.user && !USER.test(s.user)) throw bad("user", `${JSON.stringify(s.user.slice(0, 40))} is not uid or uid:gid (numbers)`);
 
   const maxRetries = s.retry?.maxRetries ?? DEFAULTS.maxRetries;
   if (maxRetries < 0 || maxRetries > LIMITS.maxRetries) throw bad("retry.max_retries", `must be between 0 and ${LIMITS.maxRetries}`);
@@ -103,7 +110,7 @@ export function validateSubmit(req: SubmitRequest): { spec: TaskSpec; idempotenc
     image: s.image,
     command: [...s.command],
     env: { ...s.env },
-    resources: { cpus, memoryBytes, gpus },
+    resources,
     retry: {
       maxRetries,
       delayMs,
@@ -118,6 +125,8 @@ export function validateSubmit(req: SubmitRequest): { spec: TaskSpec; idempotenc
     pool,
     stopGraceMs,
     ...(mounts.length ? { mounts } : {}),
+    ...(s.user ? { user: s.user } : {}),
+    ...(s.readOnlyRootfs ? { readOnlyRootfs: true } : {}),
   };
   return req.idempotencyKey ? { spec, idempotencyKey: req.idempotencyKey } : { spec };
 }

@@ -13,7 +13,7 @@ import type { SchedulerDeps } from "../deps.js";
  */
 export function submit(d: SchedulerDeps) {
   return async (req: SubmitRequest, ctx: HandlerContext): Promise<SubmitResponse> => {
-    const { spec, idempotencyKey } = validateSubmit(req);
+    const { spec, idempotencyKey } = validateSubmit(req, d.resources);
     const p = principalOf(ctx);
     const namespace = submitNamespace(p);
     let id = d.newId();
