@@ -135,6 +135,7 @@ export async function startAgent(config: AgentConfig, logger: Logger, runtime: C
     logger: log,
     metrics: metrics.registry,
     interceptors: [authInterceptor(auth)],
+    readMaxBytes: config.maxMessageBytes,
   });
   const stopReloading = auth ? onSighup(() => void auth.reload(log)) : () => {};
   const metricsServer = config.metricsAddr ? await startMetricsServer({ address: config.metricsAddr, registry: metrics.registry, logger: log }) : undefined;

@@ -28,6 +28,8 @@ export interface AgentConfig {
   authFile: string;
   /** TRAINYARD_INSECURE: listen beyond loopback without an auth file. */
   insecure: boolean;
+  /** Largest request message (after decompression). */
+  maxMessageBytes: number;
   infra: InfraOptions;
 }
 
@@ -51,6 +53,7 @@ export function loadAgentConfig(env: Env = process.env): AgentConfig {
     allowedHostPaths: parseAllowedHostPaths(env.TRAINYARD_ALLOWED_HOST_PATHS),
     authFile: envString(env, "TRAINYARD_AUTH_FILE", ""),
     insecure: envBool(env, "TRAINYARD_INSECURE", false),
+    maxMessageBytes: envInt(env, "TRAINYARD_GRPC_MAX_MESSAGE_BYTES", 4 * 1024 * 1024, 64 * 1024, 64 * 1024 * 1024),
     infra: {
       replicas: envInt(env, "TRAINYARD_NATS_REPLICAS", 1, 1, 5),
       logRetentionMs: envDuration(env, "TRAINYARD_LOG_RETENTION", "7d"),

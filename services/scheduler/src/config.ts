@@ -26,6 +26,10 @@ export interface SchedulerConfig {
   allowedHosts: string[];
   /** Default CPU and memory limits of tasks, and the most a task of each pool may ask for. */
   resources: ResourcePolicy;
+  /** Largest request message (after decompression). */
+  maxMessageBytes: number;
+  /** Server-streaming calls (StreamLogs, Watch) one principal may have open at once. */
+  maxStreamsPerPrincipal: number;
 }
 
 export function loadSchedulerConfig(env: Env = process.env): SchedulerConfig {
@@ -40,6 +44,8 @@ export function loadSchedulerConfig(env: Env = process.env): SchedulerConfig {
     authFile: envString(env, "TRAINYARD_AUTH_FILE", ""),
     insecure: envBool(env, "TRAINYARD_INSECURE", false),
     allowedHosts: envList(env, "TRAINYARD_ALLOWED_HOSTS", ""),
+    maxMessageBytes: envInt(env, "TRAINYARD_GRPC_MAX_MESSAGE_BYTES", 4 * 1024 * 1024, 64 * 1024, 64 * 1024 * 1024),
+    maxStreamsPerPrincipal: envInt(env, "TRAINYARD_MAX_STREAMS_PER_PRINCIPAL", 256, 1, 100_000),
     resources: {
       defaultCpus: envNumber(env, "TRAINYARD_TASK_DEFAULT_CPUS", 2),
       defaultMemoryBytes: envBytes(env, "TRAINYARD_TASK_DEFAULT_MEMORY", "4g"),

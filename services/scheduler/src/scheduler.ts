@@ -10,7 +10,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { file_trainyard_v1_scheduler, SchedulerService } from "@trainyard/client";
 import { AuthFile, authInterceptor, connectNats, ensureInfrastructure, once, onSighup, whileNatsStarts } from "@trainyard/common";
-import { allowedHosts, requireAuthBeyondLoopback, startGrpcServer } from "@trainyard/common/grpc/index";
+import { allowedHosts, requireAuthBeyondLoopback, startGrpcServer, streamLimitInterceptor } from "@trainyard/common/grpc/index";
 import { createMetricsRegistry, startMetricsServer } from "@trainyard/common/metrics/index";
 import { DispatchLoop } from "./bus/dispatch-loop.js";
 import { JetStreamDispatcher } from "./bus/dispatcher.js";
@@ -103,7 +103,8 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
     files: [file_trainyard_v1_scheduler],
     logger,
     metrics: metrics.registry,
-    interceptors: [authInterceptor(auth)],
+    interceptors: [authInterceptor(auth), streamLimitInterceptor(config.maxStreamsPerPrincipal)],
+    readMaxBytes: config.maxMessageBytes,
     ...(config.httpAddr
       ? { http1Address: config.httpAddr, corsOrigins: config.corsOrigins, allowedHosts: allowedHosts(config.httpAddr, config.allowedHosts) }
       : {}),

@@ -1,6 +1,6 @@
 /** A task's history (core/history.ts via transition): one entry per fact, in order, in words. */
 import { describe, expect, it } from "vitest";
-import { MAX_HISTORY, type TaskRecord } from "@trainyard/common";
+import { MAX_HISTORY, MAX_HISTORY_BYTES, type TaskRecord } from "@trainyard/common";
 import { appendHistory } from "../src/core/history.js";
 import { newTask } from "../src/core/new-task.js";
 import { transition, type Input } from "../src/core/transition.js";
@@ -59,5 +59,14 @@ describe("history", () => {
     const h = appendHistory(t, many).history!;
     expect(h).toHaveLength(MAX_HISTORY);
     expect(h[h.length - 1]!.message).toBe(String(MAX_HISTORY + 9));
+  });
+
+  it("keeps at most MAX_HISTORY_BYTES of JSON, dropping the oldest, so a record stays far below NATS's 1 MiB", () => {
+    const t = newTask(TASK_ID, spec(), 1_000, BY);
+    const long = Array.from({ length: 300 }, (_, i) => ({ time: i, type: "note", attempt: 1, message: `${i} ${"x".repeat(1_000)}` }));
+    const h = appendHistory(t, long).history!;
+    expect(JSON.stringify(h).length).toBeLessThanOrEqual(MAX_HISTORY_BYTES);
+    expect(h.length).toBeGreaterThan(100);
+    expect(h[h.length - 1]!.message.startsWith("299 ")).toBe(true);
   });
 });

@@ -103,7 +103,7 @@ describe("validateSubmit accepts the limits themselves", () => {
     ["64 gpus", req({ resources: { gpus: 64 } })],
     ["max_retries 100", req({ retry: { maxRetries: 100 } })],
     ["a one-day retry delay", req({ retry: { delay: { seconds: 86_400n } } })],
-    ["a 30-day timeout", req({ timeout: { seconds: 30n * 86_400n } })],
+    ["a 24-day timeout (the longest a timer holds)", req({ timeout: { seconds: 24n * 86_400n } })],
     ["a one-hour stop grace period", req({ stopGracePeriod: { seconds: 3_600n } })],
     ["a 256-character idempotency key", req({}, "k".repeat(256))],
   ];

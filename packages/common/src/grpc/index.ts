@@ -2,6 +2,7 @@
 export { startGrpcServer, type GrpcServer, type GrpcServerOptions } from "./server.js";
 export type { HealthStatus } from "./health.js";
 export { errorInterceptor, toConnectError } from "./errors.js";
+export { streamLimitInterceptor } from "./stream-limit.js";
 export { loggingInterceptor, codeName, type LoggingOptions } from "./logging.js";
 export { abortableIterable } from "./abortable.js";
 export { BadRequestSchema, badRequestDetail } from "./bad-request.js";

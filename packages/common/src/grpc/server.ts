@@ -54,6 +54,8 @@ export interface GrpcServerOptions {
   maxTimeoutMs?: number;
   /** Extra interceptors, run inside the logging and error-mapping ones. */
   interceptors?: Interceptor[];
+  /** Largest request message (after decompression); larger is RESOURCE_EXHAUSTED. Default 4 MiB. */
+  readMaxBytes?: number;
   /** When set, RPC latency (trainyard_rpc_duration_seconds) is recorded in this registry. */
   metrics?: Registry;
   /**
@@ -86,6 +88,9 @@ const HEALTH = "grpc.health.v1.Health";
 const REFLECTION = ["grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"];
 /** MB of queued outbound data per HTTP/2 session (Node's default 10 makes busy channels fail with ENHANCE_YOUR_CALM). */
 const MAX_SESSION_MEMORY_MB = 128;
+/** Streams one HTTP/2 connection may have open at once (Node's default is 2^32 - 1). */
+export const MAX_CONCURRENT_STREAMS = 128;
+export const DEFAULT_READ_MAX_BYTES = 4 * 1024 * 1024;
 
 export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServer> {
   const log = opts.logger.child({ component: "grpc-server" });
@@ -108,10 +113,12 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
       ...(opts.interceptors ?? []),
     ],
     shutdownSignal: shutdown.signal,
+    // Enforced on the message as decompressed: a small gzip body that inflates past it is refused too.
+    readMaxBytes: opts.readMaxBytes ?? DEFAULT_READ_MAX_BYTES,
     ...(opts.maxTimeoutMs !== undefined && { maxTimeoutMs: opts.maxTimeoutMs }),
   });
 
-  const h2 = http2.createServer({ maxSessionMemory: MAX_SESSION_MEMORY_MB }, handler);
+  const h2 = http2.createServer({ maxSessionMemory: MAX_SESSION_MEMORY_MB, settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS } }, handler);
   const drains = [trackHttp2Connections(h2, log)];
   const listeners: (http.Server | http2.Http2Server)[] = [h2];
   const url = await listen(h2, opts.address, "gRPC", log);

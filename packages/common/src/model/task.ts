@@ -122,7 +122,7 @@ export interface TaskRecord {
   createdBy?: string;
   /** Set when a cancel was asked while the task was running; the agent acts on it. */
   cancel?: { reason: string; time: number };
-  /** What happened to the task, oldest first (append-only; at most MAX_HISTORY, the oldest dropped beyond). */
+  /** What happened to the task, oldest first (append-only; at most MAX_HISTORY entries and MAX_HISTORY_BYTES, the oldest dropped beyond). */
   history?: TaskEvent[];
 }
 
@@ -137,6 +137,8 @@ export interface TaskEvent {
 }
 
 export const MAX_HISTORY = 2_000;
+/** The history's JSON at most (bytes): the oldest entries go first beyond it. */
+export const MAX_HISTORY_BYTES = 128 * 1024;
 
 export const FINAL_STATES: ReadonlySet<TaskState> = new Set(["SUCCEEDED", "FAILED", "CANCELLED"]);
 

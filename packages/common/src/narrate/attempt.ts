@@ -54,7 +54,7 @@ export function endMessage(e: AttemptEnd): string {
     case "image-unavailable":
     case "mount-refused":
     case "container-error":
-      return e.error;
+      return bounded(e.error);
     case "never-started":
       return "the container was created but never started (the agent restarted)";
     case "restarted-before-start":
@@ -126,6 +126,12 @@ export function outputDroppedText(lines: number, bytes: number, bufferBytes: num
 }
 
 const mb = (b: number) => (b / 1e6).toFixed(1);
+
+/** An error text from Docker or a host, as stored in a record: at most MAX_ERROR_CHARS. */
+export const MAX_ERROR_CHARS = 1024;
+function bounded(text: string): string {
+  return text.length > MAX_ERROR_CHARS ? `${text.slice(0, MAX_ERROR_CHARS - 1)}…` : text;
+}
 
 function size(n: number): string {
   if (n >= 1048576) return `${+(n / 1048576).toFixed(1)} MiB`;

@@ -4,7 +4,7 @@
  * message and the log's last SYSTEM line).
  */
 import { describe, expect, it } from "vitest";
-import { endLine, endMessage, type AttemptEnd, type FailureReason, type StopCause } from "@trainyard/common";
+import { endLine, endMessage, MAX_ERROR_CHARS, type AttemptEnd, type FailureReason, type StopCause } from "@trainyard/common";
 import { classify, ended } from "../../src/core/classify.js";
 
 const exits = [
@@ -76,5 +76,14 @@ describe("classify what kept the container from running or ending", () => {
     [500, "killed after timeout 500ms"],
   ])("a timeout after %i ms says %j", (afterMs, message) => {
     expect(endMessage(ended({ exitCode: 137, oomKilled: false }, { kind: "timeout", afterMs }))).toBe(message);
+  });
+});
+
+describe("words of what Docker or the host said", () => {
+  it("are kept to MAX_ERROR_CHARS in the attempt's message", () => {
+    const message = endMessage({ kind: "container-error", error: "e".repeat(5_000) });
+    expect(message).toHaveLength(MAX_ERROR_CHARS);
+    expect(message.endsWith("…")).toBe(true);
+    expect(endMessage({ kind: "container-error", error: "short" })).toBe("short");
   });
 });

@@ -7,6 +7,7 @@ import {
   currentAttempt,
   lapseText,
   MAX_HISTORY,
+  MAX_HISTORY_BYTES,
   noteText,
   outcomeWords,
   taskWords,
@@ -58,9 +59,14 @@ function ending(after: TaskRecord, at: (type: string, message: string) => TaskEv
   }
 }
 
-/** Appends, keeping at most MAX_HISTORY entries (the oldest go first). */
+/** Appends, keeping at most MAX_HISTORY entries and MAX_HISTORY_BYTES of JSON (the oldest go first). */
 export function appendHistory(task: TaskRecord, entries: TaskEvent[]): TaskRecord {
   if (!entries.length) return task;
-  const history = [...(task.history ?? []), ...entries];
-  return { ...task, history: history.length > MAX_HISTORY ? history.slice(-MAX_HISTORY) : history };
+  const all = [...(task.history ?? []), ...entries];
+  let history = all.length > MAX_HISTORY ? all.slice(-MAX_HISTORY) : all;
+  let bytes = history.reduce((n, e) => n + JSON.stringify(e).length + 1, 2);
+  let drop = 0;
+  while (bytes > MAX_HISTORY_BYTES && drop < history.length - 1) bytes -= JSON.stringify(history[drop++]).length + 1;
+  if (drop) history = history.slice(drop);
+  return { ...task, history };
 }

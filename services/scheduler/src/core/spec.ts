@@ -31,7 +31,10 @@ export const LIMITS = {
   maxRetries: 100,
   maxBackoffMultiplier: 100,
   nonRetryableExitCodes: 256,
-  maxTimeoutMs: 30 * 86_400_000,
+  /** The longest a Node timer can wait (2^31 - 1 ms, 24.8 days), rounded down to whole days. */
+  maxTimeoutMs: 24 * 86_400_000,
+  /** The spec as stored (JSON, escapes included): with the history's and the attempts' room, a record stays far below NATS's 1 MiB. */
+  specJsonBytes: 256 * 1024,
   maxDelayMs: 86_400_000,
   maxStopGraceMs: 3_600_000,
   idempotencyKey: 256,
@@ -128,6 +131,8 @@ export function validateSubmit(req: SubmitRequest, policy: ResourcePolicy = NO_P
     ...(s.user ? { user: s.user } : {}),
     ...(s.readOnlyRootfs ? { readOnlyRootfs: true } : {}),
   };
+  const stored = Buffer.byteLength(JSON.stringify(spec));
+  if (stored > LIMITS.specJsonBytes) throw new InvalidArgumentError("spec", `is ${stored} bytes once stored (JSON), more than ${LIMITS.specJsonBytes}`);
   return req.idempotencyKey ? { spec, idempotencyKey: req.idempotencyKey } : { spec };
 }
 

@@ -1,6 +1,6 @@
 import type { HandlerContext } from "@connectrpc/connect";
 import type { StreamLogsRequest, StreamLogsResponse } from "@trainyard/client";
-import { principalOf } from "@trainyard/common";
+import { InvalidArgumentError, principalOf } from "@trainyard/common";
 import { frameToProto } from "../api/convert.js";
 import type { SchedulerDeps } from "../deps.js";
 import { requireTaskId } from "./task-id.js";
@@ -11,9 +11,14 @@ import { visibleTask } from "./visible.js";
  * last frame of a final task; on cancel or shutdown it ends with the signal's reason
  * (UNAVAILABLE on shutdown), so clients resume with after_seq.
  */
+/** The most lines tail_lines may ask for (a tail is held in memory while read). */
+export const MAX_TAIL_LINES = 100_000;
+
 export function streamLogs(d: SchedulerDeps) {
   return async function* (req: StreamLogsRequest, ctx: HandlerContext): AsyncGenerator<StreamLogsResponse> {
     const id = requireTaskId(req.taskId);
+    if (req.tailLines > MAX_TAIL_LINES) throw new InvalidArgumentError("tail_lines", `must be at most ${MAX_TAIL_LINES}`);
+    if (req.afterSeq > BigInt(Number.MAX_SAFE_INTEGER)) throw new InvalidArgumentError("after_seq", `must be at most ${Number.MAX_SAFE_INTEGER}`);
     await visibleTask(d, id, principalOf(ctx));
     const frames = d.logs.read(id, {
       afterSeq: Number(req.afterSeq),
