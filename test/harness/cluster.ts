@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { pino, type Logger } from "pino";
 import { afterAll, beforeAll } from "vitest";
-import { createAgentClient, createTrainyardClient, TaskState, type Task, type TrainyardClient } from "@trainyard/client";
+import { createAgentClient, createTrainyardClient, TaskState, type ClientTls, type Task, type TrainyardClient } from "@trainyard/client";
 import { startAgent, loadAgentConfig, type Agent } from "@trainyard/agent";
 import { startScheduler, loadSchedulerConfig, type Scheduler } from "@trainyard/scheduler";
 import { dockerAvailable, listContainers, removeContainers } from "./docker.js";
@@ -50,6 +50,8 @@ export interface ClusterOptions {
   schedulerHttpAddress?: string;
   /** The token `client` (and so waitFor) sends, for a cluster with an auth file. */
   token?: string;
+  /** The TLS settings `client` uses, for a cluster serving TLS. */
+  clientTls?: ClientTls;
 }
 
 export async function startCluster(name: string, o: ClusterOptions = {}): Promise<TestCluster> {
@@ -127,7 +129,7 @@ export async function startCluster(name: string, o: ClusterOptions = {}): Promis
     },
   };
   cluster.scheduler = await cluster.startScheduler(o.schedulerAddress, o.schedulerHttpAddress);
-  cluster.client = createTrainyardClient({ baseUrl: cluster.scheduler.url, ...(o.token ? { token: o.token } : {}) });
+  cluster.client = createTrainyardClient({ baseUrl: cluster.scheduler.url, ...(o.token ? { token: o.token } : {}), ...(o.clientTls ? { tls: o.clientTls } : {}) });
   for (const a of o.agents ?? [{}]) await cluster.startAgent(a);
   return cluster;
 }

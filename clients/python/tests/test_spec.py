@@ -3,7 +3,7 @@ import datetime
 import unittest
 
 from trainyard_client import RetryPolicy, TaskState, build_spec, state_value
-from trainyard_client.target import resolve_target
+from trainyard_client.target import resolve_target, target_and_tls
 
 
 class BuildSpecTest(unittest.TestCase):
@@ -58,10 +58,10 @@ class TargetTest(unittest.TestCase):
         self.assertEqual(resolve_target(None, {"TRAINYARD_ADDR": "e:2"}), "e:2")
         self.assertEqual(resolve_target(None, {}), "127.0.0.1:50051")
 
-    def test_accepts_http_urls_and_refuses_tls(self):
+    def test_accepts_http_and_https_urls(self):
         self.assertEqual(resolve_target("http://127.0.0.1:5/", {}), "127.0.0.1:5")
-        with self.assertRaisesRegex(ValueError, "TLS"):
-            resolve_target("https://x:1", {})
+        self.assertEqual(target_and_tls("https://x:1", {}), ("x:1", True))
+        self.assertEqual(target_and_tls("x:1", {}), ("x:1", False))
 
 
 class StateValueTest(unittest.TestCase):

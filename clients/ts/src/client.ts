@@ -16,6 +16,17 @@ export interface TrainyardClientOptions {
   httpVersion?: "1.1" | "2";
   /** Sent as `authorization: Bearer <token>` with every call (schedulers and agents with TRAINYARD_AUTH_FILE). */
   token?: string;
+  /**
+   * For an https:// baseUrl: the CA that signed the server's certificate (PEM; default: the
+   * system's), and a client certificate and key for a server that wants one (mTLS).
+   */
+  tls?: ClientTls;
+}
+
+export interface ClientTls {
+  ca?: string | Buffer;
+  cert?: string | Buffer;
+  key?: string | Buffer;
 }
 
 
@@ -24,9 +35,11 @@ export type AgentClient = Client<typeof AgentService>;
 
 function transport(o: TrainyardClientOptions) {
   const interceptors = o.token ? [bearerToken(o.token)] : [];
-  return o.protocol === "connect"
-    ? createConnectTransport({ baseUrl: o.baseUrl, httpVersion: o.httpVersion ?? "2", interceptors })
-    : createGrpcTransport({ baseUrl: o.baseUrl, interceptors });
+  const nodeOptions = { ...(o.tls?.ca && { ca: o.tls.ca }), ...(o.tls?.cert && { cert: o.tls.cert }), ...(o.tls?.key && { key: o.tls.key }) };
+  if (o.protocol !== "connect") return createGrpcTransport({ baseUrl: o.baseUrl, interceptors, nodeOptions });
+  return o.httpVersion === "1.1"
+    ? createConnectTransport({ baseUrl: o.baseUrl, httpVersion: "1.1", interceptors, nodeOptions })
+    : createConnectTransport({ baseUrl: o.baseUrl, httpVersion: "2", interceptors, nodeOptions });
 }
 
 /**

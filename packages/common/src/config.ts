@@ -2,6 +2,8 @@
  * Reading TRAINYARD_* variables. Only services' config.ts call these, once at start-up;
  * a bad value stops the process with a message naming the variable.
  */
+import { readFileSync } from "node:fs";
+import { createSecureContext } from "node:tls";
 import { InvalidArgumentError } from "./errors.js";
 import { parseDuration } from "./duration.js";
 
@@ -59,4 +61,41 @@ export function parseAddress(addr: string, name: string): { host: string; port: 
   const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(addr.trim());
   if (!m) throw new InvalidArgumentError(name, `${JSON.stringify(addr)} is not host:port`);
   return { host: m[1] || "0.0.0.0", port: Number(m[2]) };
+}
+
+/** PEM files a server serves TLS with (TRAINYARD_TLS_CERT, _KEY; _CLIENT_CA: mTLS). */
+export interface TlsFiles {
+  cert: Buffer;
+  key: Buffer;
+  clientCa?: Buffer;
+}
+
+/**
+ * TRAINYARD_TLS_CERT and TRAINYARD_TLS_KEY (both or neither), TRAINYARD_TLS_CLIENT_CA (only with
+ * them), read and checked (PEM, key matching the certificate) now; undefined without them.
+ */
+export function envTls(env: Env): TlsFiles | undefined {
+  const cert = envString(env, "TRAINYARD_TLS_CERT", "");
+  const key = envString(env, "TRAINYARD_TLS_KEY", "");
+  const ca = envString(env, "TRAINYARD_TLS_CLIENT_CA", "");
+  if (!cert && !key) {
+    if (ca) throw new InvalidArgumentError("TRAINYARD_TLS_CLIENT_CA", "needs TRAINYARD_TLS_CERT and TRAINYARD_TLS_KEY");
+    return undefined;
+  }
+  if (!cert || !key) throw new InvalidArgumentError(cert ? "TRAINYARD_TLS_KEY" : "TRAINYARD_TLS_CERT", "TRAINYARD_TLS_CERT and TRAINYARD_TLS_KEY go together");
+  const files = { cert: pem("TRAINYARD_TLS_CERT", cert), key: pem("TRAINYARD_TLS_KEY", key), ...(ca ? { clientCa: pem("TRAINYARD_TLS_CLIENT_CA", ca) } : {}) };
+  try {
+    createSecureContext({ cert: files.cert, key: files.key, ...(files.clientCa && { ca: files.clientCa }) });
+  } catch (err) {
+    throw new InvalidArgumentError("TRAINYARD_TLS_CERT", `with TRAINYARD_TLS_KEY and TRAINYARD_TLS_CLIENT_CA: ${(err as Error).message}`);
+  }
+  return files;
+}
+
+function pem(name: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new InvalidArgumentError(name, `${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
 }

@@ -136,6 +136,7 @@ export async function startAgent(config: AgentConfig, logger: Logger, runtime: C
     metrics: metrics.registry,
     interceptors: [authInterceptor(auth)],
     readMaxBytes: config.maxMessageBytes,
+    ...(config.tls ? { tls: config.tls } : {}),
   });
   const stopReloading = auth ? onSighup(() => void auth.reload(log)) : () => {};
   const metricsServer = config.metricsAddr ? await startMetricsServer({ address: config.metricsAddr, registry: metrics.registry, logger: log }) : undefined;

@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { parseAllowedHostPaths } from "./core/mount-policy.js";
-import { envBool, envDuration, envInt, envList, envListenAddress, envString, type Env, type InfraOptions } from "@trainyard/common";
+import { envBool, envDuration, envInt, envList, envListenAddress, envString, envTls, type Env, type InfraOptions, type TlsFiles } from "@trainyard/common";
 
 /** Everything the agent reads from its environment, resolved once at start-up. */
 export interface AgentConfig {
@@ -30,6 +30,8 @@ export interface AgentConfig {
   insecure: boolean;
   /** Largest request message (after decompression). */
   maxMessageBytes: number;
+  /** The AgentService port over TLS (mTLS with a client CA); undefined: cleartext. */
+  tls: TlsFiles | undefined;
   infra: InfraOptions;
 }
 
@@ -53,6 +55,7 @@ export function loadAgentConfig(env: Env = process.env): AgentConfig {
     allowedHostPaths: parseAllowedHostPaths(env.TRAINYARD_ALLOWED_HOST_PATHS),
     authFile: envString(env, "TRAINYARD_AUTH_FILE", ""),
     insecure: envBool(env, "TRAINYARD_INSECURE", false),
+    tls: envTls(env),
     maxMessageBytes: envInt(env, "TRAINYARD_GRPC_MAX_MESSAGE_BYTES", 4 * 1024 * 1024, 64 * 1024, 64 * 1024 * 1024),
     infra: {
       replicas: envInt(env, "TRAINYARD_NATS_REPLICAS", 1, 1, 5),

@@ -1,5 +1,5 @@
 import { parseBytes } from "@trainyard/client/units";
-import { envBool, envDuration, envInt, envList, envListenAddress, envString, InvalidArgumentError, type Env, type InfraOptions } from "@trainyard/common";
+import { envBool, envDuration, envInt, envList, envListenAddress, envString, envTls, InvalidArgumentError, type Env, type InfraOptions, type TlsFiles } from "@trainyard/common";
 import { parsePoolLimits, type ResourcePolicy } from "./core/resources.js";
 
 /** Everything the scheduler reads from its environment, resolved once at start-up. */
@@ -28,6 +28,8 @@ export interface SchedulerConfig {
   resources: ResourcePolicy;
   /** Largest request message (after decompression). */
   maxMessageBytes: number;
+  /** Both ports over TLS (mTLS with a client CA); undefined: cleartext. */
+  tls: TlsFiles | undefined;
   /** Server-streaming calls (StreamLogs, Watch) one principal may have open at once. */
   maxStreamsPerPrincipal: number;
 }
@@ -45,6 +47,7 @@ export function loadSchedulerConfig(env: Env = process.env): SchedulerConfig {
     insecure: envBool(env, "TRAINYARD_INSECURE", false),
     allowedHosts: envList(env, "TRAINYARD_ALLOWED_HOSTS", ""),
     maxMessageBytes: envInt(env, "TRAINYARD_GRPC_MAX_MESSAGE_BYTES", 4 * 1024 * 1024, 64 * 1024, 64 * 1024 * 1024),
+    tls: envTls(env),
     maxStreamsPerPrincipal: envInt(env, "TRAINYARD_MAX_STREAMS_PER_PRINCIPAL", 256, 1, 100_000),
     resources: {
       defaultCpus: envNumber(env, "TRAINYARD_TASK_DEFAULT_CPUS", 2),

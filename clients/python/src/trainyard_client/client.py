@@ -38,7 +38,7 @@ from .messages import (
 )
 from .resume import ResumePolicy, Resumer
 from .spec import build_spec
-from .target import resolve_target
+from .target import target_and_tls
 
 log = logging.getLogger("trainyard_client")
 
@@ -68,6 +68,15 @@ def state_value(s: StateLike) -> int:
         except ValueError:
             raise ValueError(f"states: unknown task state {s!r}") from None
     return int(s)
+
+
+def _read_env_file(name: str) -> Optional[bytes]:
+    """The bytes of the file the environment variable ``name`` names; None when it is unset."""
+    path = os.environ.get(name, "").strip()
+    if not path:
+        return None
+    with open(path, "rb") as f:
+        return f.read()
 
 
 class BearerToken(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor):
@@ -117,20 +126,31 @@ class Client:
         options: Sequence[Tuple[str, object]] = (),
         channel: Optional[grpc.Channel] = None,
         token: Optional[str] = None,
+        ca: Optional[bytes] = None,
+        client_cert: Optional[bytes] = None,
+        client_key: Optional[bytes] = None,
     ) -> None:
         """``target``: ``host:port`` (default ``$TRAINYARD_ADDR``, else ``127.0.0.1:50051``).
         ``timeout``: deadline in seconds of each unary call (None: none). ``resume``: how
         ``follow_logs`` reconnects. ``options``: extra grpcio channel options. ``channel``: use
         this channel instead of opening one (it is not closed by ``close()``). ``token``: sent as
         ``authorization: Bearer <token>`` with every call, for a scheduler with an auth file
-        (default ``$TRAINYARD_TOKEN``)."""
-        self.target = resolve_target(target, os.environ)
+        (default ``$TRAINYARD_TOKEN``). TLS, for an ``https://`` target or when a CA is given:
+        ``ca`` (PEM bytes; default ``$TRAINYARD_TLS_CA``'s file, else the system's roots), and
+        ``client_cert``/``client_key`` for a server that wants a client certificate (default
+        ``$TRAINYARD_TLS_CLIENT_CERT``/``$TRAINYARD_TLS_CLIENT_KEY``'s files)."""
+        self.target, https = target_and_tls(target, os.environ)
         self.timeout = timeout
         self.resume = resume
         self._owns_channel = channel is None
-        self._channel = channel or grpc.insecure_channel(
-            self.target, options=[*DEFAULT_CHANNEL_OPTIONS, *options]
-        )
+        ca = ca if ca is not None else _read_env_file("TRAINYARD_TLS_CA")
+        client_cert = client_cert if client_cert is not None else _read_env_file("TRAINYARD_TLS_CLIENT_CERT")
+        client_key = client_key if client_key is not None else _read_env_file("TRAINYARD_TLS_CLIENT_KEY")
+        opts = [*DEFAULT_CHANNEL_OPTIONS, *options]
+        if channel is None and (https or ca is not None or client_cert is not None):
+            creds = grpc.ssl_channel_credentials(root_certificates=ca, private_key=client_key, certificate_chain=client_cert)
+            channel = grpc.secure_channel(self.target, creds, options=opts)
+        self._channel = channel or grpc.insecure_channel(self.target, options=opts)
         token = token if token is not None else os.environ.get("TRAINYARD_TOKEN") or None
         calls = grpc.intercept_channel(self._channel, BearerToken(token)) if token else self._channel
         self._stub = SchedulerServiceStub(calls)

@@ -9,6 +9,7 @@ import { ConnectError } from "@connectrpc/connect";
 import { createTrainyardClient } from "../client.js";
 import { formatError } from "./format.js";
 import { resolveAddress, UsageError } from "./parse.js";
+import { tlsFromEnv } from "./tls.js";
 import { buildProgram } from "./program.js";
 import { terminal } from "./terminal.js";
 
@@ -24,7 +25,8 @@ const program = buildProgram(
   (o) => {
     const baseUrl = resolveAddress(process.env.TRAINYARD_ADDR);
     const token = o.token ?? (process.env.TRAINYARD_TOKEN || undefined);
-    return { client: createTrainyardClient({ baseUrl, ...(token ? { token } : {}) }), term, signal: interrupt.signal, now: Date.now };
+    const tls = tlsFromEnv(process.env);
+    return { client: createTrainyardClient({ baseUrl, ...(token ? { token } : {}), ...(tls ? { tls } : {}) }), term, signal: interrupt.signal, now: Date.now };
   },
   (c) => void (code = c),
 );

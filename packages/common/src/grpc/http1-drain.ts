@@ -10,11 +10,12 @@
  * The returned promise resolves when every connection handed to this server is closed.
  */
 import type * as http from "node:http";
+import type * as https from "node:https";
 import type { Socket } from "node:net";
 import type { Logger } from "../logger.js";
-import { whenEmpty, type ConnectionDrain } from "./http2-drain.js";
+import { connectionEvent, whenEmpty, type ConnectionDrain } from "./http2-drain.js";
 
-export function trackHttp1Connections(server: http.Server, log: Logger): ConnectionDrain {
+export function trackHttp1Connections(server: http.Server | https.Server, log: Logger): ConnectionDrain {
   /** Every connection with its number of requests whose response has not closed yet. */
   const sockets = new Map<Socket, number>();
   const responses = new Set<http.ServerResponse>();
@@ -22,7 +23,7 @@ export function trackHttp1Connections(server: http.Server, log: Logger): Connect
   const closeIfIdle = (socket: Socket) => {
     if (draining && sockets.get(socket) === 0) socket.destroySoon();
   };
-  server.on("connection", (socket: Socket) => {
+  server.on(connectionEvent(server), (socket: Socket) => {
     sockets.set(socket, 0);
     socket.once("close", () => sockets.delete(socket));
   });

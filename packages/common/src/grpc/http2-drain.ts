@@ -14,13 +14,14 @@
  */
 import * as http2 from "node:http2";
 import type { Socket } from "node:net";
+import * as tls from "node:tls";
 import type { Logger } from "../logger.js";
 
 export interface ConnectionDrain {
   drain(graceMs: number): Promise<void>;
 }
 
-export function trackHttp2Connections(server: http2.Http2Server, log: Logger): ConnectionDrain {
+export function trackHttp2Connections(server: http2.Http2Server | http2.Http2SecureServer, log: Logger): ConnectionDrain {
   const sessions = new Set<http2.ServerHttp2Session>();
   const streams = new Set<http2.ServerHttp2Stream>();
   const sockets = new Set<Socket>();
@@ -29,7 +30,7 @@ export function trackHttp2Connections(server: http2.Http2Server, log: Logger): C
     set.add(item);
     item.once("close", () => set.delete(item));
   };
-  server.on("connection", (socket: Socket) => track(sockets, socket));
+  server.on(connectionEvent(server), (socket: Socket) => track(sockets, socket));
   server.on("session", (session) => track(sessions, session));
   server.on("stream", (stream) => {
     track(streams, stream);
@@ -83,4 +84,13 @@ export function whenEmpty(set: Set<{ once(event: "close", fn: () => void): unkno
   };
   if (set.size === 0) return void setImmediate(check);
   for (const item of set) item.once("close", () => setImmediate(check));
+}
+
+/**
+ * The event that hands over a connection's socket: over TLS, the TLSSocket the requests see
+ * ("secureConnection"; the raw socket of "connection" is wrapped and no longer closes by itself).
+ * Connections still in their handshake are bounded by the server's handshakeTimeout.
+ */
+export function connectionEvent(server: object): "connection" | "secureConnection" {
+  return server instanceof tls.Server ? "secureConnection" : "connection";
 }

@@ -1,5 +1,5 @@
 /** The gRPC server kit shared by the scheduler and the agent. */
-export { startGrpcServer, type GrpcServer, type GrpcServerOptions } from "./server.js";
+export { startGrpcServer, type GrpcServer, type GrpcServerOptions, type TlsOptions } from "./server.js";
 export type { HealthStatus } from "./health.js";
 export { errorInterceptor, toConnectError } from "./errors.js";
 export { streamLimitInterceptor } from "./stream-limit.js";

@@ -1,7 +1,8 @@
 /**
- * startGrpcServer: a cleartext HTTP/2 port (h2c, prior knowledge) serving gRPC, gRPC-Web and
- * Connect through connect-node and, with `http1Address`, a second port serving the same over
- * HTTP/1.1 (Connect and gRPC-Web, for browsers and curl; CORS for listed origins); with grpc.health.v1.Health
+ * startGrpcServer: an HTTP/2 port (h2c with prior knowledge, or TLS with ALPN h2 when `tls` is
+ * given) serving gRPC, gRPC-Web and Connect through connect-node and, with `http1Address`, a
+ * second port serving the same over HTTP/1.1 or HTTPS (Connect and gRPC-Web, for browsers and
+ * curl; CORS for listed origins); with grpc.health.v1.Health
  * and server reflection (v1 + v1alpha) added next to the caller's routes. (One port for both,
  * told apart by the first bytes, was tried: Node's http2 session then sometimes never answered a
  * client's preface that had been read before the handover, and gRPC clients could not reconnect.)
@@ -22,6 +23,7 @@
  */
 import * as http from "node:http";
 import * as http2 from "node:http2";
+import * as https from "node:https";
 import type { DescFile } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
@@ -29,6 +31,7 @@ import { file_grpc_health_v1_health } from "@trainyard/client/gen/grpc/health/v1
 import { file_grpc_reflection_v1_reflection } from "@trainyard/client/gen/grpc/reflection/v1/reflection_pb";
 import { file_grpc_reflection_v1alpha_reflection } from "@trainyard/client/gen/grpc/reflection/v1alpha/reflection_pb";
 import type { Registry } from "prom-client";
+import type { TlsFiles } from "../config.js";
 import type { Logger } from "../logger.js";
 import { rpcMetricsInterceptor } from "../metrics/rpc-metrics.js";
 import { parseListenAddress, urlHost } from "./address.js";
@@ -70,7 +73,15 @@ export interface GrpcServerOptions {
    * header gets 421 (DNS rebinding). Undefined: no check.
    */
   allowedHosts?: ReadonlySet<string>;
+  /**
+   * Serve both ports over TLS with this certificate (PEM); with `clientCa`, every client must
+   * present a certificate that CA signed (mTLS). Undefined: cleartext (h2c, plain HTTP/1.1).
+   */
+  tls?: TlsOptions;
 }
+
+/** PEM certificate and key, and the CA client certificates must chain to (mTLS), if any. */
+export type TlsOptions = TlsFiles;
 
 export interface GrpcServer {
   /** Base URL for clients, e.g. "http://127.0.0.1:50051" (wildcard hosts become 127.0.0.1). */
@@ -118,19 +129,22 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
     ...(opts.maxTimeoutMs !== undefined && { maxTimeoutMs: opts.maxTimeoutMs }),
   });
 
-  const h2 = http2.createServer({ maxSessionMemory: MAX_SESSION_MEMORY_MB, settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS } }, handler);
+  const h2Options = { maxSessionMemory: MAX_SESSION_MEMORY_MB, settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS } };
+  const tls = opts.tls && tlsServerOptions(opts.tls);
+  const h2 = tls ? http2.createSecureServer({ ...h2Options, ...tls, ALPNProtocols: ["h2"] }, handler) : http2.createServer(h2Options, handler);
   const drains = [trackHttp2Connections(h2, log)];
-  const listeners: (http.Server | http2.Http2Server)[] = [h2];
-  const url = await listen(h2, opts.address, "gRPC", log);
+  const listeners: (http.Server | http2.Http2Server | http2.Http2SecureServer)[] = [h2];
+  const scheme = tls ? "https" : "http";
+  const url = await listen(h2, opts.address, "gRPC", log, scheme);
   let httpUrl: string | undefined;
   if (opts.http1Address) {
-    const h1 = http.createServer();
+    const h1 = tls ? https.createServer(tls) : http.createServer();
     drains.push(trackHttp1Connections(h1, log)); // its "request" listener goes first
     h1.on("request", withHostCheck(withCors(handler, opts.corsOrigins ?? []), opts.allowedHosts));
     listeners.push(h1);
-    httpUrl = await listen(h1, opts.http1Address, "HTTP/1.1", log);
+    httpUrl = await listen(h1, opts.http1Address, "HTTP/1.1", log, scheme);
   }
-  log.info({ url, httpUrl, services: opts.services }, "grpc server listening");
+  log.info({ url, httpUrl, services: opts.services, tls: tls ? (opts.tls?.clientCa ? "mtls" : "tls") : "off" }, "grpc server listening");
 
   let closing: Promise<void> | undefined;
   const close = (graceMs = 5000): Promise<void> =>
@@ -145,8 +159,16 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
   return { url, ...(httpUrl ? { httpUrl } : {}), port: Number(new URL(url).port), health, shutdownSignal: shutdown.signal, close };
 }
 
+/**
+ * Node's TLS server options for `t`: the certificate, and with a client CA, client certificates
+ * required. A handshake gets 10 s (Node's default is 120 s), which also bounds close().
+ */
+function tlsServerOptions(t: TlsOptions) {
+  return { cert: t.cert, key: t.key, handshakeTimeout: 10_000, ...(t.clientCa ? { ca: t.clientCa, requestCert: true, rejectUnauthorized: true } : {}) };
+}
+
 /** Listens on "host:port"; resolves with the base URL clients use. */
-async function listen(server: http.Server | http2.Http2Server, address: string, what: string, log: Logger): Promise<string> {
+async function listen(server: http.Server | http2.Http2Server | http2.Http2SecureServer, address: string, what: string, log: Logger, scheme: string): Promise<string> {
   const { host, port } = parseListenAddress(address, what);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -156,7 +178,7 @@ async function listen(server: http.Server | http2.Http2Server, address: string, 
     });
   });
   server.on("error", (err) => log.error({ err }, `${what} server error`));
-  return `http://${urlHost(host)}:${(server.address() as { port: number }).port}`;
+  return `${scheme}://${urlHost(host)}:${(server.address() as { port: number }).port}`;
 }
 
 /** Answers 421 to a request whose Host is not one of `allowed` (when given). */

@@ -11,7 +11,7 @@ import { errors as nats } from "@nats-io/transport-node";
 import { pino, type Logger } from "pino";
 import { SchedulerService, file_trainyard_v1_scheduler } from "@trainyard/client";
 import { InvalidArgumentError, NotFoundError } from "../../src/errors.js";
-import { abortableIterable, startGrpcServer, type GrpcServer } from "../../src/grpc/index.js";
+import { abortableIterable, startGrpcServer, type GrpcServer, type TlsOptions } from "../../src/grpc/index.js";
 
 export const SECRET = "secret-db-password-in-message";
 
@@ -54,8 +54,9 @@ export function memoryLogger(): { logger: Logger; lines: LogLine[] } {
   return { logger, lines };
 }
 
-export async function startSchedulerFixture(logger: Logger = memoryLogger().logger): Promise<GrpcServer> {
+export async function startSchedulerFixture(logger: Logger = memoryLogger().logger, tls?: TlsOptions): Promise<GrpcServer> {
   return startGrpcServer({
+    ...(tls && { tls }),
     address: "127.0.0.1:0",
     http1Address: "127.0.0.1:0",
     corsOrigins: ["http://app.example"],

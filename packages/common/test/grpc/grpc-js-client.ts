@@ -11,7 +11,12 @@ import { create, fromBinary, toBinary, type DescMessage, type DescService, type 
 
 export type GrpcJsClient = InstanceType<grpc.ServiceClientConstructor>;
 
-export function grpcJsClient(service: DescService, address: string, options: grpc.ClientOptions = {}): GrpcJsClient {
+export function grpcJsClient(
+  service: DescService,
+  address: string,
+  options: grpc.ClientOptions = {},
+  credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
+): GrpcJsClient {
   const definition: Record<string, grpc.MethodDefinition<unknown, unknown>> = {};
   for (const method of service.methods) {
     definition[method.localName] = {
@@ -23,7 +28,7 @@ export function grpcJsClient(service: DescService, address: string, options: grp
     } as grpc.MethodDefinition<unknown, unknown>;
   }
   const Client = grpc.makeGenericClientConstructor(definition, service.name);
-  return new Client(address.replace(/^https?:\/\//, ""), grpc.credentials.createInsecure(), options);
+  return new Client(address.replace(/^https?:\/\//, ""), credentials, options);
 }
 
 function codec<K extends "request" | "response">(kind: K, schema: DescMessage) {
