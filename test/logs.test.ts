@@ -6,7 +6,7 @@ import { clusterForSuite, type TestCluster } from "./harness/cluster.js";
 import { readLog, sh, spec, text } from "./harness/tasks.js";
 import { jetstream } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
-import { attemptLogSubject, frameHeaders } from "@trainyard/common";
+import { frameHeaders } from "@trainyard/common";
 
 let c: TestCluster;
 clusterForSuite("logs", { agents: [{ slots: 2 }] }, (x) => (c = x));
@@ -114,14 +114,15 @@ describe("StreamLogs", () => {
   });
 
   it("replays 10,000 small frames (many read-ahead refills) completely", async () => {
-    // Frames published straight to the task's subject, the way agents publish them.
+    // Frames published straight to the task's log, on a subject without a node (as agents did
+    // before node ids were in subjects: shown without a holder check).
     const { task } = await c.client.submit(spec({ command: ["true"] }));
     await c.waitForState(task!.id, TaskState.SUCCEEDED);
     const nc = await connect({ servers: c.nats.url });
     const js = jetstream(nc);
     const line = (i: number) => `${String(i).padStart(8, "0")} ${"y".repeat(1700)}\n`;
     const acks = [];
-    for (let i = 0; i < 10_000; i++) acks.push(js.publish(attemptLogSubject(task!.id, 9), line(i), { headers: frameHeaders(9, "stdout", Date.now()) }));
+    for (let i = 0; i < 10_000; i++) acks.push(js.publish(`trainyard.logs.${task!.id}.9`, line(i), { headers: frameHeaders(9, "stdout", Date.now()) }));
     await Promise.all(acks);
     await nc.close();
     const frames = (await readLog(c.client, task!.id)).filter((f) => f.attempt === 9);

@@ -159,7 +159,7 @@ describe("per-task log lines", () => {
 
 describe("attempts counted on the successful compare-and-set", () => {
   it("counts an end that two replicas race to apply once", async () => {
-    const nc = await connectNats([c.nats.url], "metrics-race", silentLogger());
+    const nc = await connectNats({ servers: [c.nats.url] }, "_INBOX", "metrics-race", silentLogger());
     try {
       const infra = await ensureInfrastructure(nc, loadSchedulerConfig({}).infra);
       const js = jetstream(nc);
@@ -173,7 +173,7 @@ describe("attempts counted on the successful compare-and-set", () => {
       await Promise.all(
         ids.flatMap((id) =>
           appliers.map((applier) =>
-            applier.apply(id, { type: "finished", taskId: id, attempt: 1, nodeId: "n-race", outcome: { exitCode: 3, failureReason: "EXIT_CODE", end: { kind: "exited", exitCode: 3, oomKilled: false } }, time: now }),
+            applier.apply(id, { type: "finished", taskId: id, attempt: 1, nodeId: "n-race", holder: "n-race", outcome: { exitCode: 3, failureReason: "EXIT_CODE", end: { kind: "exited", exitCode: 3, oomKilled: false } }, time: now }),
           ),
         ),
       );

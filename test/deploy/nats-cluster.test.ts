@@ -138,7 +138,7 @@ async function runToSuccess(line: string): Promise<void> {
 
 describe("docker-compose.cluster.yml's NATS cluster", () => {
   it("forms one JetStream cluster of three servers", async () => {
-    const nc = await connectNats([`nats://127.0.0.1:${locals[0]!.client}`], "cluster-check", silentLogger());
+    const nc = await connectNats({ servers: [`nats://127.0.0.1:${locals[0]!.client}`] }, "_INBOX", "cluster-check", silentLogger());
     try {
       const info = await (await jetstreamManager(nc)).getAccountInfo();
       expect(info.api).toBeDefined();
@@ -152,7 +152,7 @@ describe("docker-compose.cluster.yml's NATS cluster", () => {
 
   it("runs a task, with every Trainyard stream and bucket replicated three times", async () => {
     await runToSuccess("replicated hello");
-    const nc = await connectNats([`nats://127.0.0.1:${locals[1]!.client}`], "cluster-check", silentLogger());
+    const nc = await connectNats({ servers: [`nats://127.0.0.1:${locals[1]!.client}`] }, "_INBOX", "cluster-check", silentLogger());
     try {
       const jsm = await jetstreamManager(nc);
       const names = [...Object.values(STREAM), ...Object.values(BUCKET).map((b) => `KV_${b}`)];

@@ -31,10 +31,10 @@ async function running(taskId: string): Promise<string[]> {
 }
 
 /** Seq of the last frame agent A stored for attempt 1, once it is past `after` (the healed agent flushes). */
-async function waitForLate(jsm: JetStreamManager, taskId: string, after: number): Promise<number> {
+async function waitForLate(jsm: JetStreamManager, taskId: string, nodeId: string, after: number): Promise<number> {
   const deadline = Date.now() + 20_000;
   for (;;) {
-    const m = await jsm.streams.getMessage(STREAM.logs, { last_by_subj: attemptLogSubject(taskId, 1) });
+    const m = await jsm.streams.getMessage(STREAM.logs, { last_by_subj: attemptLogSubject(taskId, 1, nodeId) });
     if ((m?.seq ?? 0) > after || Date.now() > deadline) return m?.seq ?? 0;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -88,7 +88,7 @@ describe("partition", () => {
     expect(fence).toBeDefined();
     const nc = await connect({ servers: c.nats.url });
     try {
-      const lastOfAgent = await waitForLate(await jetstreamManager(nc), id, Number(fence!.seq));
+      const lastOfAgent = await waitForLate(await jetstreamManager(nc), id, a.nodeId, Number(fence!.seq));
       expect(lastOfAgent).toBeGreaterThan(Number(fence!.seq));
     } finally {
       await nc.close();

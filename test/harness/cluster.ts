@@ -52,11 +52,13 @@ export interface ClusterOptions {
   token?: string;
   /** The TLS settings `client` uses, for a cluster serving TLS. */
   clientTls?: ClientTls;
+  /** Extra nats-server arguments (e.g. ["-c", conf] for users and permissions). */
+  natsArgs?: string[];
 }
 
 export async function startCluster(name: string, o: ClusterOptions = {}): Promise<TestCluster> {
   await dockerAvailable();
-  const nats = await startNats();
+  const nats = await startNats(o.natsArgs ? { extraArgs: o.natsArgs } : {});
   const logger = testLogger(name);
   const suffix = randomBytes(4).toString("hex");
   const logDir = mkdtempSync(path.join(os.tmpdir(), `trainyard-${name}-`));

@@ -9,6 +9,7 @@ export * from "./model/index.js";
 export * from "./narrate/index.js";
 export * from "./nats/names.js";
 export * from "./nats/connect.js";
+export * from "./nats/target.js";
 export * from "./retry.js";
 export * from "./nats/setup.js";
 export * from "./logs/frame-codec.js";

@@ -10,13 +10,15 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { AgentService, file_trainyard_v1_agent } from "@trainyard/client";
 import {
+  agentInbox,
   AuthFile,
   authInterceptor,
   connectNats,
-  ensureInfrastructure,
   ensurePoolConsumer,
+  InfrastructureMissingError,
   once,
   onSighup,
+  openInfrastructure,
   whileNatsStarts,
   type AgentEvent,
   type NodeRecord,
@@ -61,23 +63,25 @@ export async function startAgent(config: AgentConfig, logger: Logger, runtime: C
   const auth = config.authFile ? await AuthFile.load(config.authFile) : undefined;
   const dockerVersion = await runtime.version();
   log.info({ dockerVersion }, "Docker Engine answers");
-  const nc = await connectNats(config.natsServers, `trainyard-agent-${config.nodeId}`, log);
+  const nc = await connectNats(config.nats, agentInbox(config.nodeId), `trainyard-agent-${config.nodeId}`, log);
   const { infra, jsm, previous } = await whileNatsStarts(
-    "setting up streams, buckets and pool consumers",
+    "opening streams and buckets, setting up pool consumers",
     async () => {
-      const infra = await ensureInfrastructure(nc, config.infra);
+      const infra = await openInfrastructure(nc);
       for (const pool of config.pools) await ensurePoolConsumer(nc, pool, DISPATCH_ACK_WAIT_MS);
       // This node's last heartbeat from before a restart: the attempts it held.
       const last = await infra.nodes.get(config.nodeId);
       return { infra, jsm: await jetstreamManager(nc), previous: last?.operation === "PUT" ? last.json<NodeRecord>() : null };
     },
     log,
+    undefined,
+    (err) => err instanceof InfrastructureMissingError, // the scheduler has not started yet
   );
   const js = jetstream(nc);
   const slots = new Slots(config.slots);
   const running = new RunningAttempts();
   const metrics = new AgentMetrics(createMetricsRegistry(), { total: config.slots, inUse: () => running.active().length });
-  const records = new NatsAttemptRecords(infra, jsm);
+  const records = new NatsAttemptRecords(infra, jsm, config.nodeId);
   const host = new AttemptHost({ config, js, records, runtime, slots, running, logger: log, metrics });
   const pulling = new AbortController();
   const stopping = new AbortController();

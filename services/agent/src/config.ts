@@ -1,12 +1,27 @@
 import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { parseAllowedHostPaths } from "./core/mount-policy.js";
-import { envBool, envDuration, envInt, envList, envListenAddress, envString, envTls, type Env, type InfraOptions, type TlsFiles } from "@trainyard/common";
+import {
+  envBool,
+  envDuration,
+  envInt,
+  envList,
+  envListenAddress,
+  envNats,
+  envString,
+  envTls,
+  InvalidArgumentError,
+  NODE_ID,
+  type Env,
+  type NatsTarget,
+  type TlsFiles,
+} from "@trainyard/common";
 
 /** Everything the agent reads from its environment, resolved once at start-up. */
 export interface AgentConfig {
   nodeId: string;
-  natsServers: string[];
+  /** TRAINYARD_NATS_*: servers, credentials, TLS. */
+  nats: NatsTarget;
   grpcAddr: string;
   /** host:port of the /metrics HTTP listener; "" for none; port 0 picks a free one. */
   metricsAddr: string;
@@ -32,14 +47,16 @@ export interface AgentConfig {
   maxMessageBytes: number;
   /** The AgentService port over TLS (mTLS with a client CA); undefined: cleartext. */
   tls: TlsFiles | undefined;
-  infra: InfraOptions;
 }
 
 export function loadAgentConfig(env: Env = process.env): AgentConfig {
-  const nodeId = envString(env, "TRAINYARD_AGENT_ID", hostname());
+  const nodeId = envString(env, "TRAINYARD_AGENT_ID", hostname().split(".")[0]!);
+  if (!NODE_ID.test(nodeId)) {
+    throw new InvalidArgumentError("TRAINYARD_AGENT_ID", `${JSON.stringify(nodeId)} must be 1 to 64 letters, digits, "-" or "_" (it ends NATS subjects)`);
+  }
   return {
     nodeId,
-    natsServers: envList(env, "TRAINYARD_NATS_URL", "nats://127.0.0.1:4222"),
+    nats: envNats(env),
     grpcAddr: envString(env, "TRAINYARD_AGENT_GRPC_ADDR", "127.0.0.1:50052"),
     metricsAddr: envListenAddress(env, "TRAINYARD_AGENT_METRICS_ADDR", "127.0.0.1:9465"),
     pools: envList(env, "TRAINYARD_POOLS", "default"),
@@ -57,10 +74,5 @@ export function loadAgentConfig(env: Env = process.env): AgentConfig {
     insecure: envBool(env, "TRAINYARD_INSECURE", false),
     tls: envTls(env),
     maxMessageBytes: envInt(env, "TRAINYARD_GRPC_MAX_MESSAGE_BYTES", 4 * 1024 * 1024, 64 * 1024, 64 * 1024 * 1024),
-    infra: {
-      replicas: envInt(env, "TRAINYARD_NATS_REPLICAS", 1, 1, 5),
-      logRetentionMs: envDuration(env, "TRAINYARD_LOG_RETENTION", "7d"),
-      logMaxBytes: envInt(env, "TRAINYARD_LOG_MAX_BYTES", -1, -1),
-    },
   };
 }

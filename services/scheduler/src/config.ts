@@ -1,10 +1,11 @@
 import { parseBytes } from "@trainyard/client/units";
-import { envBool, envDuration, envInt, envList, envListenAddress, envString, envTls, InvalidArgumentError, type Env, type InfraOptions, type TlsFiles } from "@trainyard/common";
+import { envBool, envDuration, envInt, envList, envListenAddress, envNats, envString, envTls, InvalidArgumentError, type Env, type InfraOptions, type NatsTarget, type TlsFiles } from "@trainyard/common";
 import { parsePoolLimits, type ResourcePolicy } from "./core/resources.js";
 
 /** Everything the scheduler reads from its environment, resolved once at start-up. */
 export interface SchedulerConfig {
-  natsServers: string[];
+  /** TRAINYARD_NATS_*: servers, credentials, TLS. */
+  nats: NatsTarget;
   /** host:port; port 0 picks a free one. */
   grpcAddr: string;
   /** host:port of the /metrics HTTP listener; "" for none; port 0 picks a free one. */
@@ -36,7 +37,7 @@ export interface SchedulerConfig {
 
 export function loadSchedulerConfig(env: Env = process.env): SchedulerConfig {
   return {
-    natsServers: envList(env, "TRAINYARD_NATS_URL", "nats://127.0.0.1:4222"),
+    nats: envNats(env),
     grpcAddr: envString(env, "TRAINYARD_GRPC_ADDR", "127.0.0.1:50051"),
     metricsAddr: envListenAddress(env, "TRAINYARD_METRICS_ADDR", "127.0.0.1:9464"),
     httpAddr: envListenAddress(env, "TRAINYARD_HTTP_ADDR", "127.0.0.1:50053"),

@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { file_trainyard_v1_scheduler, SchedulerService } from "@trainyard/client";
-import { AuthFile, authInterceptor, connectNats, ensureInfrastructure, once, onSighup, whileNatsStarts } from "@trainyard/common";
+import { AuthFile, authInterceptor, connectNats, ensureInfrastructure, once, onSighup, SCHEDULER_INBOX, whileNatsStarts } from "@trainyard/common";
 import { allowedHosts, requireAuthBeyondLoopback, startGrpcServer, streamLimitInterceptor } from "@trainyard/common/grpc/index";
 import { createMetricsRegistry, startMetricsServer } from "@trainyard/common/metrics/index";
 import { DispatchLoop } from "./bus/dispatch-loop.js";
@@ -45,13 +45,14 @@ export interface Scheduler {
 export async function startScheduler(config: SchedulerConfig, logger: Logger): Promise<Scheduler> {
   requireAuthBeyondLoopback([config.grpcAddr, config.httpAddr], { auth: config.authFile !== "", insecure: config.insecure });
   const auth = config.authFile ? await AuthFile.load(config.authFile) : undefined;
-  const nc = await connectNats(config.natsServers, "trainyard-scheduler", logger);
+  const nc = await connectNats(config.nats, SCHEDULER_INBOX, "trainyard-scheduler", logger);
   const { infra, jsm } = await whileNatsStarts(
     "setting up streams and buckets",
     async () => ({ infra: await ensureInfrastructure(nc, config.infra), jsm: await jetstreamManager(nc) }),
     logger,
   );
   const js = jetstream(nc);
+  const holder = claimHolder(infra.claims);
   const view = new TaskView();
   const metrics = new SchedulerMetrics(createMetricsRegistry(), () => view.values());
   const store = new KvTaskStore(infra.tasks, (before, after) => metrics.stored(before, after));
@@ -62,7 +63,7 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
     store,
     applier,
     view,
-    logs: new JetStreamLogReader(js, jsm, store),
+    logs: new JetStreamLogReader(js, jsm, store, holder),
     idempotency: new KvIdempotencyKeys(infra.idempotency),
     resources: config.resources,
     clock,
@@ -78,7 +79,7 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
     view,
     applier,
     dispatcher: new JetStreamDispatcher(js, jsm),
-    claimHolder: claimHolder(infra.claims),
+    claimHolder: holder,
     nodeLost: (nodeId, since, now) => nodeLost(nodeId, nodes.get(nodeId)?.liveness, since, now, config.defaultLeaseMs),
     clock,
     logger,
@@ -94,7 +95,7 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
     leases.holdOff();
     leases.start();
   });
-  const consumer = consumeEvents({ js, applier, clock, logger, signal: stopping.signal });
+  const consumer = consumeEvents({ js, applier, claimHolder: holder, clock, logger, signal: stopping.signal });
 
   const server = await startGrpcServer({
     address: config.grpcAddr,

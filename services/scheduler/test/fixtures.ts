@@ -86,17 +86,26 @@ export const outcomes = {
   CONTAINER_ERROR: { exitCode: -1, failureReason: "CONTAINER_ERROR", end: { kind: "container-error", error: "no such file" } },
 } satisfies Record<string, Outcome>;
 
-const base = { taskId: TASK_ID, nodeId: NODE };
+/** Agent events come from the node the claims bucket names, unless a test says otherwise. */
+const base = { taskId: TASK_ID, nodeId: NODE, holder: NODE };
 
 export const input = {
   dispatched: (attempt = 1, time: number = T.now, seq = 7): Input => ({ type: "dispatched", taskId: TASK_ID, attempt, seq, time }),
   dispatchLost: (attempt = 1, time: number = T.now): Input => ({ type: "dispatch-lost", taskId: TASK_ID, attempt, time }),
-  claimed: (attempt = 1, time: number = T.now, nodeId: string = NODE): Input => ({ type: "claimed", ...base, nodeId, attempt, time }),
-  started: (attempt = 1, time: number = T.now, nodeId: string = NODE): Input => ({ type: "started", ...base, nodeId, attempt, containerId: CONTAINER, time }),
+  claimed: (attempt = 1, time: number = T.now, nodeId: string = NODE, holder: string | null = nodeId): Input => ({ type: "claimed", ...base, nodeId, holder, attempt, time }),
+  started: (attempt = 1, time: number = T.now, nodeId: string = NODE): Input => ({ type: "started", ...base, nodeId, holder: nodeId, attempt, containerId: CONTAINER, time }),
   /** "pulling image <image>" (a progress note). */
   progress: (attempt = 1, image = "busybox", time: number = T.now): Input => ({ type: "progress", ...base, attempt, note: { kind: "pulling", image }, time }),
   note: (note: AttemptNote, attempt = 1, time: number = T.now): Input => ({ type: "note", ...base, attempt, note, time }),
-  finished: (outcome: Outcome, attempt = 1, time: number = T.now, nodeId: string = NODE): Input => ({ type: "finished", ...base, nodeId, attempt, outcome, time }),
+  finished: (outcome: Outcome, attempt = 1, time: number = T.now, nodeId: string = NODE, holder: string | null = nodeId): Input => ({
+    type: "finished",
+    ...base,
+    nodeId,
+    holder,
+    attempt,
+    outcome,
+    time,
+  }),
   cancel: (reason = "by user", time: number = T.now): Input => ({ type: "cancel", taskId: TASK_ID, reason, time }),
   nodeLost: (attempt = 1, time: number = T.now, nodeId: string = NODE, silentMs = 16_000): Input => ({
     type: "node-lost",

@@ -4,7 +4,8 @@ import { LateFrames } from "../src/logs/late-frames.js";
 
 const f = (seq: number, attempt: number, fence = false): LogFrame => ({ seq, attempt, stream: fence ? "system" : "stdout", time: 0, data: new Uint8Array(), ...(fence ? { fence } : {}) });
 const seqs = (fs: LogFrame[]) => fs.map((x) => x.seq);
-const record = (...attempts: { number: number; state: string; fenceSeq?: number }[]) => ({ attempts }) as unknown as TaskRecord;
+const record = (...attempts: { number: number; state: string; fenceSeq?: number; nodeId?: string }[]) => ({ attempts }) as unknown as TaskRecord;
+const from = (nodeId: string, frame: LogFrame): LogFrame => ({ ...frame, nodeId });
 
 describe("LateFrames", () => {
   it("drops an attempt's frames after the fence the record confirms, keeps other attempts", () => {
@@ -32,5 +33,15 @@ describe("LateFrames", () => {
 
   it("without a record, nothing is hidden", () => {
     expect(seqs(new LateFrames(null).keep([f(2, 1), f(3, 1, true), f(4, 1)]))).toEqual([2, 3, 4]);
+  });
+
+  it("shows an agent's frames only from the node that holds the attempt: the record's, else the claims bucket's", () => {
+    const late = new LateFrames(record({ number: 1, state: "FAILED", nodeId: "a" }, { number: 2, state: "RUNNING" }));
+    const batch = [from("a", f(1, 1)), from("b", f(2, 1)), f(3, 1), from("b", f(4, 2)), from("c", f(5, 2)), from("c", f(6, 3))];
+    expect(late.unknownHolders(batch)).toEqual([2, 3]);
+    late.hold(2, "b"); // attempt 3: nobody claimed it
+    expect(seqs(late.keep(batch))).toEqual([1, 3, 4]);
+    late.hold(1, "b"); // the record, once it knows, wins
+    expect(seqs(late.keep(batch))).toEqual([1, 3, 4]);
   });
 });

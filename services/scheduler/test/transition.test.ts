@@ -260,10 +260,21 @@ describe("transition: what each input records", () => {
     expect(r.task.startTime).toBeUndefined();
   });
 
-  it("started records container and start time on the attempt and the task, keeping the claiming node", () => {
-    const r = transition(states["RUNNING claimed"](), input.started(1, 4_500, "other"));
+  it("started records container and start time on the attempt and the task", () => {
+    const r = transition(states["RUNNING claimed"](), input.started(1, 4_500));
     expect(r.task.attempts[0]).toMatchObject({ state: "RUNNING", nodeId: NODE, containerId: "c1", startTime: 4_500 });
     expect(r.task.startTime).toBe(4_500);
+  });
+
+  it("an agent's event counts only from the node that holds the attempt: the recorded one, else the claims bucket's", () => {
+    const ignored = (task: TaskRecord, e: Input) => expect(transition(deepFreeze(task), e).changed, JSON.stringify(e)).toBe(false);
+    // Recorded holder n1: another node's events change nothing, whatever the claims bucket says.
+    for (const e of [input.started(1, 4_500, "n9"), input.finished(outcomes.success, 1, 5_000, "n9"), input.claimed(1, 4_000, "n9")]) ignored(states["RUNNING claimed"](), e);
+    // Nothing recorded yet: the claims bucket decides; nobody claimed means nobody holds it.
+    ignored(states["PENDING dispatched"](), input.claimed(1, 3_500, "n9", "n1"));
+    ignored(states["PENDING dispatched"](), input.claimed(1, 3_500, "n9", null));
+    ignored(states["PENDING dispatched"](), input.finished(outcomes.success, 1, 5_000, "n9", "n1"));
+    expect(transition(states["PENDING dispatched"](), input.claimed(1, 3_500, "n9", "n9")).task.attempts[0]!.nodeId).toBe("n9");
   });
 
   it("finished records exit code, reason, message, end time and node on the attempt", () => {

@@ -4,6 +4,7 @@
  */
 import { headers, type MsgHdrs } from "@nats-io/transport-node";
 import type { LogFrame, StreamName } from "../model/log-frame.js";
+import { parseLogSubject } from "../nats/names.js";
 
 export const HEADER = {
   attempt: "Trainyard-Attempt",
@@ -48,19 +49,27 @@ export function agentPosition(h: MsgHdrs | undefined): { frame: number; resume?:
 
 export interface StoredMessage {
   seq: number;
+  subject: string;
   headers?: MsgHdrs;
   data: Uint8Array;
 }
 
+/**
+ * The frame a stored message holds. An agent's frame takes its attempt and node from the
+ * subject, which NATS permissions bind to the publisher, never from its headers.
+ */
 export function decodeFrame(m: StoredMessage): LogFrame {
   const stream = m.headers?.get(HEADER.stream) ?? "system";
+  const from = parseLogSubject(m.subject);
+  const agent = from && "attempt" in from ? from : undefined;
   return {
     seq: m.seq,
-    attempt: Number(m.headers?.get(HEADER.attempt) ?? 0),
+    attempt: agent?.attempt ?? Number(m.headers?.get(HEADER.attempt) ?? 0),
+    ...(agent?.nodeId ? { nodeId: agent.nodeId } : {}),
     stream: (STREAMS.has(stream) ? stream : "system") as StreamName,
     time: nsStringToMs(m.headers?.get(HEADER.time) ?? "0"),
     data: m.data,
-    ...(m.headers?.get(HEADER.fence) ? { fence: true } : {}),
+    ...(m.headers?.get(HEADER.fence) && !agent ? { fence: true } : {}), // only the scheduler fences
   };
 }
 

@@ -1,8 +1,8 @@
 /**
  * One frame of output: a chunk of one stream, usually several whole lines. On the LOGS stream
  * a frame is one message whose body is `data` and whose headers carry attempt, stream and time
- * (logs/frame-codec.ts): an agent's frames on trainyard.logs.<task>.<attempt>, the scheduler's
- * SYSTEM lines on trainyard.logs.<task>.s.
+ * (logs/frame-codec.ts): an agent's frames on trainyard.logs.<task>.<attempt>.<node>, the
+ * scheduler's SYSTEM lines on trainyard.logs.<task>.s.
  *
  * `seq`, the frame's position: its JetStream stream sequence wherever frames come from the
  * LOGS stream (SchedulerService.StreamLogs; strictly increasing per task, not contiguous). The
@@ -21,4 +21,6 @@ export interface LogFrame {
   data: Uint8Array;
   /** The scheduler's line that declared the attempt lost: the attempt's later frames are late. */
   fence?: boolean;
+  /** The agent that published it, from the subject (never sent to clients); absent on the scheduler's lines. */
+  nodeId?: string;
 }

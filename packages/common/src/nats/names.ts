@@ -24,14 +24,50 @@ export const BUCKET = {
 
 export const SUBJECT_PREFIX = "trainyard";
 
+/**
+ * A node id is one subject token (letters, digits, "-", "_"): agents' subjects end with it, so
+ * NATS permissions can keep each agent to its own (scripts/nats-conf.mjs).
+ */
+export const NODE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
 export const dispatchSubject = (pool: string) => `${SUBJECT_PREFIX}.dispatch.${pool}`;
-export const eventSubject = (taskId: string) => `${SUBJECT_PREFIX}.events.${taskId}`;
+/** Where the agent `nodeId` reports on `taskId`: the node in the subject is what permissions check. */
+export const eventSubject = (taskId: string, nodeId: string) => `${SUBJECT_PREFIX}.events.${taskId}.${nodeId}`;
 /** Every frame of a task: its agents' frames and the scheduler's lines. */
 export const taskLogFilter = (taskId: string) => `${SUBJECT_PREFIX}.logs.${taskId}.>`;
-/** Frames an agent publishes for one attempt (its last one tells a restarted agent where to resume). */
-export const attemptLogSubject = (taskId: string, attempt: number) => `${SUBJECT_PREFIX}.logs.${taskId}.${attempt}`;
+/** Frames the agent `nodeId` publishes for one attempt (its last one tells a restarted agent where to resume). */
+export const attemptLogSubject = (taskId: string, attempt: number, nodeId: string) => `${SUBJECT_PREFIX}.logs.${taskId}.${attempt}.${nodeId}`;
 /** The scheduler's SYSTEM lines about a task. */
 export const schedulerLogSubject = (taskId: string) => `${SUBJECT_PREFIX}.logs.${taskId}.s`;
+
+/**
+ * Task and node of an event's subject. `nodeId` is absent on "trainyard.events.<task>" (before
+ * node ids were in subjects; agents may not publish there). Null: not an event subject.
+ */
+export function parseEventSubject(subject: string): { taskId: string; nodeId?: string } | null {
+  const t = subject.split(".");
+  if (t[0] !== SUBJECT_PREFIX || t[1] !== "events" || !t[2] || t.length > 4) return null;
+  return t.length === 4 ? { taskId: t[2], nodeId: t[3]! } : { taskId: t[2] };
+}
+
+/**
+ * Who wrote a frame, from its subject: the scheduler ("trainyard.logs.<task>.s"), or an agent's
+ * attempt, with the node when the subject names it (not on frames from before node ids were in
+ * subjects). Null: not a log subject.
+ */
+export function parseLogSubject(subject: string): { scheduler: true } | { attempt: number; nodeId?: string } | null {
+  const t = subject.split(".");
+  if (t[0] !== SUBJECT_PREFIX || t[1] !== "logs" || !t[2] || t.length < 4 || t.length > 5) return null;
+  if (t[3] === "s" && t.length === 4) return { scheduler: true };
+  const attempt = Number(t[3]);
+  if (!Number.isSafeInteger(attempt) || attempt < 1) return null;
+  return t.length === 5 ? { attempt, nodeId: t[4]! } : { attempt };
+}
+
+/** Where replies to the scheduler's requests go: its NATS user may subscribe to nothing else. */
+export const SCHEDULER_INBOX = "_INBOX_scheduler";
+/** Where replies to an agent's requests go: its NATS user may subscribe to nothing else. */
+export const agentInbox = (nodeId: string) => `_INBOX_node_${nodeId}`;
 
 /** The durable consumer agents of a pool share on DISPATCH. */
 export const poolConsumer = (pool: string) => `pool-${pool}`;

@@ -2,6 +2,7 @@ import { nanos, type NatsConnection } from "@nats-io/transport-node";
 import {
   AckPolicy,
   DiscardPolicy,
+  JetStreamApiCodes,
   JetStreamApiError,
   jetstreamManager,
   RetentionPolicy,
@@ -81,6 +82,31 @@ export async function ensureInfrastructure(nc: NatsConnection, opts: InfraOption
     idempotency: await kvm.create(BUCKET.idempotency, { ...kvOpts, history: 1, ttl: 30 * DAY }),
     nodes: await kvm.create(BUCKET.nodes, { ...kvOpts, history: 1, ttl: 7 * DAY }),
   };
+}
+
+/** Thrown by openInfrastructure while a stream or bucket does not exist yet. */
+export class InfrastructureMissingError extends Error {
+  constructor(readonly stream: string) {
+    super(`stream ${stream} does not exist yet (the scheduler creates it)`);
+    this.name = "InfrastructureMissingError";
+  }
+}
+
+/**
+ * The buckets, for an agent: it never creates or changes streams and buckets (its NATS user
+ * may not; the scheduler owns them), it checks that they exist. Throws
+ * InfrastructureMissingError when one does not exist yet.
+ */
+export async function openInfrastructure(nc: NatsConnection): Promise<Infra> {
+  const jsm = await jetstreamManager(nc);
+  const kvm = new Kvm(nc);
+  for (const stream of [STREAM.dispatch, STREAM.events, STREAM.logs, ...Object.values(BUCKET).map((b) => `KV_${b}`)]) {
+    await jsm.streams.info(stream).catch((err: unknown) => {
+      throw err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound ? new InfrastructureMissingError(stream) : err;
+    });
+  }
+  const open = (name: string) => kvm.open(name, { allow_direct: false });
+  return { tasks: await open(BUCKET.tasks), claims: await open(BUCKET.claims), idempotency: await open(BUCKET.idempotency), nodes: await open(BUCKET.nodes) };
 }
 
 /** The durable consumer agents of `pool` share (created by whoever gets there first). */

@@ -1,5 +1,5 @@
 /**
- * Reports an event to the scheduler (EVENTS stream), retrying until JetStream has stored it
+ * Reports an event to the scheduler (EVENTS stream, on the subject of the event's node), retrying until JetStream has stored it
  * or `signal` aborts. The message id "<task>:<attempt>:<type>" (notes: plus a hash of the
  * note) makes a retried report count once; progress events are best-effort (one try, no id).
  */
@@ -12,10 +12,10 @@ const BACKOFF = { initialMs: 200, maxMs: 5_000 };
 export async function publishEvent(js: JetStreamClient, e: AgentEvent, logger: Logger, signal: AbortSignal): Promise<void> {
   const data = JSON.stringify(e);
   if (e.type === "progress") {
-    await js.publish(eventSubject(e.taskId), data).catch((err) => logger.debug({ err: String(err) }, "progress event dropped"));
+    await js.publish(eventSubject(e.taskId, e.nodeId), data).catch((err) => logger.debug({ err: String(err) }, "progress event dropped"));
     return;
   }
-  await retry(() => js.publish(eventSubject(e.taskId), data, { msgID: messageId(e) }), {
+  await retry(() => js.publish(eventSubject(e.taskId, e.nodeId), data, { msgID: messageId(e) }), {
     backoff: BACKOFF,
     signal,
     onRetry: (err, retryInMs) => logger.warn({ err: String(err), event: e.type, retryInMs }, "event not published; retrying"),

@@ -37,6 +37,8 @@ export class NatsAttemptRecords implements AttemptRecords {
   constructor(
     private readonly infra: Infra,
     private readonly jsm: JetStreamManager,
+    /** This agent: only its own frames tell where its log ends. */
+    private readonly nodeId: string,
   ) {}
 
   async task(id: string): Promise<TaskRecord | null> {
@@ -50,7 +52,7 @@ export class NatsAttemptRecords implements AttemptRecords {
   }
 
   async logPosition(taskId: string, attempt: number): Promise<LogPosition> {
-    const last = await this.jsm.streams.getMessage(STREAM.logs, { last_by_subj: attemptLogSubject(taskId, attempt) });
+    const last = await this.jsm.streams.getMessage(STREAM.logs, { last_by_subj: attemptLogSubject(taskId, attempt, this.nodeId) });
     return last ? agentPosition(last.header) : { frame: 0 };
   }
 

@@ -11,6 +11,8 @@ export interface AttemptLogOptions {
   js: JetStreamClient;
   taskId: string;
   attempt: number;
+  /** This agent: its frames go on its own subject. */
+  nodeId: string;
   /** TRAINYARD_LOG_DIR/<task>/attempt-<n>.log, rotated at fileMaxBytes × fileKeep. */
   filePath: string;
   fileMaxBytes: number;
@@ -28,7 +30,7 @@ export interface AttemptLogOptions {
 
 /**
  * Everything one attempt writes: container output and Trainyard's SYSTEM lines, in order,
- * to three places: the LOGS stream (coalesced frames on trainyard.logs.<task>.<attempt>,
+ * to three places: the LOGS stream (coalesced frames on trainyard.logs.<task>.<attempt>.<node>,
  * published one at a time with message ids "<task>:<attempt>:<n>" so a retried publish is
  * stored once, each carrying n and the engine timestamp of the newest container line shipped
  * so far, from which a restarted agent resumes), the local rotating file, and the in-memory
@@ -96,12 +98,12 @@ export class AttemptLog {
   }
 
   private async publishLoop(): Promise<void> {
-    const { js, taskId, attempt, logger, signal } = this.o;
+    const { js, taskId, attempt, nodeId, logger, signal } = this.o;
     for (let f = await this.batcher.take(); f; f = await this.batcher.take()) {
       const n = this.published + 1;
       const resume = f.lastStamp ?? this.resume;
       const publish = () =>
-        js.publish(attemptLogSubject(taskId, attempt), f.data, {
+        js.publish(attemptLogSubject(taskId, attempt, nodeId), f.data, {
           headers: frameHeaders(attempt, f.stream, f.time, resume ? { frame: n, resume } : { frame: n }),
           // The resume stamp makes the id name this content: a restarted agent that reuses a
           // frame number for different lines is never mistaken for a duplicate.

@@ -59,6 +59,7 @@ export class AttemptHost {
       js,
       taskId: task.id,
       attempt,
+      nodeId: config.nodeId,
       filePath: join(config.logDir, task.id, `attempt-${attempt}.log`),
       fileMaxBytes: config.logFileMaxBytes,
       fileKeep: config.logFileKeep,

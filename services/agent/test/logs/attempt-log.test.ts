@@ -25,7 +25,7 @@ function fakeJs(publish: (p: Published) => Promise<void>): JetStreamClient {
 }
 
 function log(js: JetStreamClient, signal = new AbortController().signal) {
-  return new AttemptLog({ js, taskId: "t-1", attempt: 2, filePath: join(dir, "t-1", "attempt-2.log"), fileMaxBytes: 1 << 20, fileKeep: 2, logger: pino({ level: "silent" }), signal });
+  return new AttemptLog({ js, taskId: "t-1", attempt: 2, nodeId: "n1", filePath: join(dir, "t-1", "attempt-2.log"), fileMaxBytes: 1 << 20, fileKeep: 2, logger: pino({ level: "silent" }), signal });
 }
 
 describe("AttemptLog", () => {
@@ -35,7 +35,7 @@ describe("AttemptLog", () => {
     for (let i = 0; i < 1000; i++) await l.write(i % 2 ? "stderr" : "stdout", Date.now(), Buffer.from(`line ${i}\n`));
     l.system("done");
     await l.close();
-    expect(got.every((p) => p.subject === "trainyard.logs.t-1.2")).toBe(true);
+    expect(got.every((p) => p.subject === "trainyard.logs.t-1.2.n1")).toBe(true);
     expect(got.map((p) => p.msgID)).toEqual(got.map((_, i) => `t-1:2:${i + 1}`));
     const all = Buffer.concat(got.map((p) => p.data)).toString();
     expect(all).toBe(Array.from({ length: 1000 }, (_, i) => `line ${i}\n`).join("") + "done\n");

@@ -253,6 +253,7 @@ export async function launch(o: LaunchOptions = {}): Promise<Launched> {
     js: publisher.js,
     taskId: task.id,
     attempt,
+    nodeId: NODE,
     filePath: join(dir, task.id, `attempt-${attempt}.log`),
     fileMaxBytes: 1 << 20,
     fileKeep: 1,

@@ -1,16 +1,21 @@
 /**
  * Consumes agent events (the EVENTS work queue, one durable consumer shared by all replicas)
  * and applies each to its task. Ack after the record is stored; nak on failure so the event
- * comes back; term what cannot be parsed. Runs until `signal` aborts.
+ * comes back; term what cannot be parsed, and an event whose body names another task or node
+ * than its subject (trainyard.events.<task>.<node>, which NATS permissions bind to the agent
+ * that published it). The attempt's claim holder goes with the event: the transition ignores
+ * events from any other node. Runs until `signal` aborts.
  */
 import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "pino";
-import { NotFoundError, parseAgentEvent, SCHEDULER_CONSUMER, STREAM, sleep } from "@trainyard/common";
+import { NotFoundError, parseAgentEvent, parseEventSubject, SCHEDULER_CONSUMER, STREAM, sleep } from "@trainyard/common";
 import type { Applier } from "../store/applier.js";
 
 export interface EventConsumerOptions {
   js: JetStreamClient;
   applier: Applier;
+  /** The node the claims bucket names for an attempt; null when nobody claimed it. */
+  claimHolder: (taskId: string, attempt: number) => Promise<string | null>;
   clock: () => number;
   logger: Logger;
   signal: AbortSignal;
@@ -51,9 +56,16 @@ export async function consumeEvents(o: EventConsumerOptions): Promise<void> {
       m.term();
       return;
     }
+    const from = parseEventSubject(m.subject);
+    if (!from || from.taskId !== event.taskId || (from.nodeId !== undefined && from.nodeId !== event.nodeId)) {
+      logger.error({ subject: m.subject, seq: m.seq, task: event.taskId, node: event.nodeId }, "dropping an event whose task or node is not its subject's");
+      m.term();
+      return;
+    }
     const log = logger.child({ task: event.taskId, attempt: event.attempt, node: event.nodeId });
     try {
-      await o.applier.apply(event.taskId, event, o.clock());
+      const holder = await o.claimHolder(event.taskId, event.attempt);
+      await o.applier.apply(event.taskId, { ...event, holder }, o.clock());
       log.debug({ event: event.type }, "event applied");
       m.ack();
     } catch (err) {

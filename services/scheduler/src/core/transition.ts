@@ -10,7 +10,9 @@
  * (dispatched, dispatch-lost, cancel, node-lost). Rules that make at-least-once delivery harmless:
  *   - a final task never changes (cancel of a finished task returns it unchanged);
  *   - an input for an attempt that is not the current one is ignored (fencing);
- *   - an input that was already applied changes nothing (`changed: false`).
+ *   - an input that was already applied changes nothing (`changed: false`);
+ *   - an agent's event counts only from the node that holds the attempt: the one recorded, or
+ *     before that the claims bucket's (another agent's forgery changes nothing).
  * `lines` are SYSTEM log lines the caller publishes before it stores the new record.
  * `now` is the scheduler's clock (retry delays count from it); an input's own `time` (the
  * agent's clock, for events) is what the record shows as when things happened.
@@ -30,8 +32,14 @@ import {
 import { appendHistory, historyEntries } from "./history.js";
 import { decideRetry } from "./retry.js";
 
+/**
+ * An agent's event as the event consumer hands it over: `holder` is the node the claims bucket
+ * names for the attempt (null: nobody claimed it), read before the event is applied.
+ */
+export type Reported = AgentEvent & { holder: string | null };
+
 export type Input =
-  | AgentEvent
+  | Reported
   | { type: "dispatched"; taskId: string; attempt: number; seq: number; time: number }
   | { type: "dispatch-lost"; taskId: string; attempt: number; time: number }
   /** `principal`: the token's name of who asked. */
@@ -57,6 +65,7 @@ function decide(task: TaskRecord, input: Input, now: number): Transition {
   const cur = currentAttempt(task);
   if (input.type === "cancel") return cancel(task, cur, input.reason, input.time);
   if (input.attempt !== cur.number || isFinal(cur.state)) return unchanged;
+  if ("holder" in input && (cur.nodeId ?? input.holder) !== input.nodeId) return unchanged;
 
   switch (input.type) {
     case "dispatched": {
@@ -124,7 +133,7 @@ function decide(task: TaskRecord, input: Input, now: number): Transition {
 function finished(
   task: TaskRecord,
   cur: Attempt,
-  e: Extract<Input, { type: "finished" }>,
+  e: Extract<AgentEvent, { type: "finished" }>,
   now: number,
   before: Transition["lines"] = [],
 ): Transition {

@@ -23,24 +23,36 @@ export interface StreamLogsOptions {
   signal: AbortSignal;
 }
 
+/** The node the claims bucket names for an attempt; null when nobody claimed it. */
+export type ClaimHolder = (taskId: string, attempt: number) => Promise<string | null>;
+
 export class JetStreamLogReader implements LogReader {
   constructor(
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
     private readonly store: TaskStore,
+    private readonly claimHolder: ClaimHolder,
   ) {}
 
   read(taskId: string, o: StreamLogsOptions): AsyncGenerator<LogFrame[]> {
-    return streamLogs(this.js, this.jsm, this.store, taskId, o);
+    return streamLogs(this.js, this.jsm, this.store, this.claimHolder, taskId, o);
   }
 }
 
-async function* streamLogs(js: JetStreamClient, jsm: JetStreamManager, store: TaskStore, taskId: string, o: StreamLogsOptions): AsyncGenerator<LogFrame[]> {
+async function* streamLogs(
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  store: TaskStore,
+  claimHolder: ClaimHolder,
+  taskId: string,
+  o: StreamLogsOptions,
+): AsyncGenerator<LogFrame[]> {
   let after = o.afterSeq;
   const endNow = await lastFrameSeq(jsm, taskId);
   const record = () => store.get(taskId).then((s) => s?.task ?? null);
   const late = new LateFrames(await record());
-  const read = (until: () => number, wake: Promise<unknown>) => shown(readFrames(js, taskId, after, until, wake, o.signal), late, record, o.signal);
+  const holder = (attempt: number) => claimHolder(taskId, attempt);
+  const read = (until: () => number, wake: Promise<unknown>) => shown(readFrames(js, taskId, after, until, wake, o.signal), late, record, holder, o.signal);
 
   if (o.tailLines > 0) {
     const tail = new TailBuffer(o.tailLines);
@@ -81,14 +93,19 @@ async function* streamLogs(js: JetStreamClient, jsm: JetStreamManager, store: Ta
 /** How long a reader that met a fencing line waits for the record that confirms (or drops) it. */
 const FENCE_CONFIRM_MS = 2_000;
 
-/** Batches without a fenced agent's late frames; batches left empty are skipped. */
+/** Batches without a fenced agent's late frames nor foreign ones; batches left empty are skipped. */
 async function* shown(
   batches: AsyncGenerator<LogFrame[]>,
   late: LateFrames,
   record: () => Promise<TaskRecord | null>,
+  holder: (attempt: number) => Promise<string | null>,
   signal: AbortSignal,
 ): AsyncGenerator<LogFrame[]> {
   for await (const batch of batches) {
+    for (const attempt of late.unknownHolders(batch)) {
+      const node = await holder(attempt);
+      if (node) late.hold(attempt, node);
+    }
     for (let waited = 0; late.needsRecord(batch) && waited < FENCE_CONFIRM_MS; waited += 100) {
       const t = await record();
       if (t) late.learn(t);

@@ -9,8 +9,8 @@ const spec = { image: "busybox", command: ["sleep", "60"] };
 async function running(s: MemoryScheduler): Promise<string> {
   const id = (await s.client.submit({ spec })).task!.id;
   const time = s.now.ms;
-  await s.deps.applier.apply(id, { type: "claimed", taskId: id, attempt: 1, nodeId: "n1", time });
-  await s.deps.applier.apply(id, { type: "started", taskId: id, attempt: 1, nodeId: "n1", containerId: "c1", time });
+  await s.deps.applier.apply(id, { type: "claimed", taskId: id, attempt: 1, nodeId: "n1", holder: "n1", time });
+  await s.deps.applier.apply(id, { type: "started", taskId: id, attempt: 1, nodeId: "n1", holder: "n1", containerId: "c1", time });
   return id;
 }
 

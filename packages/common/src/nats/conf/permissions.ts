@@ -1,0 +1,66 @@
+/**
+ * What each NATS user of Trainyard may publish and subscribe to. Pure; rendered into a
+ * nats-server configuration by server-conf.ts. Deny by default: a user gets only these.
+ *
+ * - The scheduler owns the streams and buckets (creates and updates them), writes task records,
+ *   dispatches, and publishes its own log lines (trainyard.logs.<task>.s).
+ * - An agent publishes only on subjects that end with its node id (events, log frames), writes
+ *   only its own heartbeat (nodes bucket) and claims, reads task records and its own log's end,
+ *   and pulls work from its pools' consumers. It cannot write task records, dispatch, publish
+ *   another node's events or frames or the scheduler's lines, or create, change or delete a
+ *   stream or bucket (nor any consumer but its pools').
+ * - Every client reads replies on its own inbox prefix (names.ts) only.
+ *
+ * The JetStream API subjects are those nats.js v3 uses against nats-server 2.9 and later
+ * (test/nats-permissions.test.ts runs a task end to end and finds no permission violation).
+ */
+import { agentInbox, BUCKET, dispatchSubject, poolConsumer, SCHEDULER_CONSUMER, SCHEDULER_INBOX, STREAM, SUBJECT_PREFIX } from "../names.js";
+
+export interface Permissions {
+  publish: string[];
+  subscribe: string[];
+}
+
+const kvStream = (bucket: string) => `KV_${bucket}`;
+
+export function schedulerPermissions(): Permissions {
+  return {
+    publish: [
+      "$JS.API.>", // streams, buckets and consumers: the scheduler sets them up
+      `$JS.ACK.${STREAM.events}.${SCHEDULER_CONSUMER}.>`,
+      "$JS.FC.>",
+      `$KV.${BUCKET.tasks}.>`,
+      `$KV.${BUCKET.idempotency}.>`,
+      `${SUBJECT_PREFIX}.dispatch.>`,
+      `${SUBJECT_PREFIX}.logs.*.s`,
+    ],
+    subscribe: [`${SCHEDULER_INBOX}.>`],
+  };
+}
+
+export function agentPermissions(nodeId: string, pools: string[]): Permissions {
+  const api = "$JS.API";
+  const reads = [STREAM.logs, kvStream(BUCKET.tasks), kvStream(BUCKET.claims), kvStream(BUCKET.nodes)];
+  return {
+    publish: [
+      `${SUBJECT_PREFIX}.events.*.${nodeId}`,
+      `${SUBJECT_PREFIX}.logs.*.*.${nodeId}`,
+      `$KV.${BUCKET.claims}.>`,
+      `$KV.${BUCKET.nodes}.${nodeId}`,
+      `${api}.INFO`,
+      `${api}.STREAM.INFO.*`,
+      ...reads.map((s) => `${api}.STREAM.MSG.GET.${s}`),
+      // Watching a task record: an ordered (ephemeral) consumer on the tasks bucket.
+      `${api}.CONSUMER.CREATE.${kvStream(BUCKET.tasks)}`,
+      `${api}.CONSUMER.CREATE.${kvStream(BUCKET.tasks)}.>`,
+      `${api}.CONSUMER.DELETE.${kvStream(BUCKET.tasks)}.>`,
+      `${api}.CONSUMER.MSG.NEXT.${kvStream(BUCKET.tasks)}.>`,
+      ...pools.flatMap((pool) => {
+        const c = `${STREAM.dispatch}.${poolConsumer(pool)}`;
+        return [`${api}.CONSUMER.CREATE.${c}.${dispatchSubject(pool)}`, `${api}.CONSUMER.INFO.${c}`, `${api}.CONSUMER.MSG.NEXT.${c}`, `$JS.ACK.${c}.>`];
+      }),
+      "$JS.FC.>",
+    ],
+    subscribe: [`${agentInbox(nodeId)}.>`],
+  };
+}
