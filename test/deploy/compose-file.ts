@@ -1,6 +1,8 @@
 // Reading compose files as `docker compose` does, for the deployment tests: parsing (the
 // `yaml` package), ${VAR:-default} interpolation with nothing set, and what a service is.
-import { readdirSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
@@ -48,17 +50,18 @@ export function build(s: Service): { context: string; dockerfile: string; target
   return { context, dockerfile: path.resolve(context, b.dockerfile ?? "Dockerfile"), ...(b.target ? { target: b.target } : {}) };
 }
 
-export type Kind = "scheduler" | "agent" | "nats" | "other";
+export type Kind = "scheduler" | "agent" | "nats" | "nats-config" | "other";
 export function kind(s: Service): Kind {
+  if (argv(s).includes(NATS_CONF_MAIN)) return "nats-config";
   const t = build(s)?.target;
   if (t === "scheduler" || t === "agent") return t;
   if (s.image?.startsWith("nats:") || s.image?.startsWith("nats@")) return "nats";
   return "other";
 }
 
-/** Names of the variables a service's config loaders read (its config.ts and the shared logger). */
+/** Names of the variables a service's config loaders read (its config.ts, the shared logger and NATS connection). */
 export function variablesRead(k: "scheduler" | "agent"): Set<string> {
-  const loaders = [`services/${k}/src/config.ts`, "packages/common/src/logger.ts"];
+  const loaders = [`services/${k}/src/config.ts`, "packages/common/src/logger.ts", "packages/common/src/nats/target.ts"];
   const names = new Set<string>();
   for (const f of loaders) for (const m of readFileSync(path.join(repo, f), "utf8").matchAll(/["'`](TRAINYARD_[A-Z0-9_]+)["'`]/g)) names.add(m[1]!);
   return names;
@@ -79,4 +82,32 @@ export function dependsOn(s: Service): string[] {
 
 export function publishedTargets(s: Service): number[] {
   return (s.ports ?? []).map((p) => (typeof p === "object" ? p.target : Number(String(p).split(":").pop()!.split("/")[0])));
+}
+
+/** The generator (`npm run nats-conf`) as the images hold it; the nats-config service runs it. */
+export const NATS_CONF_MAIN = "packages/common/dist/nats/conf/main.js";
+/** Where the compose files mount the generated files. */
+export const CONF_DIR = "/conf";
+
+/**
+ * Runs the file's nats-config service here as Compose would (its arguments, interpolated), into
+ * a temp dir instead of /conf, without --owner (no chown needed here); `edit` may change the
+ * arguments (e.g. map host names). Returns the dir.
+ */
+export function generateNatsConf(compose: ComposeFile, edit: (args: string[]) => string[] = (a) => a): string {
+  const s = Object.values(compose.services).find((x) => kind(x) === "nats-config");
+  if (!s) throw new Error("no nats-config service");
+  const dir = mkdtempSync(path.join(os.tmpdir(), "trainyard-compose-conf-"));
+  const args = argv(s).map(interpolate);
+  const own = args.slice(args.indexOf(NATS_CONF_MAIN) + 1).flatMap((a, i, all) => (a === "--owner" || all[i - 1] === "--owner" ? [] : [a]));
+  const mapped = edit(own).map((a) => (a === CONF_DIR ? dir : a));
+  execFileSync(process.execPath, [path.join(repo, NATS_CONF_MAIN), ...mapped], { stdio: "pipe" });
+  return dir;
+}
+
+/** A service's environment with the generated files' paths (under /conf) mapped to `dir`. */
+export function environmentWith(s: Service, dir: string): Record<string, string> {
+  const env = environment(s);
+  for (const [k, v] of Object.entries(env)) if (v.startsWith(`${CONF_DIR}/`)) env[k] = path.join(dir, v.slice(CONF_DIR.length + 1));
+  return env;
 }

@@ -11,7 +11,24 @@ import { describe, expect, it } from "vitest";
 import { loadAgentConfig } from "@trainyard/agent";
 import { loadSchedulerConfig } from "@trainyard/scheduler";
 import { imageReferenceError } from "@trainyard/scheduler/core/image-ref";
-import { argv, build, composeFiles, dependsOn, environment, flag, interpolate, kind, load, publishedTargets, repo, variablesRead } from "./compose-file.js";
+import { nkeys } from "@nats-io/transport-node";
+import {
+  argv,
+  build,
+  composeFiles,
+  CONF_DIR,
+  dependsOn,
+  environmentWith,
+  flag,
+  generateNatsConf,
+  interpolate,
+  kind,
+  load,
+  publishedTargets,
+  repo,
+  variablesRead,
+  type Service,
+} from "./compose-file.js";
 import { copyParts, dockerfileInstructions, envPairs, fromParts, isIgnored, parseDockerignore } from "./build-files.js";
 
 describe("build-file readers", () => {
@@ -45,6 +62,8 @@ describe("compose files", () => {
   describe.each(composeFiles)("%s", (file) => {
     const compose = load(file);
     const services = Object.entries(compose.services);
+    const conf = generateNatsConf(compose);
+    const environment = (s: Service) => environmentWith(s, conf);
 
     it("has a scheduler, an agent and NATS", () => {
       const kinds = services.map(([, s]) => kind(s));
@@ -124,7 +143,11 @@ describe("compose files", () => {
       for (const d of dependsOn(s)) expect(Object.keys(compose.services)).toContain(d);
     });
 
-    it.each(services)("%s: has a healthcheck; a service's metrics port is published and checked", (_name, s) => {
+    it.each(services)("%s: has a healthcheck (a one-shot, completion); a service's metrics port is published and checked", (_name, s) => {
+      if (kind(s) === "nats-config") {
+        expect((s as { restart?: string }).restart).toBe("no");
+        return;
+      }
       expect(s.healthcheck?.test, "healthcheck").toBeTruthy();
       expect(s.healthcheck?.disable).not.toBe(true);
       const k = kind(s);
@@ -143,6 +166,34 @@ describe("compose files", () => {
         expect(mounts).toContain("/var/run/docker.sock:/var/run/docker.sock");
         const logDir = loadAgentConfig(environment(s)).logDir;
         expect(mounts.some((m) => m.endsWith(`:${logDir}`) && !m.startsWith("/"))).toBe(true);
+      }
+    });
+
+    it("NATS runs with the generated users and permissions; the scheduler and the agent connect as their own users", () => {
+      const [[, generator]] = services.filter(([, s]) => kind(s) === "nats-config") as [[string, Service]];
+      const confVolume = (generator.volumes ?? []).map(String).find((v) => v.endsWith(`:${CONF_DIR}`))!;
+      expect(confVolume).toBeTruthy();
+      const mountsConf = (s: Service) => (s.volumes ?? []).map(String).some((v) => v.startsWith(`${confVolume.split(":")[0]}:${CONF_DIR}`));
+      const text = readFileSync(path.join(conf, "nats-server.conf"), "utf8");
+      const userOf = (seedFile: string) => nkeys.fromSeed(new TextEncoder().encode(readFileSync(seedFile, "utf8").trim())).getPublicKey();
+      for (const [name, s] of services) {
+        const k = kind(s);
+        if (k === "nats") {
+          expect(flag(argv(s), "-c", "--config"), name).toBe(`${CONF_DIR}/nats-server.conf`);
+          expect(mountsConf(s), name).toBe(true);
+          expect((s.depends_on as Record<string, { condition?: string }>)["nats-config"]?.condition, name).toBe("service_completed_successfully");
+        }
+        if (k === "scheduler" || k === "agent") {
+          expect(mountsConf(s), name).toBe(true);
+          const seed = environment(s).TRAINYARD_NATS_NKEY_FILE!;
+          expect(seed, name).toBeTruthy();
+          const key = userOf(seed);
+          // The scheduler's user may publish dispatches; the agent's only its own node's subjects.
+          const line = text.split("\n").find((l) => l.includes(`"${key}"`))!;
+          expect(line, name).toBeTruthy();
+          if (k === "scheduler") expect(line).toContain('"trainyard.dispatch.>"');
+          else expect(line).toContain(`"trainyard.events.*.${loadAgentConfig(environment(s)).nodeId}"`);
+        }
       }
     });
 
@@ -177,34 +228,34 @@ describe("docker-compose.cluster.yml", () => {
     expect(compose.name).not.toBe(load("docker-compose.yml").name);
   });
 
-  it("runs three NATS servers, each with its own name and store volume, in one named cluster", () => {
+  it("runs three NATS servers, each with its own name and store volume, on one generated configuration", () => {
     expect(nats).toHaveLength(3);
     const names = nats.map(([, s]) => flag(argv(s), "--server_name", "-n"));
     expect(new Set(names).size).toBe(3);
     expect(names.every(Boolean)).toBe(true);
-    const clusters = new Set(nats.map(([, s]) => flag(argv(s), "--cluster_name")));
-    expect(clusters.size).toBe(1);
-    expect([...clusters][0]).toBeTruthy();
+    expect(new Set(nats.map(([, s]) => flag(argv(s), "-c", "--config"))).size).toBe(1);
     const volumes = nats.map(([, s]) => String(s.volumes?.[0]).split(":")[0]);
     expect(new Set(volumes).size).toBe(3);
   });
 
-  it("routes every server to every other one on its cluster port", () => {
-    const clusterPort = new Map(nats.map(([n, s]) => [n, new URL(flag(argv(s), "--cluster")!).port]));
-    for (const [name, s] of nats) {
-      const routes = flag(argv(s), "--routes")!.split(",").map((r) => new URL(r.trim()));
-      expect(routes.every((r) => r.protocol === "nats:")).toBe(true);
-      for (const [other] of nats) {
-        if (other === name) continue;
-        expect(routes.some((r) => r.hostname === other && r.port === clusterPort.get(other)), `${name} → ${other}`).toBe(true);
-      }
+  it("routes every server to every other one, in one named cluster, with the routes' password", () => {
+    const text = readFileSync(path.join(generateNatsConf(compose), "nats-server.conf"), "utf8");
+    const cluster = /^cluster \{ name: "([^"]+)", listen: "0\.0\.0\.0:(\d+)", routes: \[([^\]]*)\], authorization \{ user: "route", password: "([^"]+)" \} \}$/m.exec(text);
+    expect(cluster, text).toBeTruthy();
+    const [, name, port, routeList, password] = cluster!;
+    expect(name).toBeTruthy();
+    const routes = routeList!.split(",").map((r) => new URL(JSON.parse(r.trim()) as string));
+    for (const [server] of nats) {
+      expect(routes.some((r) => r.hostname === server && r.port === port && r.username === "route" && decodeURIComponent(r.password) === password), server).toBe(true);
     }
   });
 
-  it("has the scheduler and the agent create replicated streams and buckets (TRAINYARD_NATS_REPLICAS=3) on all three servers", () => {
+  it("has the scheduler create replicated streams and buckets (TRAINYARD_NATS_REPLICAS=3); both know all three servers", () => {
     expect(trainyard.map(([, s]) => kind(s)).sort()).toEqual(["agent", "scheduler"]);
+    const conf = generateNatsConf(compose);
     for (const [, s] of trainyard) {
-      const cfg = kind(s) === "scheduler" ? loadSchedulerConfig(environment(s)) : loadAgentConfig(environment(s));
+      const env = environmentWith(s, conf);
+      const cfg = kind(s) === "scheduler" ? loadSchedulerConfig(env) : loadAgentConfig(env);
       if ("infra" in cfg) expect(cfg.infra.replicas).toBe(3);
       expect(cfg.nats.servers).toHaveLength(3);
     }

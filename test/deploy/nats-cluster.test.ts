@@ -1,10 +1,11 @@
-// docker-compose.cluster.yml, run here without Docker: its three NATS servers are started from
-// the file's own nats-server arguments (host names and ports mapped to free loopback ports, the
-// store to a temp dir), and a scheduler and an agent with the file's environment (NATS URL
-// mapped likewise) run real tasks on them. Checks that the servers form one JetStream cluster
+// docker-compose.cluster.yml, run here without Docker: its nats-config service writes the NATS
+// configuration (users, permissions, authenticated routes: host names mapped to free loopback
+// ports), its three NATS servers are started from the file's own nats-server arguments (ports
+// mapped likewise, the store to a temp dir), and a scheduler and an agent with the file's
+// environment (NATS URL and seed files mapped) run real tasks on them. Checks that the servers form one JetStream cluster
 // (their /healthz, the compose healthcheck, answers 200), that Trainyard's streams and buckets
 // are created with 3 replicas, and that a task still runs with one NATS server killed.
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
@@ -13,12 +14,12 @@ import { pino } from "pino";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createTrainyardClient, TaskState, type SchedulerClient } from "@trainyard/client";
 import { loadAgentConfig, startAgent, type Agent } from "@trainyard/agent";
-import { BUCKET, connectNats, silentLogger, STREAM } from "@trainyard/common";
+import { BUCKET, connectNats, envNats, silentLogger, STREAM } from "@trainyard/common";
 import { loadSchedulerConfig, startScheduler, type Scheduler } from "@trainyard/scheduler";
 import { dockerAvailable, removeContainers } from "../harness/docker.js";
 import { freePort, startNats, type NatsServer } from "../harness/nats.js";
 import { readLog, sh, spec, text } from "../harness/tasks.js";
-import { argv, environment, flag, kind, load, type Service } from "./compose-file.js";
+import { argv, CONF_DIR, environmentWith, generateNatsConf, kind, load, type Service } from "./compose-file.js";
 
 const compose = load("docker-compose.cluster.yml");
 const natsServices = Object.entries(compose.services).filter(([, s]) => kind(s) === "nats");
@@ -35,25 +36,36 @@ let locals: Local[] = [];
 let scheduler: Scheduler | undefined;
 let agent: Agent | undefined;
 let client: SchedulerClient;
+/** The generated NATS configuration and seeds (the nats-conf volume). */
+let conf: string;
 const agentId = `nats-cluster-${process.pid}-${Date.now().toString(36)}`;
 
-/** The compose file's nats-server arguments with names and ports mapped to this host's. */
-function localArgs(s: Service, self: Local): string[] {
+/**
+ * The nats-config service's arguments with its routes' host names mapped to this host's ports,
+ * and this test's agent id for the compose file's.
+ */
+function localConfArgs(args: string[]): string[] {
   const byName = new Map(locals.map((l) => [l.name, l]));
-  const mapUrl = (u: string) => {
-    const url = new URL(u);
-    const target = byName.get(url.hostname) ?? (url.hostname === "0.0.0.0" ? self : undefined);
-    if (!target) throw new Error(`route to an unknown host ${u}`);
-    return `nats://127.0.0.1:${target.cluster}`;
+  const mapRoute = (r: string) => {
+    const target = byName.get(r.split(":")[0]!);
+    if (!target) throw new Error(`route to an unknown host ${r}`);
+    return `127.0.0.1:${target.cluster}`;
   };
+  return args.map((a, i) => (args[i - 1] === "--routes" ? a.split(",").map(mapRoute).join(",") : args[i - 1] === "--agent" ? agentId : a));
+}
+
+/** The compose file's nats-server arguments with the configuration, ports and cluster listener mapped to this host's. */
+function localArgs(s: Service, self: Local, conf: string): string[] {
   const args = argv(s).slice(argv(s)[0] === "nats-server" ? 1 : 0);
-  const out: string[] = [];
+  // The file's listener is 0.0.0.0:6222 in each container. A --cluster flag replaces the file's
+  // route credentials too (nats-server clears them when the URL has none): give them back.
+  const password = encodeURIComponent(readFileSync(path.join(conf, "route.password"), "utf8").trim());
+  const out = ["--cluster", `nats://route:${password}@127.0.0.1:${self.cluster}`];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === "-sd" || a === "--store_dir") i++; // startNats gives each its own store
     else if (a === "-m" || a === "--http_port") out.push(a, String(self.monitor)), i++;
-    else if (a === "--cluster") out.push(a, mapUrl(args[++i]!));
-    else if (a === "--routes") out.push(a, args[++i]!.split(",").map(mapUrl).join(","));
+    else if (a === "-c" || a === "--config") out.push(a, args[++i]!.replace(CONF_DIR, conf));
     else out.push(a);
   }
   return out;
@@ -69,10 +81,11 @@ async function healthz(l: Local): Promise<number> {
 beforeAll(async () => {
   await dockerAvailable();
   locals = await Promise.all(natsServices.map(async ([name]) => ({ name, client: await freePort(), cluster: await freePort(), monitor: await freePort() })));
+  conf = generateNatsConf(compose, localConfArgs);
   await Promise.all(
     natsServices.map(async ([, s], i) => {
       const self = locals[i]!;
-      self.server = await startNats({ port: self.client, extraArgs: localArgs(s, self), startTimeoutMs: 30_000 });
+      self.server = await startNats({ port: self.client, extraArgs: localArgs(s, self, conf), startTimeoutMs: 30_000 });
     }),
   );
   // What the compose healthchecks wait for: every server's /healthz answers 200.
@@ -89,12 +102,16 @@ beforeAll(async () => {
   mkdirSync(dir, { recursive: true });
   const logger = pino({ level: "debug", base: { suite: "nats-cluster" } }, pino.destination({ dest: path.join(dir, "nats-cluster.log"), sync: false }));
   const local = { TRAINYARD_NATS_URL: natsUrl, TRAINYARD_METRICS_ADDR: "127.0.0.1:0", TRAINYARD_AGENT_METRICS_ADDR: "127.0.0.1:0" };
-  scheduler = await startScheduler(loadSchedulerConfig({ ...environment(serviceOf("scheduler")), ...local, TRAINYARD_GRPC_ADDR: "127.0.0.1:0" }), logger.child({ svc: "scheduler" }));
+  scheduler = await startScheduler(
+    loadSchedulerConfig({ ...environmentWith(serviceOf("scheduler"), conf), ...local, TRAINYARD_GRPC_ADDR: "127.0.0.1:0" }),
+    logger.child({ svc: "scheduler" }),
+  );
   agent = await startAgent(
     loadAgentConfig({
-      ...environment(serviceOf("agent")),
+      ...environmentWith(serviceOf("agent"), conf),
       ...local,
       TRAINYARD_AGENT_ID: agentId,
+      TRAINYARD_NATS_NKEY_FILE: path.join(conf, `agent-${agentId}.nk`),
       TRAINYARD_AGENT_GRPC_ADDR: "127.0.0.1:0",
       TRAINYARD_LOG_DIR: mkdtempSync(path.join(os.tmpdir(), "trainyard-nats-cluster-")),
     }),
@@ -136,14 +153,18 @@ async function runToSuccess(line: string): Promise<void> {
   expect(text(await retrying(() => readLog(client, task!.id)))).toContain(`${line}\n`);
 }
 
+/** A connection to one server as the generated `admin` user (what an operator uses). */
+const asAdmin = (l: Local) =>
+  connectNats(envNats({ TRAINYARD_NATS_URL: `nats://127.0.0.1:${l.client}`, TRAINYARD_NATS_NKEY_FILE: path.join(conf, "admin.nk") }), "_INBOX", "cluster-check", silentLogger());
+
 describe("docker-compose.cluster.yml's NATS cluster", () => {
   it("forms one JetStream cluster of three servers", async () => {
-    const nc = await connectNats({ servers: [`nats://127.0.0.1:${locals[0]!.client}`] }, "_INBOX", "cluster-check", silentLogger());
+    const nc = await asAdmin(locals[0]!);
     try {
       const info = await (await jetstreamManager(nc)).getAccountInfo();
       expect(info.api).toBeDefined();
       const varz = (await (await fetch(`http://127.0.0.1:${locals[0]!.monitor}/varz`)).json()) as { cluster?: { name?: string }; jetstream?: { meta?: { cluster_size?: number } } };
-      expect(varz.cluster?.name).toBe(flag(argv(natsServices[0]![1]), "--cluster_name"));
+      expect(varz.cluster?.name).toBe(/^cluster \{ name: "([^"]+)"/m.exec(readFileSync(path.join(conf, "nats-server.conf"), "utf8"))?.[1]);
       expect(varz.jetstream?.meta?.cluster_size).toBe(3);
     } finally {
       await nc.drain();
@@ -152,7 +173,7 @@ describe("docker-compose.cluster.yml's NATS cluster", () => {
 
   it("runs a task, with every Trainyard stream and bucket replicated three times", async () => {
     await runToSuccess("replicated hello");
-    const nc = await connectNats({ servers: [`nats://127.0.0.1:${locals[1]!.client}`] }, "_INBOX", "cluster-check", silentLogger());
+    const nc = await asAdmin(locals[1]!);
     try {
       const jsm = await jetstreamManager(nc);
       const names = [...Object.values(STREAM), ...Object.values(BUCKET).map((b) => `KV_${b}`)];
@@ -163,6 +184,17 @@ describe("docker-compose.cluster.yml's NATS cluster", () => {
       }
     } finally {
       await nc.drain();
+    }
+  });
+
+  it("refuses a server that does not know the routes' password", async () => {
+    const intruder = await startNats({ extraArgs: ["--cluster", `nats://127.0.0.1:${await freePort()}`, "--routes", `nats://127.0.0.1:${locals[0]!.cluster}`, "--cluster_name", "trainyard", "--server_name", "intruder"] });
+    try {
+      await new Promise((r) => setTimeout(r, 2_000));
+      const routez = (await (await fetch(`http://127.0.0.1:${locals[0]!.monitor}/routez`)).json()) as { num_routes: number };
+      expect(routez.num_routes).toBe(2);
+    } finally {
+      await intruder.stop();
     }
   });
 

@@ -17,7 +17,8 @@ beforeAll(async () => {
   await dockerAvailable();
   nats = await startNats();
   agent = track(startService("agent", nodeId, { TRAINYARD_NATS_URL: nats.url, TRAINYARD_AGENT_ID: nodeId, TRAINYARD_AGENT_SLOTS: "4", TRAINYARD_AGENT_GRPC_ADDR: "127.0.0.1:0", TRAINYARD_LOG_DIR: `/tmp/trainyard-tests/${nodeId}` }));
-  await waitForLine(agent, "agent serving");
+  // An agent never creates streams and buckets: it waits for the first scheduler to.
+  await waitForLine(agent, "waiting for the scheduler to create streams and buckets");
 });
 afterAll(async () => {
   procs.forEach((p) => p.kill("SIGKILL"));
@@ -34,6 +35,7 @@ async function scheduler(name: string): Promise<{ proc: ServiceProcess; client: 
   const port = await freePort();
   const proc = track(startService("scheduler", name, { TRAINYARD_NATS_URL: nats.url, TRAINYARD_GRPC_ADDR: `127.0.0.1:${port}` }));
   await waitForLine(proc, "scheduler serving");
+  await waitForLine(agent, "agent serving");
   return { proc, client: createTrainyardClient({ baseUrl: `http://127.0.0.1:${port}` }) };
 }
 

@@ -75,7 +75,7 @@ export async function startAgent(config: AgentConfig, logger: Logger, runtime: C
     },
     log,
     undefined,
-    (err) => err instanceof InfrastructureMissingError, // the scheduler has not started yet
+    (err) => (err instanceof InfrastructureMissingError ? "waiting for the scheduler to create streams and buckets" : undefined),
   );
   const js = jetstream(nc);
   const slots = new Slots(config.slots);

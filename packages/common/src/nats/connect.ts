@@ -34,16 +34,23 @@ export async function connectNats(
 
 /**
  * A start-up step on NATS (creating streams, starting a watch), retried while NATS does not
- * answer (a server restarting as the service starts), or while `waitFor` says an error is worth
- * waiting out, so the service waits instead of exiting. The step must be safe to run again
- * after a failure. Other errors are thrown at once.
+ * answer (a server restarting as the service starts), or while `waitFor` names what an error
+ * waits for, so the service waits instead of exiting. The step must be safe to run again after
+ * a failure. Other errors are thrown at once.
  */
-export function whileNatsStarts<T>(what: string, step: () => Promise<T>, logger: Logger, signal?: AbortSignal, waitFor?: (err: unknown) => boolean): Promise<T> {
+export function whileNatsStarts<T>(
+  what: string,
+  step: () => Promise<T>,
+  logger: Logger,
+  signal?: AbortSignal,
+  waitFor: (err: unknown) => string | undefined = () => undefined,
+): Promise<T> {
+  const waitingFor = (err: unknown) => (isNatsUnavailable(err) ? "NATS not answering yet" : waitFor(err));
   return retry(step, {
     backoff: BACKOFF,
     signal,
-    retryIf: (err) => isNatsUnavailable(err) || (waitFor?.(err) ?? false),
-    onRetry: (err, retryInMs) => logger.warn({ err: String(err), retryInMs }, `${what}: NATS not answering yet`),
+    retryIf: (err) => waitingFor(err) !== undefined,
+    onRetry: (err, retryInMs) => logger.warn({ err: String(err), retryInMs }, `${what}: ${waitingFor(err)}`),
   });
 }
 

@@ -11,8 +11,10 @@
  *                        --tls-ca signed (paths as nats-server sees them)
  *   --routes H:P,H:P,... a cluster: every server's cluster address (this file serves them all;
  *                        give each its own --server_name); --cluster-name, --cluster-listen
+ *   --owner USER=UID[:GID]  hand USER's seed file to that uid (a service that runs as another
+ *                        user than this script, e.g. the scheduler image's `node`, 1000)
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -35,6 +37,7 @@ function main(argv: string[]): void {
       routes: { type: "string" },
       "cluster-name": { type: "string", default: "trainyard" },
       "cluster-listen": { type: "string", default: "0.0.0.0:6222" },
+      owner: { type: "string", multiple: true, default: [] },
     },
   });
   const out = v.out;
@@ -46,6 +49,11 @@ function main(argv: string[]): void {
 
   const publicKeys: Record<string, string> = {};
   for (const u of users(agents)) publicKeys[u.name] = seedFor(out, u.name);
+  for (const o of v.owner) {
+    const m = /^([^=]+)=(\d+)(?::(\d+))?$/.exec(o);
+    if (!m || !(m[1]! in publicKeys)) throw new Error(`--owner ${o}: expected USER=UID[:GID] for one of ${Object.keys(publicKeys).join(", ")}`);
+    chownSync(path.join(out, `${m[1]}.nk`), Number(m[2]), Number(m[3] ?? m[2]));
+  }
   const input: ServerConfInput = { publicKeys, agents };
   if (v["tls-cert"] && v["tls-key"]) {
     input.tls = { certFile: v["tls-cert"], keyFile: v["tls-key"], ...(v["tls-ca"] ? { caFile: v["tls-ca"] } : {}), verify: v["tls-verify"] };
