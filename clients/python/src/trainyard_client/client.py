@@ -49,7 +49,8 @@ DEFAULT_CHANNEL_OPTIONS: Tuple[Tuple[str, int], ...] = (
     ("grpc.keepalive_timeout_ms", 10_000),
     ("grpc.http2.max_pings_without_data", 0),
     ("grpc.initial_reconnect_backoff_ms", 100),
-    ("grpc.min_reconnect_backoff_ms", 100),
+    # Not grpc.min_reconnect_backoff_ms: gRPC core also takes it as the connect timeout (20 s by
+    # default), and 100 ms failed TLS handshakes on a loaded machine.
     ("grpc.max_reconnect_backoff_ms", 2_000),
     ("grpc.max_receive_message_length", 16 * 1024 * 1024),
 )
