@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { createSecureContext } from "node:tls";
+import { parseBytes } from "@trainyard/client/units";
 import { InvalidArgumentError } from "./errors.js";
 import { parseDuration } from "./duration.js";
 
@@ -38,6 +39,31 @@ export function envBool(env: Env, name: string, def: boolean): boolean {
   if (["true", "1", "yes"].includes(raw)) return true;
   if (["false", "0", "no"].includes(raw)) return false;
   throw new InvalidArgumentError(name, `${JSON.stringify(env[name])} must be true or false`);
+}
+
+/** A number, 0 or more; `def` when unset. */
+export function envNumber(env: Env, name: string, def: number): number {
+  const raw = envString(env, name, String(def));
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(name, `${JSON.stringify(raw)} must be a number, 0 or more (0: no limit)`);
+  return n;
+}
+
+/** A size ("512m", "4g", or bytes; "0": none); `def` when unset. */
+export function envBytes(env: Env, name: string, def: string): number {
+  const raw = envString(env, name, def);
+  const n = raw === "0" ? 0 : parseBytes(raw);
+  if (n === undefined) throw new InvalidArgumentError(name, `${JSON.stringify(raw)} is not a size (512m, 4g; 0: no limit)`);
+  return n;
+}
+
+/** The variable's text through `parse`; a parse error names the variable. */
+export function envParsed<T>(env: Env, name: string, parse: (text: string) => T): T {
+  try {
+    return parse(envString(env, name, ""));
+  } catch (err) {
+    throw new InvalidArgumentError(name, (err as Error).message);
+  }
 }
 
 export function envDuration(env: Env, name: string, def: string): number {

@@ -44,6 +44,7 @@ import { AttemptHost } from "./runner/attempt-host.js";
 import { RunningAttempts } from "./runner/running.js";
 import type { ContainerRuntime } from "./runtime/container-runtime.js";
 import { DockerRuntime } from "./runtime/docker-runtime.js";
+import { detectGpus } from "./runtime/nvidia-smi.js";
 
 export interface Agent {
   nodeId: string;
@@ -63,6 +64,8 @@ export async function startAgent(config: AgentConfig, logger: Logger, runtime: C
   const auth = config.authFile ? await AuthFile.load(config.authFile) : undefined;
   const dockerVersion = await runtime.version();
   log.info({ dockerVersion }, "Docker Engine answers");
+  const gpuDevices = config.gpuIds ? config.gpuIds.map((id) => ({ id })) : await detectGpus(log);
+  config = { ...config, gpuIds: gpuDevices.map((d) => d.id), gpus: gpuDevices.length };
   const nc = await connectNats(config.nats, agentInbox(config.nodeId), `trainyard-agent-${config.nodeId}`, log);
   const { infra, jsm, previous } = await whileNatsStarts(
     "opening streams and buckets, setting up pool consumers",
@@ -85,7 +88,7 @@ export async function startAgent(config: AgentConfig, logger: Logger, runtime: C
   const host = new AttemptHost({ config, js, records, runtime, slots, running, logger: log, metrics });
   const pulling = new AbortController();
   const stopping = new AbortController();
-  const state: AgentState = { config, slots, host, startTime: Date.now(), dockerVersion, draining: false };
+  const state: AgentState = { config, slots, host, startTime: Date.now(), dockerVersion, draining: false, gpuDevices };
 
   const report = (e: AgentEvent, signal = stopping.signal) => publishEvent(js, e, log.child({ task: e.taskId, attempt: e.attempt }), signal);
   const reattached = await recover({
@@ -173,6 +176,11 @@ function nodeRecord(s: AgentState): NodeRecord {
     pools: s.config.pools,
     slots: s.config.slots,
     gpus: s.config.gpus,
+    cpus: s.config.cpus,
+    memoryBytes: s.config.memoryBytes,
+    gpuDevices: s.gpuDevices,
+    labels: s.config.labels,
+    networkModes: s.config.networkModes,
     leaseMs: s.config.leaseMs,
     startTime: s.startTime,
     heartbeatTime: Date.now(),

@@ -1,13 +1,17 @@
-import { hostname } from "node:os";
+import { availableParallelism, hostname, totalmem } from "node:os";
 import { resolve } from "node:path";
+import { parseGpuIds, parseLabels, parseNetworkModes, type NetworkMode } from "./core/capacity.js";
 import { parseAllowedHostPaths } from "./core/mount-policy.js";
 import {
   envBool,
+  envBytes,
   envDuration,
   envInt,
   envList,
   envListenAddress,
   envNats,
+  envNumber,
+  envParsed,
   envString,
   envTls,
   InvalidArgumentError,
@@ -27,7 +31,19 @@ export interface AgentConfig {
   metricsAddr: string;
   pools: string[];
   slots: number;
+  /** GPUs offered: the count of `gpuIds` once known (agent.ts detects them when undefined). */
   gpus: number;
+  /** TRAINYARD_AGENT_GPU_IDS, or 0..N-1 from TRAINYARD_AGENT_GPUS; undefined: ask nvidia-smi at start. */
+  gpuIds: string[] | undefined;
+  /** How a task gets its devices: Docker DeviceRequests (NVIDIA container toolkit) or NVIDIA_VISIBLE_DEVICES. */
+  gpuMode: "device-requests" | "env";
+  /** CPUs and memory offered (TRAINYARD_AGENT_CPUS, TRAINYARD_AGENT_MEMORY; default: the host's). */
+  cpus: number;
+  memoryBytes: number;
+  /** TRAINYARD_AGENT_LABELS: what tasks' node_labels match. */
+  labels: Record<string, string>;
+  /** TRAINYARD_AGENT_NETWORK_MODES: the network modes tasks may ask for here. */
+  networkModes: NetworkMode[];
   logDir: string;
   logFileMaxBytes: number;
   logFileKeep: number;
@@ -54,6 +70,11 @@ export function loadAgentConfig(env: Env = process.env): AgentConfig {
   if (!NODE_ID.test(nodeId)) {
     throw new InvalidArgumentError("TRAINYARD_AGENT_ID", `${JSON.stringify(nodeId)} must be 1 to 64 letters, digits, "-" or "_" (it ends NATS subjects)`);
   }
+  const gpuIds = env.TRAINYARD_AGENT_GPU_IDS?.trim()
+    ? envParsed(env, "TRAINYARD_AGENT_GPU_IDS", parseGpuIds)
+    : env.TRAINYARD_AGENT_GPUS?.trim()
+      ? Array.from({ length: envInt(env, "TRAINYARD_AGENT_GPUS", 0, 0, 64) }, (_, i) => String(i))
+      : undefined;
   return {
     nodeId,
     nats: envNats(env),
@@ -61,7 +82,13 @@ export function loadAgentConfig(env: Env = process.env): AgentConfig {
     metricsAddr: envListenAddress(env, "TRAINYARD_AGENT_METRICS_ADDR", "127.0.0.1:9465"),
     pools: envList(env, "TRAINYARD_POOLS", "default"),
     slots: envInt(env, "TRAINYARD_AGENT_SLOTS", 2, 1, 1024),
-    gpus: envInt(env, "TRAINYARD_AGENT_GPUS", 0, 0, 64),
+    gpus: gpuIds?.length ?? 0,
+    gpuIds,
+    gpuMode: envParsed(env, "TRAINYARD_AGENT_GPU_MODE", parseGpuMode),
+    cpus: envNumber(env, "TRAINYARD_AGENT_CPUS", availableParallelism()),
+    memoryBytes: envBytes(env, "TRAINYARD_AGENT_MEMORY", String(totalmem())),
+    labels: envParsed(env, "TRAINYARD_AGENT_LABELS", parseLabels),
+    networkModes: envParsed(env, "TRAINYARD_AGENT_NETWORK_MODES", parseNetworkModes),
     logDir: resolve(envString(env, "TRAINYARD_LOG_DIR", "./logs")),
     logFileMaxBytes: envInt(env, "TRAINYARD_LOG_FILE_MAX_BYTES", 10 * 1024 * 1024, 1024),
     logFileKeep: envInt(env, "TRAINYARD_LOG_FILE_KEEP", 5, 1, 100),
@@ -75,4 +102,10 @@ export function loadAgentConfig(env: Env = process.env): AgentConfig {
     tls: envTls(env),
     maxMessageBytes: envInt(env, "TRAINYARD_GRPC_MAX_MESSAGE_BYTES", 4 * 1024 * 1024, 64 * 1024, 64 * 1024 * 1024),
   };
+}
+
+function parseGpuMode(text: string): "device-requests" | "env" {
+  if (text === "" || text === "device-requests") return "device-requests";
+  if (text === "env") return "env";
+  throw new Error(`${JSON.stringify(text)} is not device-requests or env`);
 }

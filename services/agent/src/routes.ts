@@ -1,3 +1,4 @@
+import type { GpuDevice } from "@trainyard/common";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { AgentService } from "@trainyard/client";
 import type { AttemptHost } from "./runner/attempt-host.js";
@@ -15,6 +16,8 @@ export interface AgentState {
   startTime: number;
   dockerVersion: string;
   draining: boolean;
+  /** The GPUs this node offers (declared, or found with nvidia-smi at start). */
+  gpuDevices: GpuDevice[];
   /** Stops pulling; resolves when nothing runs (stopping what runs after deadlineMs, if > 0). */
   drain?: (deadlineMs: number) => Promise<void>;
 }

@@ -1,5 +1,4 @@
-import { parseBytes } from "@trainyard/client/units";
-import { envBool, envDuration, envInt, envList, envListenAddress, envNats, envString, envTls, InvalidArgumentError, type Env, type InfraOptions, type NatsTarget, type TlsFiles } from "@trainyard/common";
+import { envBool, envBytes, envDuration, envInt, envList, envListenAddress, envNats, envNumber, envParsed, envString, envTls, type Env, type InfraOptions, type NatsTarget, type TlsFiles } from "@trainyard/common";
 import { parsePoolLimits, type ResourcePolicy } from "./core/resources.js";
 
 /** Everything the scheduler reads from its environment, resolved once at start-up. */
@@ -61,26 +60,4 @@ export function loadSchedulerConfig(env: Env = process.env): SchedulerConfig {
       logMaxBytes: envInt(env, "TRAINYARD_LOG_MAX_BYTES", -1, -1),
     },
   };
-}
-
-function envNumber(env: Env, name: string, def: number): number {
-  const raw = envString(env, name, String(def));
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(name, `${JSON.stringify(raw)} must be a number, 0 or more (0: no limit)`);
-  return n;
-}
-
-function envBytes(env: Env, name: string, def: string): number {
-  const raw = envString(env, name, def);
-  const n = raw === "0" ? 0 : parseBytes(raw);
-  if (n === undefined) throw new InvalidArgumentError(name, `${JSON.stringify(raw)} is not a size (512m, 4g; 0: no limit)`);
-  return n;
-}
-
-function envParsed<T>(env: Env, name: string, parse: (text: string) => T): T {
-  try {
-    return parse(envString(env, name, ""));
-  } catch (err) {
-    throw new InvalidArgumentError(name, (err as Error).message);
-  }
 }

@@ -14,4 +14,18 @@ export interface NodeRecord {
   heartbeatTime: number;
   draining: boolean;
   running: { taskId: string; attempt: number; containerId?: string }[];
+  /** What the node offers for placement; absent in heartbeats of agents from before placement. */
+  cpus?: number;
+  memoryBytes?: number;
+  gpuDevices?: GpuDevice[];
+  labels?: Record<string, string>;
+  networkModes?: ("none" | "host" | "bridge")[];
+}
+
+/** A GPU as an agent knows it: `id` is what Docker and NVIDIA_VISIBLE_DEVICES take (an index or a UUID). */
+export interface GpuDevice {
+  id: string;
+  uuid?: string;
+  name?: string;
+  memoryBytes?: number;
 }
