@@ -20,7 +20,12 @@ export const BUCKET = {
   idempotency: "idempotency",
   /** Node id → the agent's heartbeat (NodeRecord); its KV timestamp is when it was last seen. */
   nodes: "nodes",
+  /** "placer" → which scheduler replica places work; entries expire (LEASE_TTL_MS) unless renewed. */
+  leases: "leases",
 } as const;
+
+/** How long a lease in the leases bucket lives without renewal (the bucket's max age). */
+export const LEASE_TTL_MS = 10_000;
 
 export const SUBJECT_PREFIX = "trainyard";
 

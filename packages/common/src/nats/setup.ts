@@ -10,7 +10,7 @@ import {
   type StreamConfig,
 } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
-import { BUCKET, SCHEDULER_CONSUMER, STREAM, SUBJECT_PREFIX, dispatchSubject, poolConsumer } from "./names.js";
+import { BUCKET, LEASE_TTL_MS, SCHEDULER_CONSUMER, STREAM, SUBJECT_PREFIX, dispatchSubject, poolConsumer } from "./names.js";
 
 export interface InfraOptions {
   /** Stream and bucket replicas (1 for one server; 3 on a cluster). */
@@ -26,6 +26,7 @@ export interface Infra {
   claims: KV;
   idempotency: KV;
   nodes: KV;
+  leases: KV;
 }
 
 const DAY = 86_400_000;
@@ -81,6 +82,7 @@ export async function ensureInfrastructure(nc: NatsConnection, opts: InfraOption
     claims: await kvm.create(BUCKET.claims, { ...kvOpts, history: 1, ttl: 30 * DAY }),
     idempotency: await kvm.create(BUCKET.idempotency, { ...kvOpts, history: 1, ttl: 30 * DAY }),
     nodes: await kvm.create(BUCKET.nodes, { ...kvOpts, history: 1, ttl: 7 * DAY }),
+    leases: await kvm.create(BUCKET.leases, { ...kvOpts, history: 1, ttl: LEASE_TTL_MS }),
   };
 }
 
@@ -106,7 +108,13 @@ export async function openInfrastructure(nc: NatsConnection): Promise<Infra> {
     });
   }
   const open = (name: string) => kvm.open(name, { allow_direct: false });
-  return { tasks: await open(BUCKET.tasks), claims: await open(BUCKET.claims), idempotency: await open(BUCKET.idempotency), nodes: await open(BUCKET.nodes) };
+  return {
+    tasks: await open(BUCKET.tasks),
+    claims: await open(BUCKET.claims),
+    idempotency: await open(BUCKET.idempotency),
+    nodes: await open(BUCKET.nodes),
+    leases: await open(BUCKET.leases),
+  };
 }
 
 /** The durable consumer agents of `pool` share (created by whoever gets there first). */

@@ -31,6 +31,7 @@ export function schedulerPermissions(): Permissions {
       "$JS.FC.>",
       `$KV.${BUCKET.tasks}.>`,
       `$KV.${BUCKET.idempotency}.>`,
+      `$KV.${BUCKET.leases}.>`,
       `${SUBJECT_PREFIX}.dispatch.>`,
       `${SUBJECT_PREFIX}.logs.*.s`,
     ],
