@@ -68,15 +68,19 @@ describe("unschedulable is said", () => {
   it("a draining node still counts as able (it comes back), but nothing is placed on it", () => {
     const d = place(snapshot({ nodes: [node("a", { gpus: 4, schedulable: false })], pending: [pending("t", { gpus: 2 })] }));
     expect(d.place).toEqual([]);
-    expect(why(d, "t")).toBe('waiting for room in pool "default" (1st in line)');
+    expect(d.waiting.has("t")).toBe(false); // waits for room: not unschedulable
+    expect(d.unexamined).toBe(1);
   });
 });
 
 describe("priorities and the queue", () => {
   it("on a one-slot pool a later high-priority task goes before an earlier low one; the rest wait in order", () => {
-    const d = place(snapshot({ nodes: [node("a", { slots: 1 })], pending: [pending("low"), pending("low2"), pending("high", { priority: 90 })] }));
-    expect(placed(d)).toEqual({ high: "a:" });
-    expect([why(d, "low"), why(d, "low2")]).toEqual(['waiting for room in pool "default" (1st in line)', 'waiting for room in pool "default" (2nd in line)']);
+    const d = place(snapshot({ nodes: [node("a", { slots: 2 })], pending: [pending("low"), pending("low2"), pending("low3"), pending("high", { priority: 90 })] }));
+    expect(placed(d)).toEqual({ high: "a:", low: "a:" });
+    expect(d.unexamined).toBe(2); // no slot left: low2 and low3 wait for room, in line on read
+    const blocked = place(snapshot({ nodes: [node("a", { slots: 1 }), node("b", { slots: 1, pools: ["other"] })], pending: [pending("high", { priority: 90 }), pending("low"), pending("low2")] }));
+    expect(placed(blocked)).toEqual({ high: "a:" });
+    expect([why(blocked, "low"), why(blocked, "low2")]).toEqual(['waiting for room in pool "default" (1st in line)', 'waiting for room in pool "default" (2nd in line)']);
   });
 
   it("a blocked task keeps the roomiest node for itself: smaller later tasks go elsewhere", () => {
@@ -120,7 +124,8 @@ describe("preemption", () => {
     for (const r of [running("x", "a", { priority: 10 }), running("x", "a", { preemptible: true, priority: 90 })]) {
       const d = place(snapshot({ nodes: [node("a", { slots: 1 })], running: [r], pending: [pending("urgent", { priority: 90 })] }));
       expect(d.preempt).toEqual([]);
-      expect(why(d, "urgent")).toMatch(/^waiting for room/);
+      expect(d.waiting.has("urgent")).toBe(false); // waits for room
+      expect(d.unexamined).toBe(1);
     }
   });
 
@@ -201,5 +206,39 @@ describe("waitText", () => {
     expect([1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 111].map((n) => room(n).match(/\((\w+) in line\)/)![1])).toEqual([
       "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st", "111th",
     ]);
+  });
+});
+
+describe("a round's cost", () => {
+  it("ends once no slot is free and nothing left could preempt; the rest are not looked at", () => {
+    const d = place(snapshot({ nodes: [node("a", { slots: 2 })], pending: Array.from({ length: 1_000 }, (_, i) => pending(`t${i}`)) }));
+    expect(d.place.map((p) => p.taskId)).toEqual(["t0", "t1"]);
+    expect(d.waiting.size).toBe(0);
+    expect(d.unexamined).toBe(998);
+  });
+
+  it("still tells the rest when a quota or their shape holds them back", () => {
+    const d = place(
+      snapshot({
+        nodes: [node("a", { slots: 1, gpus: 1 })],
+        pending: [pending("t0"), pending("huge", { gpus: 8 }), pending("capped", { namespace: "c" })],
+        quotas: { c: { maxRunning: 0 } },
+      }),
+    );
+    expect(d.unexamined).toBe(2);
+    expect(why(d, "huge")).toBe('unschedulable: no node in pool "default" has 8 GPUs (largest: 1)');
+    expect(why(d, "capped")).toBe('waiting for quota: namespace "c" has 0 of max_running 0');
+  });
+
+  it("goes on while a remaining attempt could preempt", () => {
+    const d = place(
+      snapshot({
+        nodes: [node("a", { slots: 1 })],
+        running: [running("r", "a", { preemptible: true, priority: 10 })],
+        pending: [pending("urgent", { priority: 90 }), pending("low", { priority: 5 })],
+      }),
+    );
+    expect(d.preempt.map((p) => p.taskId)).toEqual(["r"]);
+    expect(d.unexamined).toBe(1); // low: below every victim, no slot
   });
 });

@@ -17,7 +17,9 @@
  *
  * Cost: free room only shrinks during a round, so an attempt shape (pool, labels, network,
  * resources) that found no node, or no victims at its priority, is not looked for again: a
- * backlog of similar attempts costs a map lookup each.
+ * backlog of similar attempts costs a map lookup each. Once no node has a free slot and no
+ * remaining attempt outranks a preemptible one, the rest are not ordered nor searched for: only
+ * checked for a quota or being unschedulable (`unexamined`).
  */
 import { capacityOf, fitsFree, fitsStatically, freeOn, minus, pickGpus, unfit, type Free } from "./fit.js";
 import { chooseVictims } from "./preempt.js";
@@ -25,7 +27,7 @@ import { addUsage, fairOrder, NO_USAGE, type Usage } from "./queue.js";
 import type { Decision, NodeCapacity, PendingAttempt, RunningAttempt, Snapshot, WaitReason } from "./types.js";
 
 export function place(s: Snapshot): Decision {
-  const decision: Decision = { place: [], preempt: [], waiting: new Map() };
+  const decision: Decision = { place: [], preempt: [], waiting: new Map(), unexamined: 0 };
   const held = new Map<string, RunningAttempt[]>();
   for (const r of s.running) held.set(r.nodeId, [...(held.get(r.nodeId) ?? []), r]);
   const schedulable = s.nodes.filter((n) => n.schedulable && !n.lost);
@@ -51,19 +53,36 @@ export function place(s: Snapshot): Decision {
   const positions = new Map<string, number>();
   const wait = (p: PendingAttempt, why: WaitReason) => void decision.waiting.set(p.taskId, why);
 
-  for (const p of fairOrder(s.pending, use, total)) {
+  let openSlots = schedulable.reduce((n, node) => n + Math.max(0, free.get(node.id)!.slots), 0);
+  const reserve = (nodeId: string) => {
+    if (reserved.has(nodeId)) return;
+    reserved.add(nodeId);
+    openSlots -= Math.max(0, free.get(nodeId)?.slots ?? 0);
+  };
+  const lowestVictim = () => Math.min(...s.running.filter((r) => r.preemptible && r.preemptedFor === undefined && !chosen.has(r)).map((r) => r.priority));
+  let victimPriority = lowestVictim();
+
+  /** Quota or unschedulable: what an attempt waits for besides room. */
+  const heldBack = (p: PendingAttempt): WaitReason | null => {
     const quota = quotaPassed(p, use(p.namespace), s.quotas[p.namespace]);
-    if (quota) {
-      wait(p, quota);
-      continue;
-    }
+    if (quota) return quota;
     const shape = shapeOf(p);
     if (!unfitByShape.has(shape)) unfitByShape.set(shape, unfit(s.nodes, p));
     const never = unfitByShape.get(shape);
-    if (never) {
-      wait(p, { kind: "unschedulable", pool: p.pool, why: never });
+    return never ? { kind: "unschedulable", pool: p.pool, why: never } : null;
+  };
+
+  const examined = new Set<PendingAttempt>();
+  for (const p of fairOrder(s.pending, use, total)) {
+    // Attempts come by priority, highest first: none of the rest can be placed or preempt.
+    if (openSlots <= 0 && p.priority <= victimPriority) break;
+    examined.add(p);
+    const back = heldBack(p);
+    if (back) {
+      wait(p, back);
       continue;
     }
+    const shape = shapeOf(p);
     const fitting = blocked.has(shape) ? [] : schedulable.filter((n) => !reserved.has(n.id) && fitsStatically(n, p) && fitsFree(free.get(n.id)!, p.resources));
     if (fitting.length === 0) blocked.add(shape);
     if (fitting.length > 0) {
@@ -71,6 +90,7 @@ export function place(s: Snapshot): Decision {
       const f = free.get(node.id)!;
       const gpuIds = pickGpus(f, p.resources.gpus);
       free.set(node.id, minus(f, p.resources, gpuIds));
+      openSlots--;
       usage.set(p.namespace, { ...addUsage(use(p.namespace), p.resources), running: use(p.namespace).running + 1 });
       decision.place.push({ taskId: p.taskId, attempt: p.attempt, nodeId: node.id, gpuIds });
       continue;
@@ -78,7 +98,7 @@ export function place(s: Snapshot): Decision {
 
     const stopping = s.running.filter((r) => r.preemptedFor === p.taskId);
     if (stopping.length > 0) {
-      reserved.add(stopping[0]!.nodeId);
+      reserve(stopping[0]!.nodeId);
       wait(p, { kind: "preempting", nodeId: stopping[0]!.nodeId, victims: stopping.length });
       continue;
     }
@@ -91,18 +111,27 @@ export function place(s: Snapshot): Decision {
         chosen.add(v);
         decision.preempt.push({ taskId: v.taskId, attempt: v.attempt, nodeId: v.nodeId, forTaskId: p.taskId });
       }
-      reserved.add(choice.nodeId);
+      reserve(choice.nodeId);
+      victimPriority = lowestVictim();
       wait(p, { kind: "preempting", nodeId: choice.nodeId, victims: choice.victims.length });
       continue;
     }
     if (!poolsReserved.has(p.pool)) {
       const target = roomiest(candidates(), free, p);
-      if (target) reserved.add(target.id);
+      if (target) reserve(target.id);
       poolsReserved.add(p.pool);
     }
     const position = (positions.get(p.pool) ?? 0) + 1;
     positions.set(p.pool, position);
     wait(p, { kind: "room", pool: p.pool, position });
+  }
+  // The rest wait for room (no entry: their place in line is worked out when they are read),
+  // unless a quota or their shape holds them back.
+  for (const p of s.pending) {
+    if (examined.has(p)) continue;
+    decision.unexamined++;
+    const back = heldBack(p);
+    if (back) wait(p, back);
   }
   return decision;
 }

@@ -111,4 +111,10 @@ export interface Decision {
   place: Placement[];
   preempt: Preemption[];
   waiting: Map<string, WaitReason>;
+  /**
+   * Pending attempts not ordered nor searched for: once no node has a free slot and none of the
+   * rest could preempt, the round only checks them for quotas and being unschedulable
+   * (`waiting` has those). The others wait for room; no place in line is computed for them.
+   */
+  unexamined: number;
 }
