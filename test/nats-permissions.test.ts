@@ -132,11 +132,15 @@ describe("an agent's credentials", () => {
     // Naming the runner in the body of an event on its own subject: dropped.
     await js.publish(eventSubject(id, forger), JSON.stringify({ type: "finished", taskId: id, attempt: 1, nodeId: runner, outcome, time }));
     await js.publish(attemptLogSubject(id, 1, forger), "forged line\n", { headers: frameHeaders(1, "stdout", time) });
+    // Its own five-token subject dressed as the scheduler's (".s"), with a fence: still its own.
+    await js.publish(`trainyard.logs.${id}.s.${forger}`, "forged system line\n", { headers: frameHeaders(1, "system", time, undefined, true) });
     await new Promise((r) => setTimeout(r, 500));
     expect((await c.client.get({ taskId: id })).task!.state).toBe(TaskState.RUNNING);
 
     const done = await c.waitForState(id, TaskState.SUCCEEDED);
     expect(done.attempts[0]!.nodeId).toBe(runner);
-    expect(text(await readLog(c.client, id), LogStream.STDOUT)).toBe("real\ndone\n");
+    const log = await readLog(c.client, id);
+    expect(text(log, LogStream.STDOUT)).toBe("real\ndone\n");
+    expect(text(log, LogStream.SYSTEM)).not.toContain("forged");
   });
 });

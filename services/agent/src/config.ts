@@ -66,7 +66,8 @@ export interface AgentConfig {
 }
 
 export function loadAgentConfig(env: Env = process.env): AgentConfig {
-  const nodeId = envString(env, "TRAINYARD_AGENT_ID", hostname().split(".")[0]!);
+  // The host name as one subject token: "gpu1.example.com" → "gpu1-example-com" (unique, as host names are).
+  const nodeId = envString(env, "TRAINYARD_AGENT_ID", hostname().replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 64));
   if (!NODE_ID.test(nodeId)) {
     throw new InvalidArgumentError("TRAINYARD_AGENT_ID", `${JSON.stringify(nodeId)} must be 1 to 64 letters, digits, "-" or "_" (it ends NATS subjects)`);
   }

@@ -60,8 +60,9 @@ export interface StoredMessage {
  */
 export function decodeFrame(m: StoredMessage): LogFrame {
   const stream = m.headers?.get(HEADER.stream) ?? "system";
-  const from = parseLogSubject(m.subject);
-  const agent = from && "attempt" in from ? from : undefined;
+  // A subject that names no writer is shown as nobody's: attempt 0, which no node holds.
+  const from = parseLogSubject(m.subject) ?? { attempt: 0, nodeId: "" };
+  const agent = "attempt" in from ? from : undefined;
   return {
     seq: m.seq,
     attempt: agent?.attempt ?? Number(m.headers?.get(HEADER.attempt) ?? 0),

@@ -58,15 +58,18 @@ export function parseEventSubject(subject: string): { taskId: string; nodeId?: s
 /**
  * Who wrote a frame, from its subject: the scheduler ("trainyard.logs.<task>.s"), or an agent's
  * attempt, with the node when the subject names it (not on frames from before node ids were in
- * subjects). Null: not a log subject.
+ * subjects). Every five-token subject is an agent's (NATS lets an agent publish only those ending
+ * with its id): one whose attempt token is not a number gets attempt 0, which nobody holds.
+ * Null: not a log subject.
  */
 export function parseLogSubject(subject: string): { scheduler: true } | { attempt: number; nodeId?: string } | null {
   const t = subject.split(".");
   if (t[0] !== SUBJECT_PREFIX || t[1] !== "logs" || !t[2] || t.length < 4 || t.length > 5) return null;
-  if (t[3] === "s" && t.length === 4) return { scheduler: true };
-  const attempt = Number(t[3]);
-  if (!Number.isSafeInteger(attempt) || attempt < 1) return null;
-  return t.length === 5 ? { attempt, nodeId: t[4]! } : { attempt };
+  const n = Number(t[3]);
+  const attempt = /^[1-9]\d*$/.test(t[3]!) && Number.isSafeInteger(n) ? n : 0;
+  if (t.length === 5) return { attempt, nodeId: t[4]! };
+  if (t[3] === "s") return { scheduler: true };
+  return attempt ? { attempt } : null;
 }
 
 /** Where replies to the scheduler's requests go: its NATS user may subscribe to nothing else. */

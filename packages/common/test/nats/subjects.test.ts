@@ -18,7 +18,9 @@ describe("log subjects", () => {
     expect(parseLogSubject(schedulerLogSubject("t-1"))).toEqual({ scheduler: true });
     expect(parseLogSubject(attemptLogSubject("t-1", 2, "gpu-7"))).toEqual({ attempt: 2, nodeId: "gpu-7" });
     expect(parseLogSubject("trainyard.logs.t-1.2")).toEqual({ attempt: 2 });
-    for (const bad of ["trainyard.logs.t-1", "trainyard.logs.t-1.0.a", "trainyard.logs.t-1.x.a", "trainyard.logs.t-1.s.a", "trainyard.logs.t-1.1.a.b"]) expect(parseLogSubject(bad), bad).toBeNull();
+    for (const bad of ["trainyard.logs.t-1", "trainyard.logs.t-1.x", "trainyard.logs.t-1.0", "trainyard.logs.t-1.1.a.b", "other.logs.t-1.s"]) expect(parseLogSubject(bad), bad).toBeNull();
+    // Five tokens: an agent's, whatever the attempt token says (attempt 0 is nobody's).
+    for (const odd of ["trainyard.logs.t-1.s.a", "trainyard.logs.t-1.0.a", "trainyard.logs.t-1.x.a", "trainyard.logs.t-1.01.a"]) expect(parseLogSubject(odd), odd).toEqual({ attempt: 0, nodeId: "a" });
   });
 
   it("decodeFrame takes an agent frame's attempt and node from the subject, never its headers, and only the scheduler fences", () => {
@@ -30,5 +32,9 @@ describe("log subjects", () => {
     expect(line).toMatchObject({ attempt: 9, fence: true });
     expect(line.nodeId).toBeUndefined();
     expect(decodeFrame({ seq: 7, subject: "trainyard.logs.t-1.3", headers: headers(), data: new Uint8Array() })).toMatchObject({ attempt: 3 });
+    // An agent's frame on ".s.<node>" is not a scheduler line: attempt 0, its node, no fence.
+    const forged = decodeFrame({ seq: 8, subject: "trainyard.logs.t-1.s.evil", headers: h, data: new Uint8Array() });
+    expect(forged).toMatchObject({ attempt: 0, nodeId: "evil" });
+    expect(forged.fence).toBeUndefined();
   });
 });

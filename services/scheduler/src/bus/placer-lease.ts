@@ -32,6 +32,7 @@ export interface PlacerLeaseOptions {
   /** Told when this replica starts or stops being the placer. */
   onChange?: (held: LeaseHolding | null) => void;
   ttlMs?: number;
+  /** Monotonic milliseconds (default performance.now). */
   clock?: () => number;
 }
 
@@ -44,7 +45,7 @@ export class PlacerLease {
 
   constructor(private readonly o: PlacerLeaseOptions) {
     this.ttlMs = o.ttlMs ?? LEASE_TTL_MS;
-    this.clock = o.clock ?? Date.now;
+    this.clock = o.clock ?? (() => performance.now()); // monotonic: a wall-clock jump extends nothing
   }
 
   /** This replica's holding, if it may place now. */
@@ -68,12 +69,16 @@ export class PlacerLease {
 
   private async run(): Promise<void> {
     const { kv, holder, logger } = this.o;
-    const value = () => JSON.stringify({ holder, time: this.clock() });
+    const value = () => JSON.stringify({ holder, time: Date.now() });
     while (!this.stopping.signal.aborted) {
       try {
-        if (this.holding) {
-          const revision = await kv.update(PLACER_KEY, value(), this.holding.revision);
-          this.holding = { ...this.holding, revision, renewedAt: this.clock() };
+        const h = this.holding;
+        if (h) {
+          // The lease runs from when the server stores the write: count from before sending it.
+          const sentAt = this.clock();
+          const revision = await kv.update(PLACER_KEY, value(), h.revision);
+          // Given up meanwhile (not renewed in time): stay out; the key expires and is taken anew.
+          if (this.holding === h) this.holding = { ...h, revision, renewedAt: sentAt };
         } else {
           const renewedAt = this.clock();
           const revision = await kv.create(PLACER_KEY, value());

@@ -242,3 +242,45 @@ describe("a round's cost", () => {
     expect(d.unexamined).toBe(1); // low: below every victim, no slot
   });
 });
+
+describe("preemption, review cases", () => {
+  it("stops only what frees something missing, and spares victims another made unneeded", () => {
+    // P needs the GPU: the CPU-only task started later frees nothing P lacks (a slot is free).
+    const d = place(
+      snapshot({
+        nodes: [node("a", { gpus: 1, slots: 3 })],
+        running: [running("gpu", "a", { gpus: ["a-gpu0"], preemptible: true, priority: 10, startTime: 1 }), running("cpu", "a", { preemptible: true, priority: 10, startTime: 2 })],
+        pending: [pending("p", { gpus: 1, priority: 90 })],
+      }),
+    );
+    expect(d.preempt.map((x) => x.taskId)).toEqual(["gpu"]);
+  });
+
+  it("counts this round's placements: no victim that would not make room", () => {
+    // 3 GPUs, V holds one; A (earlier in line) takes another: P (3 GPUs) cannot fit even without V.
+    const d = place(
+      snapshot({
+        nodes: [node("a", { gpus: 3 })],
+        running: [running("v", "a", { gpus: ["a-gpu0"], preemptible: true, priority: 10 })],
+        pending: [pending("a1", { gpus: 1, priority: 95 }), pending("p", { gpus: 3, priority: 90 })],
+      }),
+    );
+    expect(placed(d)).toEqual({ a1: "a:a-gpu1" });
+    expect(d.preempt).toEqual([]);
+  });
+
+  it("what is being stopped for an attempt is kept for it, even from attempts earlier in line", () => {
+    const d = place(
+      snapshot({
+        nodes: [node("a", { slots: 1 })],
+        running: [running("v", "a", { preemptible: true, priority: 10, preemptedFor: "p" })],
+        pending: [pending("first", { priority: 90 }), pending("p", { priority: 90 })],
+      }),
+    );
+    expect(d.preempt).toEqual([]);
+    expect(why(d, "p")).toBe("waiting for 1 preempted task to stop on node a");
+    // Once they stopped, the room is still its own (the record keeps where it preempted).
+    const after = place(snapshot({ nodes: [node("a", { slots: 1 })], running: [], pending: [pending("first", { priority: 90, queuedAt: 1 }), pending("p", { priority: 90, queuedAt: 2, reservedOn: "a" })] }));
+    expect(placed(after)).toEqual({ p: "a:" });
+  });
+});

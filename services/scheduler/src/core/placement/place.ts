@@ -14,6 +14,9 @@
  * A blocked attempt reserves one node (the one it would preempt on, or for the first blocked
  * attempt of a pool the node with the most free GPUs and slots), so later, smaller attempts
  * cannot keep taking the room it waits for; each pool holds at most one such reservation.
+ * Nodes where attempts are being preempted for a pending one (`preemptedFor`), and the node its
+ * record says it preempted on (`reservedOn`), are its own from the start of the round; once
+ * what was stopped is gone it is placed there before anything else.
  *
  * Cost: free room only shrinks during a round, so an attempt shape (pool, labels, network,
  * resources) that found no node, or no victims at its priority, is not looked for again: a
@@ -41,7 +44,9 @@ export function place(s: Snapshot): Decision {
     NO_USAGE,
   );
 
-  const reserved = new Set<string>();
+  /** Nodes kept for one pending attempt: nothing else is placed there this round. */
+  const reserved = new Map<string, string>();
+  const usable = (n: NodeCapacity, p: PendingAttempt) => (reserved.get(n.id) ?? p.taskId) === p.taskId;
   const unfitByShape = new Map<string, ReturnType<typeof unfit>>();
   /** Shapes no node has room for now (room only shrinks during a round). */
   const blocked = new Set<string>();
@@ -54,11 +59,19 @@ export function place(s: Snapshot): Decision {
   const wait = (p: PendingAttempt, why: WaitReason) => void decision.waiting.set(p.taskId, why);
 
   let openSlots = schedulable.reduce((n, node) => n + Math.max(0, free.get(node.id)!.slots), 0);
-  const reserve = (nodeId: string) => {
+  const reserve = (nodeId: string, forTaskId: string) => {
     if (reserved.has(nodeId)) return;
-    reserved.add(nodeId);
+    reserved.set(nodeId, forTaskId);
     openSlots -= Math.max(0, free.get(nodeId)?.slots ?? 0);
   };
+  // What is being preempted for a pending attempt is kept for it from the start of the round.
+  const beingStopped = new Map<string, RunningAttempt[]>();
+  for (const r of s.running) if (r.preemptedFor !== undefined) beingStopped.set(r.preemptedFor, [...(beingStopped.get(r.preemptedFor) ?? []), r]);
+  for (const p of s.pending) {
+    for (const r of beingStopped.get(p.taskId) ?? []) reserve(r.nodeId, p.taskId);
+    if (p.reservedOn !== undefined && free.has(p.reservedOn)) reserve(p.reservedOn, p.taskId);
+  }
+  const stoppingFor = (p: PendingAttempt) => beingStopped.get(p.taskId) ?? [];
   const lowestVictim = () => Math.min(...s.running.filter((r) => r.preemptible && r.preemptedFor === undefined && !chosen.has(r)).map((r) => r.priority));
   let victimPriority = lowestVictim();
 
@@ -73,7 +86,23 @@ export function place(s: Snapshot): Decision {
   };
 
   const examined = new Set<PendingAttempt>();
+  const placeOn = (p: PendingAttempt, node: NodeCapacity) => {
+    const f = free.get(node.id)!;
+    const gpuIds = pickGpus(f, p.resources.gpus);
+    free.set(node.id, minus(f, p.resources, gpuIds));
+    if (!reserved.has(node.id)) openSlots--;
+    usage.set(p.namespace, { ...addUsage(use(p.namespace), p.resources), running: use(p.namespace).running + 1 });
+    decision.place.push({ taskId: p.taskId, attempt: p.attempt, nodeId: node.id, gpuIds });
+    examined.add(p);
+  };
+
+  // An attempt whose room was made by preemption takes it first, once what was stopped is gone.
+  for (const p of s.pending) {
+    const node = p.reservedOn !== undefined && reserved.get(p.reservedOn) === p.taskId ? schedulable.find((n) => n.id === p.reservedOn) : undefined;
+    if (node && stoppingFor(p).length === 0 && !heldBack(p) && fitsStatically(node, p) && fitsFree(free.get(node.id)!, p.resources)) placeOn(p, node);
+  }
   for (const p of fairOrder(s.pending, use, total)) {
+    if (examined.has(p)) continue;
     // Attempts come by priority, highest first: none of the rest can be placed or preempt.
     if (openSlots <= 0 && p.priority <= victimPriority) break;
     examined.add(p);
@@ -83,42 +112,37 @@ export function place(s: Snapshot): Decision {
       continue;
     }
     const shape = shapeOf(p);
-    const fitting = blocked.has(shape) ? [] : schedulable.filter((n) => !reserved.has(n.id) && fitsStatically(n, p) && fitsFree(free.get(n.id)!, p.resources));
-    if (fitting.length === 0) blocked.add(shape);
+    const stopping = stoppingFor(p);
+    // The shape memo holds for attempts without a node of their own (the same nodes are usable).
+    const own = stopping.length > 0 || (p.reservedOn !== undefined && reserved.get(p.reservedOn) === p.taskId);
+    const fitting = !own && blocked.has(shape) ? [] : schedulable.filter((n) => usable(n, p) && fitsStatically(n, p) && fitsFree(free.get(n.id)!, p.resources));
+    if (fitting.length === 0 && !own) blocked.add(shape);
     if (fitting.length > 0) {
-      const node = bestFit(fitting, free, p);
-      const f = free.get(node.id)!;
-      const gpuIds = pickGpus(f, p.resources.gpus);
-      free.set(node.id, minus(f, p.resources, gpuIds));
-      openSlots--;
-      usage.set(p.namespace, { ...addUsage(use(p.namespace), p.resources), running: use(p.namespace).running + 1 });
-      decision.place.push({ taskId: p.taskId, attempt: p.attempt, nodeId: node.id, gpuIds });
+      placeOn(p, bestFit(fitting, free, p));
       continue;
     }
 
-    const stopping = s.running.filter((r) => r.preemptedFor === p.taskId);
     if (stopping.length > 0) {
-      reserve(stopping[0]!.nodeId);
       wait(p, { kind: "preempting", nodeId: stopping[0]!.nodeId, victims: stopping.length });
       continue;
     }
-    const candidates = () => schedulable.filter((n) => !reserved.has(n.id) && fitsStatically(n, p));
+    const candidates = () => schedulable.filter((n) => usable(n, p) && fitsStatically(n, p));
     const victimKey = `${shape}|${p.priority}`;
-    const choice = noVictims.has(victimKey) ? null : chooseVictims(p, candidates(), held, chosen);
+    const choice = noVictims.has(victimKey) ? null : chooseVictims(p, candidates(), held, chosen, free);
     if (!choice) noVictims.add(victimKey);
     if (choice) {
       for (const v of choice.victims) {
         chosen.add(v);
         decision.preempt.push({ taskId: v.taskId, attempt: v.attempt, nodeId: v.nodeId, forTaskId: p.taskId });
       }
-      reserve(choice.nodeId);
+      reserve(choice.nodeId, p.taskId);
       victimPriority = lowestVictim();
       wait(p, { kind: "preempting", nodeId: choice.nodeId, victims: choice.victims.length });
       continue;
     }
     if (!poolsReserved.has(p.pool)) {
       const target = roomiest(candidates(), free, p);
-      if (target) reserve(target.id);
+      if (target) reserve(target.id, p.taskId);
       poolsReserved.add(p.pool);
     }
     const position = (positions.get(p.pool) ?? 0) + 1;
@@ -131,7 +155,9 @@ export function place(s: Snapshot): Decision {
     if (examined.has(p)) continue;
     decision.unexamined++;
     const back = heldBack(p);
+    const stopping = stoppingFor(p);
     if (back) wait(p, back);
+    else if (stopping.length > 0) wait(p, { kind: "preempting", nodeId: stopping[0]!.nodeId, victims: stopping.length });
   }
   return decision;
 }

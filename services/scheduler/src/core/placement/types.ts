@@ -60,6 +60,11 @@ export interface PendingAttempt {
   resources: Resources;
   nodeLabels: Record<string, string>;
   network: NetworkMode;
+  /**
+   * The node where attempts were preempted for it (kept in its record until it is placed): the
+   * room stays its own after they stop, so no one else takes it and it does not preempt again.
+   */
+  reservedOn?: string;
 }
 
 export interface Quota {
