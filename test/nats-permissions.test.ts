@@ -9,11 +9,11 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { connect, nkeyAuthenticator, type NatsConnection } from "@nats-io/transport-node";
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { AckPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LogStream, TaskState } from "@trainyard/client";
-import { agentInbox, attemptLogSubject, eventSubject, frameHeaders, schedulerLogSubject, STREAM } from "@trainyard/common";
+import { agentInbox, attemptLogSubject, claimKey, eventSubject, frameHeaders, schedulerLogSubject, STREAM } from "@trainyard/common";
 import { makeCerts } from "../packages/common/test/grpc/certs.js";
 import { clusterForSuite, type TestCluster } from "./harness/cluster.js";
 import { readLog, sh, spec, text } from "./harness/tasks.js";
@@ -93,10 +93,11 @@ describe("with the generated configuration", () => {
 describe("an agent's credentials", () => {
   const before = () => violations().length;
 
-  it("cannot dispatch, write a task record, change or delete a stream, or publish as another node or the scheduler", async () => {
+  it("cannot dispatch, write a task record or a lease, change or delete a stream, create or delete a consumer, or publish or claim as another node or the scheduler", async () => {
     const js = jetstream(asForger, { timeout: 2_000 });
     const jsm = await jetstreamManager(asForger, { checkAPI: false, timeout: 2_000 });
     const tasks = await new Kvm(js).open("tasks", { allow_direct: false });
+    const claims = await new Kvm(js).open("claims", { allow_direct: false });
     const n = before();
     const attempts = {
       dispatch: refused(js.publish("trainyard.dispatch.default", JSON.stringify({ taskId: "t-x", attempt: 1 }))),
@@ -106,6 +107,15 @@ describe("an agent's credentials", () => {
       "another node's event": refused(js.publish(eventSubject("t-x", runner), "{}")),
       "another node's frame": refused(js.publish(attemptLogSubject("t-x", 1, runner), "x")),
       "the scheduler's lines": refused(js.publish(schedulerLogSubject("t-x"), "x")),
+      "another node's claim": refused(claims.create(claimKey("t-x", 1, runner), runner)),
+      "deleting another node's claim": refused(claims.delete(claimKey("t-x", 1, runner))),
+      "a claim from before per-node claims": refused(claims.create("t-x.1", forger)),
+      "another node's heartbeat": refused(js.publish(`$KV.nodes.${runner}`, "{}")),
+      "the placer lease": refused(js.publish("$KV.leases.placer", "{}")),
+      // A push consumer would make the server deliver onto subjects the agent may not publish to.
+      "a consumer on the tasks bucket": refused(jsm.consumers.add("KV_tasks", { deliver_subject: schedulerLogSubject("t-x"), ack_policy: AckPolicy.None })),
+      "a consumer on the dispatch queue": refused(jsm.consumers.add(STREAM.dispatch, { durable_name: "pool-default", filter_subject: "trainyard.dispatch.default", deliver_subject: "x" })),
+      "deleting a pool's consumer": refused(jsm.consumers.delete(STREAM.dispatch, "pool-default")),
     };
     for (const [what, outcome] of Object.entries(attempts)) expect(await outcome, what).not.toBe("allowed");
     await new Promise((r) => setTimeout(r, 500));

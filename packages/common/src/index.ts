@@ -8,6 +8,7 @@ export * from "./config.js";
 export * from "./model/index.js";
 export * from "./narrate/index.js";
 export * from "./nats/names.js";
+export * from "./nats/claims.js";
 export * from "./nats/connect.js";
 export * from "./nats/target.js";
 export * from "./retry.js";

@@ -14,7 +14,6 @@ import {
   AuthFile,
   authInterceptor,
   connectNats,
-  ensurePoolConsumer,
   InfrastructureMissingError,
   once,
   onSighup,
@@ -55,9 +54,6 @@ export interface Agent {
   close(): Promise<void>;
 }
 
-/** How long a dispatch message may stay unacknowledged before another agent gets it. */
-const DISPATCH_ACK_WAIT_MS = 30_000;
-
 export async function startAgent(config: AgentConfig, logger: Logger, runtime: ContainerRuntime = new DockerRuntime()): Promise<Agent> {
   const log = logger.child({ node: config.nodeId });
   requireAuthBeyondLoopback([config.grpcAddr], { auth: config.authFile !== "", insecure: config.insecure });
@@ -68,10 +64,9 @@ export async function startAgent(config: AgentConfig, logger: Logger, runtime: C
   config = { ...config, gpuIds: gpuDevices.map((d) => d.id), gpus: gpuDevices.length };
   const nc = await connectNats(config.nats, agentInbox(config.nodeId), `trainyard-agent-${config.nodeId}`, log);
   const { infra, jsm, previous } = await whileNatsStarts(
-    "opening streams and buckets, setting up pool consumers",
+    "opening streams and buckets",
     async () => {
       const infra = await openInfrastructure(nc);
-      for (const pool of config.pools) await ensurePoolConsumer(nc, pool, DISPATCH_ACK_WAIT_MS);
       // This node's last heartbeat from before a restart: the attempts it held.
       const last = await infra.nodes.get(config.nodeId);
       return { infra, jsm: await jetstreamManager(nc), previous: last?.operation === "PUT" ? last.json<NodeRecord>() : null };
@@ -113,7 +108,7 @@ export async function startAgent(config: AgentConfig, logger: Logger, runtime: C
 
   const take = takeDispatch({
     nodeId: config.nodeId,
-    claim: (d) => claimAttempt(infra.tasks, infra.claims, d, config.nodeId, (t) => fitsNode(t, config)),
+    claim: (d) => claimAttempt(infra.tasks, infra.claims, (t, a) => records.claimHolder(t, a), d, config.nodeId, (t) => fitsNode(t, config)),
     report: (e) => report(e, pulling.signal),
     runningHere: (taskId) => host.running.get(taskId)?.attempt,
     launch: (task, attempt) => host.launch(task, attempt),

@@ -16,6 +16,7 @@ import {
   envTls,
   InvalidArgumentError,
   NODE_ID,
+  POOL_NAME,
   type Env,
   type NatsTarget,
   type TlsFiles,
@@ -81,7 +82,7 @@ export function loadAgentConfig(env: Env = process.env): AgentConfig {
     nats: envNats(env),
     grpcAddr: envString(env, "TRAINYARD_AGENT_GRPC_ADDR", "127.0.0.1:50052"),
     metricsAddr: envListenAddress(env, "TRAINYARD_AGENT_METRICS_ADDR", "127.0.0.1:9465"),
-    pools: envList(env, "TRAINYARD_POOLS", "default"),
+    pools: envParsed(env, "TRAINYARD_POOLS", parsePools),
     slots: envInt(env, "TRAINYARD_AGENT_SLOTS", 2, 1, 1024),
     gpus: gpuIds?.length ?? 0,
     gpuIds,
@@ -109,4 +110,11 @@ function parseGpuMode(text: string): "device-requests" | "env" {
   if (text === "" || text === "device-requests") return "device-requests";
   if (text === "env") return "env";
   throw new Error(`${JSON.stringify(text)} is not device-requests or env`);
+}
+
+function parsePools(text: string): string[] {
+  const pools = text.split(",").map((p) => p.trim()).filter(Boolean);
+  const bad = pools.find((p) => !POOL_NAME.test(p));
+  if (bad !== undefined) throw new Error(`${JSON.stringify(bad)} is not a pool name (1 to 64 letters, digits, "_" or "-")`);
+  return pools.length ? [...new Set(pools)] : ["default"];
 }

@@ -16,6 +16,7 @@ import { DispatchLoop } from "./bus/dispatch-loop.js";
 import { JetStreamDispatcher } from "./bus/dispatcher.js";
 import { consumeEvents } from "./bus/event-consumer.js";
 import { LeaseLoop } from "./bus/lease-loop.js";
+import { PoolConsumers } from "./bus/pool-consumers.js";
 import { JetStreamSystemLog } from "./bus/system-log.js";
 import type { SchedulerConfig } from "./config.js";
 import { taskId } from "./core/ids.js";
@@ -52,7 +53,7 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
     logger,
   );
   const js = jetstream(nc);
-  const holder = claimHolder(infra.claims);
+  const holder = claimHolder(infra.claims, jsm);
   const view = new TaskView();
   const metrics = new SchedulerMetrics(createMetricsRegistry(), () => view.values());
   const store = new KvTaskStore(infra.tasks, (before, after) => metrics.stored(before, after));
@@ -72,7 +73,9 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
     metrics,
   };
 
-  const nodes = new NodeView();
+  const pools = new PoolConsumers(nc, logger);
+  pools.ensure(["default"]);
+  const nodes = new NodeView((record) => pools.ensure(Array.isArray(record.pools) ? record.pools : []));
   const nodeFeed = await whileNatsStarts("watching the nodes bucket", () => feedNodeView(infra.nodes, nodes, logger), logger);
   const stopping = new AbortController();
   const loop = new DispatchLoop({

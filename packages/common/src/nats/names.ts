@@ -14,7 +14,7 @@ export const STREAM = {
 export const BUCKET = {
   /** Task records, key = task id, written only by the scheduler, with CAS. */
   tasks: "tasks",
-  /** "<task>.<attempt>" → node id; created once, so exactly one agent runs an attempt. */
+  /** "<task>.<attempt>.<node>": each agent's claim; the first one stored holds the attempt (nats/claims.ts). */
   claims: "claims",
   /** sha256(idempotency key) → task id. */
   idempotency: "idempotency",
@@ -34,6 +34,8 @@ export const SUBJECT_PREFIX = "trainyard";
  * NATS permissions can keep each agent to its own (scripts/nats-conf.mjs).
  */
 export const NODE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** A pool name is one subject token too (trainyard.dispatch.<pool>). */
+export const POOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 export const dispatchSubject = (pool: string) => `${SUBJECT_PREFIX}.dispatch.${pool}`;
 /** Where the agent `nodeId` reports on `taskId`: the node in the subject is what permissions check. */
@@ -82,4 +84,3 @@ export const poolConsumer = (pool: string) => `pool-${pool}`;
 /** The durable consumer scheduler replicas share on EVENTS. */
 export const SCHEDULER_CONSUMER = "scheduler";
 
-export const claimKey = (taskId: string, attempt: number) => `${taskId}.${attempt}`;

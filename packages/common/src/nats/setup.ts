@@ -117,8 +117,14 @@ export async function openInfrastructure(nc: NatsConnection): Promise<Infra> {
   };
 }
 
-/** The durable consumer agents of `pool` share (created by whoever gets there first). */
-export async function ensurePoolConsumer(nc: NatsConnection, pool: string, ackWaitMs: number): Promise<void> {
+/** How long a dispatch message may stay unacknowledged before another agent gets it. */
+export const DISPATCH_ACK_WAIT_MS = 30_000;
+
+/**
+ * The durable consumer agents of `pool` share. The scheduler creates it (for the pools agents
+ * advertise); agents only pull from it: their NATS users may not create consumers.
+ */
+export async function ensurePoolConsumer(nc: NatsConnection, pool: string, ackWaitMs = DISPATCH_ACK_WAIT_MS): Promise<void> {
   const jsm = await jetstreamManager(nc);
   await ensureConsumer(jsm, STREAM.dispatch, {
     durable_name: poolConsumer(pool),

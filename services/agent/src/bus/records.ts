@@ -6,8 +6,9 @@
 import type { JetStreamManager } from "@nats-io/jetstream";
 import {
   agentPosition,
+  sleep,
   attemptLogSubject,
-  claimKey,
+  claimHolder,
   STREAM,
   type Infra,
   type TaskRecord,
@@ -28,10 +29,13 @@ export interface AttemptRecords {
   logPosition(taskId: string, attempt: number): Promise<LogPosition>;
   /**
    * Calls `onRecord` with the record now and at every change (null once deleted) until stop().
-   * `onError` is told if the watch ends by itself.
+   * `onError` is told when reading it fails.
    */
   watch(taskId: string, onRecord: (task: TaskRecord | null) => void, onError: (err: unknown) => void): Promise<{ stop(): void }>;
 }
+
+/** How often a running attempt's record is read again (a cancel is seen within this). */
+export const WATCH_POLL_MS = 1_000;
 
 export class NatsAttemptRecords implements AttemptRecords {
   constructor(
@@ -46,9 +50,8 @@ export class NatsAttemptRecords implements AttemptRecords {
     return e?.operation === "PUT" ? e.json<TaskRecord>() : null;
   }
 
-  async claimHolder(taskId: string, attempt: number): Promise<string | null> {
-    const e = await this.infra.claims.get(claimKey(taskId, attempt));
-    return e?.operation === "PUT" ? e.string() : null;
+  claimHolder(taskId: string, attempt: number): Promise<string | null> {
+    return claimHolder(this.infra.claims, this.jsm, taskId, attempt);
   }
 
   async logPosition(taskId: string, attempt: number): Promise<LogPosition> {
@@ -56,11 +59,36 @@ export class NatsAttemptRecords implements AttemptRecords {
     return last ? agentPosition(last.header) : { frame: 0 };
   }
 
+  /**
+   * Polls the record (WATCH_POLL_MS): an agent's NATS user may not create consumers, so no KV
+   * watch. A failed read is retried at the next poll; `onError` hears of the first of a run.
+   */
   async watch(taskId: string, onRecord: (task: TaskRecord | null) => void, onError: (err: unknown) => void): Promise<{ stop(): void }> {
-    const w = await this.infra.tasks.watch({ key: taskId });
+    let last: number | null | undefined;
+    const poll = async () => {
+      const e = await this.infra.tasks.get(taskId);
+      const revision = e?.operation === "PUT" ? e.revision : null;
+      if (revision === last) return;
+      last = revision;
+      onRecord(revision === null ? null : e!.json<TaskRecord>());
+    };
+    await poll();
+    const stopping = new AbortController();
     void (async () => {
-      for await (const e of w) onRecord(e.operation === "PUT" ? e.json<TaskRecord>() : null);
-    })().catch(onError);
-    return { stop: () => w.stop() };
+      let failing = false;
+      while (!stopping.signal.aborted) {
+        await sleep(WATCH_POLL_MS, stopping.signal).catch(() => {});
+        if (stopping.signal.aborted) break;
+        try {
+          await poll();
+          failing = false;
+        } catch (err) {
+          if (!failing) onError(err);
+          failing = true;
+        }
+      }
+    })();
+    return { stop: () => stopping.abort() };
   }
+
 }

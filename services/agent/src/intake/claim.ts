@@ -1,9 +1,10 @@
 /**
  * Claiming an attempt before running it: (1) the record must still want exactly this attempt
- * and the task must fit this node, (2) creating "<task>.<attempt>" in the claims bucket must
- * succeed, which it does for exactly one agent. Redelivered or stale dispatch messages thus never
- * start a second run. A claim this node already holds (an earlier delivery claimed it, then the
- * ack was lost) is its own again (`again: true`).
+ * and the task must fit this node, (2) this node creates its claim, "<task>.<attempt>.<node>",
+ * and holds the attempt if its claim is the first one stored (nats/claims.ts), which is true for
+ * exactly one agent. Redelivered or stale dispatch messages thus never start a second run. A claim
+ * this node already holds (an earlier delivery claimed it, then the ack was lost) is its own
+ * again (`again: true`).
  */
 import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
@@ -14,6 +15,7 @@ import { wantsAttempt } from "../core/stop-cause.js";
 export async function claimAttempt(
   tasks: KV,
   claims: KV,
+  holderOf: (taskId: string, attempt: number) => Promise<string | null>,
   d: DispatchMessage,
   nodeId: string,
   fits: (task: TaskRecord) => boolean,
@@ -23,13 +25,13 @@ export async function claimAttempt(
   const task = e.json<TaskRecord>();
   if (!wantsAttempt(task, d.attempt)) return { claimed: false, why: "not-wanted" };
   if (!fits(task)) return { claimed: false, why: "does-not-fit" };
+  let again = false;
   try {
-    await claims.create(claimKey(d.taskId, d.attempt), nodeId);
+    await claims.create(claimKey(d.taskId, d.attempt, nodeId), nodeId);
   } catch (err) {
     if (!(err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamWrongLastSequence)) throw err;
-    const held = await claims.get(claimKey(d.taskId, d.attempt));
-    if (held?.operation === "PUT" && held.string() === nodeId) return { claimed: true, task, again: true };
-    return { claimed: false, why: "taken" };
+    again = true; // this node claimed it before
   }
-  return { claimed: true, task, again: false };
+  const holder = await holderOf(d.taskId, d.attempt);
+  return holder === nodeId ? { claimed: true, task, again } : { claimed: false, why: "taken" };
 }

@@ -3,10 +3,12 @@
  * free: wait until `ready` (the Docker gate), acquire a slot, ask for one message (waiting up to
  * 5 s, or until `signal`), hand it to `take`. `take` returns true when it kept the slot (it
  * launched the attempt, which releases the slot when it ends); otherwise the slot is released
- * here. Runs until `signal` aborts; NATS errors are logged and retried after a second.
+ * here. Runs until `signal` aborts; NATS errors are logged and retried after a second (a pool
+ * whose consumer the scheduler has not made yet is waited for the same way, said once).
  */
 import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "pino";
+import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
 import { poolConsumer, sleep, STREAM } from "@trainyard/common";
 import type { Slots } from "./slots.js";
 
@@ -27,6 +29,7 @@ const PULL_RETRY_MS = 1_000;
 export async function pullLoop(o: PullLoopOptions): Promise<void> {
   const { slots, signal } = o;
   const log = o.logger.child({ pool: o.pool });
+  let waiting = false;
   while (!signal.aborted) {
     try {
       await o.ready?.(signal);
@@ -37,10 +40,15 @@ export async function pullLoop(o: PullLoopOptions): Promise<void> {
     let kept = false;
     try {
       const m = await nextMessage(o.js, o.pool, signal);
+      waiting = false;
       if (m) kept = await o.take(m);
     } catch (err) {
       if (signal.aborted) break;
-      log.warn({ err: String(err) }, "pulling work failed; retrying");
+      if (isConsumerMissing(err)) {
+        // The scheduler makes it once it has read this agent's heartbeat.
+        if (!waiting) log.info("waiting for the scheduler to create this pool's dispatch consumer");
+        waiting = true;
+      } else log.warn({ err: String(err) }, "pulling work failed; retrying");
       await sleep(PULL_RETRY_MS, signal).catch(() => {});
     } finally {
       if (!kept) slots.release();
@@ -60,4 +68,8 @@ async function nextMessage(js: JetStreamClient, pool: string, signal: AbortSigna
   } finally {
     signal.removeEventListener("abort", stop);
   }
+}
+
+function isConsumerMissing(err: unknown): boolean {
+  return err instanceof JetStreamApiError && (err.code === JetStreamApiCodes.ConsumerNotFound || err.code === JetStreamApiCodes.StreamNotFound);
 }

@@ -75,7 +75,7 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptResult> {
   let watch: { stop(): void } | undefined;
 
   try {
-    watch = await watchForStop(c.records, task.id, attempt, requestStop, (err) => logger.warn({ err }, "record watch ended"));
+    watch = await watchForStop(c.records, task.id, attempt, requestStop, (err) => logger.warn({ err }, "reading the task record failed; trying again"));
     result = await execute(c, stop.signal, (id) => {
       containerId = id;
       c.onContainer(id);

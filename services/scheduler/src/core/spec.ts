@@ -4,7 +4,7 @@
  * Pure; called by Submit before anything is stored.
  */
 import type { Duration } from "@bufbuild/protobuf/wkt";
-import { InvalidArgumentError, type TaskSpec } from "@trainyard/common";
+import { InvalidArgumentError, POOL_NAME, type TaskSpec } from "@trainyard/common";
 import type { SubmitRequest } from "@trainyard/client";
 import { imageReferenceError } from "./image-ref.js";
 import { validateMounts } from "./mounts.js";
@@ -42,7 +42,6 @@ export const LIMITS = {
 
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const LABEL_KEY = /^[a-zA-Z0-9](?:[a-zA-Z0-9._/-]{0,126}[a-zA-Z0-9])?$/;
-const POOL = /^[a-zA-Z0-9_-]{1,64}$/;
 /** Env names Trainyard sets itself (TRAINYARD_TASK_ID, NVIDIA_VISIBLE_DEVICES, ...): a task may not. */
 const RESERVED_ENV = /^(TRAINYARD_|NVIDIA_)/;
 const USER = /^\d{1,10}(:\d{1,10})?$/;
@@ -76,7 +75,7 @@ export function validateSubmit(req: SubmitRequest, policy: ResourcePolicy = NO_P
   }
 
   const pool = s.pool || DEFAULTS.pool;
-  if (!POOL.test(pool)) throw bad("pool", `${JSON.stringify(s.pool)} is not a valid pool name (letters, digits, _ and -, at most 64)`);
+  if (!POOL_NAME.test(pool)) throw bad("pool", `${JSON.stringify(s.pool)} is not a valid pool name (letters, digits, _ and -, at most 64)`);
 
   const r = s.resources;
   const cpus = r?.cpus ?? 0;

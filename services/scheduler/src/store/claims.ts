@@ -1,13 +1,11 @@
 /**
- * Who claimed an attempt, from the claims bucket ("<task>.<attempt>" → node id, created once by
- * the agent that runs it). Read by the dispatch verifier; only agents write it.
+ * Who holds an attempt, from the claims bucket (nats/claims.ts: the first claim an agent stored).
+ * Read by the event consumer, the log reader and the dispatch verifier; only agents write it.
  */
+import type { JetStreamManager } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
-import { claimKey } from "@trainyard/common";
+import { claimHolder as holderOf } from "@trainyard/common";
 
-export function claimHolder(claims: KV): (taskId: string, attempt: number) => Promise<string | null> {
-  return async (taskId, attempt) => {
-    const e = await claims.get(claimKey(taskId, attempt));
-    return e?.operation === "PUT" ? e.string() : null;
-  };
+export function claimHolder(claims: KV, jsm: JetStreamManager): (taskId: string, attempt: number) => Promise<string | null> {
+  return (taskId, attempt) => holderOf(claims, jsm, taskId, attempt);
 }

@@ -11,6 +11,9 @@ export class NodeView {
   private loaded!: () => void;
   readonly ready = new Promise<void>((r) => (this.loaded = r));
 
+  /** `onSeen` is told every heartbeat read (the scheduler makes the pools' consumers from them). */
+  constructor(private readonly onSeen: (record: NodeRecord) => void = () => {}) {}
+
   markLoaded(): void {
     this.loaded();
   }
@@ -18,6 +21,7 @@ export class NodeView {
   /** Node `id`'s heartbeat, stored at `lastSeen` (epoch ms, server clock). */
   seen(id: string, record: NodeRecord, lastSeen: number): void {
     this.nodes.set(id, { record, liveness: { lastSeen, leaseMs: record.leaseMs } });
+    this.onSeen(record);
   }
 
   remove(id: string): void {

@@ -19,10 +19,8 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { nkeys } from "@nats-io/transport-node";
-import { NODE_ID } from "../names.js";
+import { NODE_ID, POOL_NAME } from "../names.js";
 import { agentUserName, SCHEDULER_USER, serverConf, users, type AgentEntry, type ServerConfInput } from "./server-conf.js";
-
-const POOL = /^[A-Za-z0-9_-]{1,64}$/;
 
 function main(argv: string[]): void {
   const { values: v } = parseArgs({
@@ -79,7 +77,7 @@ function parseAgent(arg: string): AgentEntry {
   const [nodeId = "", pools = "default"] = arg.split(":", 2);
   if (!NODE_ID.test(nodeId)) throw new Error(`--agent ${arg}: the node id must be 1 to 64 letters, digits, "-" or "_"`);
   const list = pools.split(",").map((p) => p.trim()).filter(Boolean);
-  const bad = list.find((p) => !POOL.test(p));
+  const bad = list.find((p) => !POOL_NAME.test(p));
   if (bad !== undefined || list.length === 0) throw new Error(`--agent ${arg}: pools are letters, digits, "_" and "-", comma separated`);
   return { nodeId, pools: list };
 }

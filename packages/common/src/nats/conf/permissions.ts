@@ -5,16 +5,16 @@
  * - The scheduler owns the streams and buckets (creates and updates them), writes task records,
  *   dispatches, and publishes its own log lines (trainyard.logs.<task>.s).
  * - An agent publishes only on subjects that end with its node id (events, log frames), writes
- *   only its own heartbeat (nodes bucket) and claims, reads task records and its own log's end,
+ *   only its own heartbeat (nodes bucket) and its own claims, reads task records, claims and its own log's end,
  *   and pulls work from its pools' consumers. It cannot write task records, dispatch, publish
  *   another node's events or frames or the scheduler's lines, or create, change or delete a
- *   stream or bucket (nor any consumer but its pools').
+ *   stream, bucket or consumer.
  * - Every client reads replies on its own inbox prefix (names.ts) only.
  *
  * The JetStream API subjects are those nats.js v3 uses against nats-server 2.9 and later
  * (test/nats-permissions.test.ts runs a task end to end and finds no permission violation).
  */
-import { agentInbox, BUCKET, dispatchSubject, poolConsumer, SCHEDULER_CONSUMER, SCHEDULER_INBOX, STREAM, SUBJECT_PREFIX } from "../names.js";
+import { agentInbox, BUCKET, poolConsumer, SCHEDULER_CONSUMER, SCHEDULER_INBOX, STREAM, SUBJECT_PREFIX } from "../names.js";
 
 export interface Permissions {
   publish: string[];
@@ -46,21 +46,17 @@ export function agentPermissions(nodeId: string, pools: string[]): Permissions {
     publish: [
       `${SUBJECT_PREFIX}.events.*.${nodeId}`,
       `${SUBJECT_PREFIX}.logs.*.*.${nodeId}`,
-      `$KV.${BUCKET.claims}.>`,
+      `$KV.${BUCKET.claims}.*.*.${nodeId}`,
       `$KV.${BUCKET.nodes}.${nodeId}`,
       `${api}.INFO`,
       `${api}.STREAM.INFO.*`,
       ...reads.map((s) => `${api}.STREAM.MSG.GET.${s}`),
-      // Watching a task record: an ordered (ephemeral) consumer on the tasks bucket.
-      `${api}.CONSUMER.CREATE.${kvStream(BUCKET.tasks)}`,
-      `${api}.CONSUMER.CREATE.${kvStream(BUCKET.tasks)}.>`,
-      `${api}.CONSUMER.DELETE.${kvStream(BUCKET.tasks)}.>`,
-      `${api}.CONSUMER.MSG.NEXT.${kvStream(BUCKET.tasks)}.>`,
+      // No consumer is created: a consumer's delivery subject is not checked against its
+      // creator's rights. The scheduler makes the pools' consumers; records are polled.
       ...pools.flatMap((pool) => {
         const c = `${STREAM.dispatch}.${poolConsumer(pool)}`;
-        return [`${api}.CONSUMER.CREATE.${c}.${dispatchSubject(pool)}`, `${api}.CONSUMER.INFO.${c}`, `${api}.CONSUMER.MSG.NEXT.${c}`, `$JS.ACK.${c}.>`];
+        return [`${api}.CONSUMER.INFO.${c}`, `${api}.CONSUMER.MSG.NEXT.${c}`, `$JS.ACK.${c}.>`];
       }),
-      "$JS.FC.>",
     ],
     subscribe: [`${agentInbox(nodeId)}.>`],
   };
