@@ -15,6 +15,7 @@ import {
   authInterceptor,
   connectNats,
   InfrastructureMissingError,
+  nodeConsumer,
   once,
   onSighup,
   openInfrastructure,
@@ -91,9 +92,9 @@ export async function startAgent(config: AgentConfig, logger: Logger, runtime: C
     previous,
     records,
     runtime,
-    reattach: (task, attempt, containerId, from) => {
+    reattach: (task, attempt, containerId, from, gpuIds) => {
       slots.take();
-      host.launch(task, attempt, { reattach: { containerId, ...(from.resume ? { since: from.resume } : {}) }, from });
+      host.launch(task, attempt, { reattach: { containerId, gpuIds, ...(from.resume ? { since: from.resume } : {}) }, from });
     },
     report,
     logger: log,
@@ -108,7 +109,7 @@ export async function startAgent(config: AgentConfig, logger: Logger, runtime: C
 
   const take = takeDispatch({
     nodeId: config.nodeId,
-    claim: (d) => claimAttempt(infra.tasks, infra.claims, (t, a) => records.claimHolder(t, a), d, config.nodeId, (t) => fitsNode(t, config)),
+    claim: (d) => claimAttempt(infra.tasks, infra.claims, (t, a) => records.claimHolder(t, a), d, config.nodeId, (t) => fitsNode(t, d.attempt, config, host.running.heldGpus())),
     report: (e) => report(e, pulling.signal),
     runningHere: (taskId) => host.running.get(taskId)?.attempt,
     launch: (task, attempt) => host.launch(task, attempt),
@@ -116,9 +117,7 @@ export async function startAgent(config: AgentConfig, logger: Logger, runtime: C
     stopping: pulling.signal,
   });
   const gate = new DockerGate(runtime, log);
-  const loops = config.pools.map((pool) =>
-    pullLoop({ js, pool, slots, take, logger: log, signal: pulling.signal, ready: (s) => gate.wait(s) }),
-  );
+  const loops = [pullLoop({ js, consumer: nodeConsumer(config.nodeId), slots, take, logger: log, signal: pulling.signal, ready: (s) => gate.wait(s) })];
   state.drain = async (deadlineMs) => {
     state.draining = true;
     pulling.abort();

@@ -4,11 +4,14 @@
  * composition root); time and ids are injected.
  */
 import type { Logger } from "pino";
+import type { NamespaceQuota } from "@trainyard/common";
 import type { ResourcePolicy } from "./core/resources.js";
 import type { LogReader } from "./logs/log-reader.js";
 import type { SchedulerMetrics } from "./metrics.js";
 import type { Applier } from "./store/applier.js";
+import type { Drains } from "./store/drains.js";
 import type { IdempotencyKeys } from "./store/idempotency.js";
+import type { NodeView } from "./store/node-view.js";
 import type { TaskStore } from "./store/task-store.js";
 import type { TaskView } from "./store/task-view.js";
 
@@ -27,4 +30,9 @@ export interface SchedulerDeps {
   newId: () => string;
   logger: Logger;
   metrics: SchedulerMetrics;
+  /** This replica's view of the agents' heartbeats and drains (ListNodes). */
+  nodes: NodeView;
+  drains: Drains;
+  /** Namespace quotas from the auth file (max_pending at Submit). */
+  quotas: () => Record<string, NamespaceQuota>;
 }

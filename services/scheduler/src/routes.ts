@@ -2,9 +2,11 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { SchedulerService } from "@trainyard/client";
 import type { SchedulerDeps } from "./deps.js";
 import { cancel } from "./handlers/cancel.js";
+import { drainNode } from "./handlers/drain-node.js";
 import { get } from "./handlers/get.js";
 import { getEvents } from "./handlers/get-events.js";
 import { list } from "./handlers/list.js";
+import { listNodes } from "./handlers/list-nodes.js";
 import { streamLogs } from "./handlers/stream-logs.js";
 import { submit } from "./handlers/submit.js";
 import { watch } from "./handlers/watch.js";
@@ -20,5 +22,7 @@ export function schedulerRoutes(d: SchedulerDeps) {
       streamLogs: streamLogs(d),
       watch: watch(d),
       getEvents: getEvents(d),
+      listNodes: listNodes(d),
+      drainNode: drainNode(d),
     });
 }

@@ -1,11 +1,13 @@
 /**
- * The scheduler's composition root: NATS, the task store and views, the applier, the dispatch
- * and lease loops, the event consumer, and the gRPC server. The only place that knows which
+ * The scheduler's composition root: NATS, the task store and views, the applier, the placer
+ * (while this replica holds its lease), the dispatch and lease loops, the event consumer, and
+ * the gRPC server. The only place that knows which
  * implementation stands behind each role. Stateless: any number may run against one NATS.
  *
  *   starting ──▶ serving ──close()──▶ draining (RPC streams end UNAVAILABLE) ──▶ closed
  */
 import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { file_trainyard_v1_scheduler, SchedulerService } from "@trainyard/client";
@@ -16,7 +18,9 @@ import { DispatchLoop } from "./bus/dispatch-loop.js";
 import { JetStreamDispatcher } from "./bus/dispatcher.js";
 import { consumeEvents } from "./bus/event-consumer.js";
 import { LeaseLoop } from "./bus/lease-loop.js";
-import { PoolConsumers } from "./bus/pool-consumers.js";
+import { NodeConsumers } from "./bus/node-consumers.js";
+import { Placer } from "./bus/placer.js";
+import { PlacerLease } from "./bus/placer-lease.js";
 import { JetStreamSystemLog } from "./bus/system-log.js";
 import type { SchedulerConfig } from "./config.js";
 import { taskId } from "./core/ids.js";
@@ -28,7 +32,8 @@ import { schedulerRoutes } from "./routes.js";
 import { createApplier } from "./store/applier.js";
 import { claimHolder } from "./store/claims.js";
 import { KvIdempotencyKeys } from "./store/idempotency.js";
-import { feedNodeView, feedTaskView } from "./store/kv-mirror.js";
+import { KvDrains } from "./store/drains.js";
+import { feedDrains, feedNodeView, feedTaskView } from "./store/kv-mirror.js";
 import { NodeView } from "./store/node-view.js";
 import { KvTaskStore } from "./store/task-store.js";
 import { TaskView } from "./store/task-view.js";
@@ -60,6 +65,13 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
   const applier = createApplier({ store, systemLog: new JetStreamSystemLog(js), view });
   const taskFeed = await whileNatsStarts("watching the tasks bucket", () => feedTaskView(infra.tasks, view, logger), logger);
   const clock = () => Date.now();
+  const consumers = new NodeConsumers(nc, logger);
+  let placer: Placer | undefined;
+  const nodes = new NodeView(
+    (record) => consumers.ensure(record.id),
+    () => placer?.wake(),
+  );
+  const quotas = () => auth?.current.namespaces ?? {};
   const deps: SchedulerDeps = {
     store,
     applier,
@@ -71,12 +83,15 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
     newId: () => taskId(clock(), randomBytes(12)),
     logger,
     metrics,
+    nodes,
+    drains: new KvDrains(infra.drains),
+    quotas,
   };
 
-  const pools = new PoolConsumers(nc, logger);
-  pools.ensure(["default"]);
-  const nodes = new NodeView((record) => pools.ensure(Array.isArray(record.pools) ? record.pools : []));
   const nodeFeed = await whileNatsStarts("watching the nodes bucket", () => feedNodeView(infra.nodes, nodes, logger), logger);
+  const drainFeed = await whileNatsStarts("watching the drains bucket", () => feedDrains(infra.drains, nodes, logger), logger);
+  const lease = new PlacerLease({ kv: infra.leases, holder: `${hostname()}:${process.pid}`, logger, onChange: () => placer?.wake() });
+  placer = new Placer({ view, held: () => lease.held, nodes: (now) => nodes.states(now), quotas, applier, clock, logger });
   const stopping = new AbortController();
   const loop = new DispatchLoop({
     view,
@@ -94,6 +109,8 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
   })();
   void Promise.all([view.ready, nodes.ready]).then(() => {
     loop.start();
+    placer!.start();
+    lease.start();
     // A replica that just started may have been down with NATS: judge no one for a lease.
     leases.holdOff();
     leases.start();
@@ -114,7 +131,7 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
       ? { http1Address: config.httpAddr, corsOrigins: config.corsOrigins, allowedHosts: allowedHosts(config.httpAddr, config.allowedHosts) }
       : {}),
   });
-  const stopReloading = auth ? onSighup(() => void auth.reload(logger)) : () => {};
+  const stopReloading = auth ? onSighup(() => void auth.reload(logger).then(() => placer?.wake())) : () => {};
   const metricsServer = config.metricsAddr ? await startMetricsServer({ address: config.metricsAddr, registry: metrics.registry, logger }) : undefined;
   logger.info({ url: server.url, httpUrl: server.httpUrl, metrics: metricsServer?.url, auth: auth ? auth.path : "off" }, "scheduler serving");
 
@@ -129,7 +146,10 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
       await metricsServer?.close();
       stopping.abort();
       loop.stop();
+      placer!.stop();
+      await lease.stop();
       leases.stop();
+      drainFeed.stop();
       nodeFeed.stop();
       taskFeed.stop();
       await consumer;

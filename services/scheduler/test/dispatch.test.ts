@@ -5,11 +5,17 @@ import { dispatchDue, dispatchToVerify } from "../src/core/dispatch.js";
 import { input, outcomes, states, T, type StateName } from "./fixtures.js";
 import { transition } from "../src/core/transition.js";
 
-const retrying = (): TaskRecord => transition(states["RUNNING started"](), input.finished(outcomes.EXIT_CODE, 1, 20_000)).task;
+/** The task with its current attempt placed on node "n1" by the placer. */
+const placed = (t: TaskRecord): TaskRecord => {
+  const a = t.attempts.at(-1)!;
+  return transition(t, { type: "placed", taskId: t.id, attempt: a.number, nodeId: "n1", gpuIds: [], epoch: 1, time: T.create }).task;
+};
+const retrying = (): TaskRecord => placed(transition(states["RUNNING started"](), input.finished(outcomes.EXIT_CODE, 1, 20_000)).task);
 
 describe("dispatchDue", () => {
-  it("a new PENDING task is due at once for attempt 1", () => {
-    expect(dispatchDue(states["PENDING undispatched"](), T.create)).toEqual({ due: true, attempt: 1 });
+  it("a new PENDING task is due once the placer placed it", () => {
+    expect(dispatchDue(states["PENDING undispatched"](), T.create)).toEqual({ due: false });
+    expect(dispatchDue(placed(states["PENDING undispatched"]()), T.create)).toEqual({ due: true, attempt: 1 });
   });
 
   it.each<StateName>(["PENDING dispatched", "RUNNING claimed", "RUNNING started", "RUNNING cancel requested", "SUCCEEDED", "FAILED", "CANCELLED"])(

@@ -84,6 +84,7 @@ export const outcomes = {
   IMAGE_UNAVAILABLE: { exitCode: -1, failureReason: "IMAGE_UNAVAILABLE", end: { kind: "image-unavailable", error: "pull access denied for nope", permanent: true } },
   NODE_LOST: { exitCode: -1, failureReason: "NODE_LOST", end: { kind: "node-lost", lapse: { kind: "never-heartbeated", nodeId: NODE } } },
   CONTAINER_ERROR: { exitCode: -1, failureReason: "CONTAINER_ERROR", end: { kind: "container-error", error: "no such file" } },
+  PREEMPTED: { exitCode: 143, failureReason: "PREEMPTED", end: stopped({ kind: "preempted", forTaskId: "t-urgent" }, 143) },
 } satisfies Record<string, Outcome>;
 
 /** Agent events come from the node the claims bucket names, unless a test says otherwise. */
@@ -139,6 +140,8 @@ export function outcome(reason: FailureReason | undefined, exitCode = reason ? 1
         return { kind: "image-unavailable", error: detail, permanent: !transient };
       case "CONTAINER_ERROR":
         return { kind: "container-error", error: detail };
+      case "PREEMPTED":
+        return stopped({ kind: "preempted", forTaskId: "t-urgent" }, exitCode);
     }
   })();
   return reason ? { exitCode, failureReason: reason, end } : { exitCode, end };

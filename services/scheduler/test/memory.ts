@@ -18,6 +18,7 @@ import { schedulerRoutes } from "../src/routes.js";
 import { createApplier, type SystemLog } from "../src/store/applier.js";
 import type { IdempotencyKeys } from "../src/store/idempotency.js";
 import type { RecordWatch, StoredTask, TaskStore } from "../src/store/task-store.js";
+import { NodeView } from "../src/store/node-view.js";
 import { TaskView } from "../src/store/task-view.js";
 
 export class MemoryTaskStore implements TaskStore {
@@ -122,6 +123,7 @@ export function memoryScheduler(o: { auth?: AuthConfig; resources?: ResourcePoli
   const systemLog = new MemorySystemLog();
   const view = new TaskView();
   view.markLoaded();
+  const nodes = new NodeView();
   const logs = new MemoryLogReader();
   const now = { ms: 1_700_000_000_000 };
   let ids = 0;
@@ -137,6 +139,9 @@ export function memoryScheduler(o: { auth?: AuthConfig; resources?: ResourcePoli
     newId: () => `t-${String(++ids).padStart(22, "0")}`,
     logger,
     metrics: new SchedulerMetrics(new Registry(), () => view.values()),
+    nodes,
+    drains: { put: async (id, d) => nodes.drained(id, d), remove: async (id) => nodes.drained(id, null) },
+    quotas: () => o.auth?.namespaces ?? {},
   };
   const router = { interceptors: [errorInterceptor(logger), authInterceptor(o.auth ? { current: o.auth } : undefined, () => now.ms)] };
   const clientWith = (interceptors: Interceptor[]) =>

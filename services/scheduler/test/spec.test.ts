@@ -74,6 +74,11 @@ describe("validateSubmit rejects bad input, naming the field", () => {
     ["negative stop grace period", req({ stopGracePeriod: { seconds: -1n } }), "spec.stop_grace_period"],
     ["stop grace period over an hour", req({ stopGracePeriod: { seconds: 3_601n } }), "spec.stop_grace_period"],
     ["idempotency key over 256", req({}, "k".repeat(257)), "idempotency_key"],
+    ["priority 101", req({ priority: 101 }), "spec.priority"],
+    ["negative priority", req({ priority: -1 }), "spec.priority"],
+    ["an unknown network mode", req({ network: 9 }), "spec.network"],
+    ["a node label key with a space", req({ nodeLabels: { "gpu type": "a100" } }), "spec.node_labels"],
+    ["a node label value with a comma", req({ nodeLabels: { gpu: "a100,h100" } }), "spec.node_labels"],
   ];
   it.each(bad)("%s → %s", (_, r, field) => {
     expect(fieldOf(r)).toBe(field);
@@ -125,9 +130,20 @@ describe("validateSubmit resolves every default", () => {
         labels: {},
         pool: "default",
         stopGraceMs: 10_000,
+        priority: 50,
       },
     });
     expect(DEFAULTS).toEqual({ maxRetries: 3, retryDelayMs: 5_000, stopGraceMs: 10_000, pool: "default" });
+  });
+
+  it("keeps priority, preemptible, network and node labels (network none and priority 50 by default)", () => {
+    expect(validateSubmit(req({ priority: 90, preemptible: true, network: 2, nodeLabels: { gpu: "a100" } })).spec).toMatchObject({
+      priority: 90,
+      preemptible: true,
+      network: "host",
+      nodeLabels: { gpu: "a100" },
+    });
+    expect(validateSubmit(req({ network: 1 })).spec).not.toHaveProperty("network");
   });
 
   it("explicit max_retries 0 stays 0", () => {

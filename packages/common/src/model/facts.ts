@@ -15,6 +15,8 @@ export type StopCause =
   | { kind: "shutdown" }
   /** A drain's deadline passed. */
   | { kind: "drain" }
+  /** The placer stopped it to make room for a task of higher priority. */
+  | { kind: "preempted"; forTaskId: string }
   /** Self-fencing: no heartbeat reached NATS for `silentMs`; SIGKILL after `graceMs` at most. */
   | { kind: "isolated"; silentMs: number; leaseMs: number; graceMs: number };
 
@@ -73,7 +75,7 @@ const kinds = <K extends string>(all: Record<K, true>): ReadonlySet<string> => n
 
 /** Every kind, for checking what comes off the bus. */
 export const KINDS = {
-  stop: kinds<StopCause["kind"]>({ cancel: true, superseded: true, timeout: true, shutdown: true, drain: true, isolated: true }),
+  stop: kinds<StopCause["kind"]>({ cancel: true, superseded: true, timeout: true, shutdown: true, drain: true, preempted: true, isolated: true }),
   end: kinds<AttemptEnd["kind"]>({
     exited: true,
     stopped: true,

@@ -31,6 +31,7 @@ const FAILURE_REASONS: ReadonlySet<string> = new Set<FailureReason>([
   "NODE_LOST",
   "IMAGE_UNAVAILABLE",
   "CONTAINER_ERROR",
+  "PREEMPTED",
 ]);
 
 /** Parses an event; null when it is not one (the consumer terminates such messages). */

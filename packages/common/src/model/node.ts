@@ -29,3 +29,13 @@ export interface GpuDevice {
   name?: string;
   memoryBytes?: number;
 }
+
+/** A drain asked of the scheduler (DrainNode), in the KV bucket "drains" under the node id. */
+export interface DrainRecord {
+  /** When it was asked (epoch ms). */
+  time: number;
+  /** Past it (epoch ms), the node's running attempts are stopped and end NODE_LOST; absent: none. */
+  deadline?: number;
+  /** The token's name of who asked. */
+  by?: string;
+}

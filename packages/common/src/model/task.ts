@@ -17,7 +17,15 @@ export type FailureReason =
   | "CANCELLED"
   | "NODE_LOST"
   | "IMAGE_UNAVAILABLE"
-  | "CONTAINER_ERROR";
+  | "CONTAINER_ERROR"
+  /** Stopped to make room for a task of higher priority (spends the infrastructure budget). */
+  | "PREEMPTED";
+
+/** A task container's network: "none" unless the agent allows more (TRAINYARD_AGENT_NETWORK_MODES). */
+export type NetworkMode = "none" | "host" | "bridge";
+
+/** Unset TaskSpec.priority. */
+export const DEFAULT_PRIORITY = 50;
 
 export interface Resources {
   /** CPU cores; 0: no limit. */
@@ -74,6 +82,14 @@ export interface TaskSpec {
   user?: string;
   /** Root filesystem read-only (a writable tmpfs on /tmp). */
   readOnlyRootfs?: boolean;
+  /** 1–100, higher first; absent in records from before placement: DEFAULT_PRIORITY. */
+  priority?: number;
+  /** May be stopped to make room for a task of higher priority. */
+  preemptible?: boolean;
+  /** Absent: "none". */
+  network?: NetworkMode;
+  /** Every pair must be among the node's labels. */
+  nodeLabels?: Record<string, string>;
 }
 
 export interface Attempt {
@@ -86,6 +102,14 @@ export interface Attempt {
   dispatchSeq?: number;
   /** How often this attempt was dispatched (more than once when a dispatch was lost). */
   dispatches?: number;
+  /** The node the placer put the attempt on (before an agent claims it), with its epoch and time. */
+  placedOn?: string;
+  placeEpoch?: number;
+  placeTime?: number;
+  /** The GPU devices placed for the attempt (Docker DeviceIDs / NVIDIA_VISIBLE_DEVICES). */
+  gpuIds?: string[];
+  /** A node where running attempts were preempted for this one: the room there is kept for it. */
+  reservedOn?: string;
   nodeId?: string;
   claimTime?: number;
   containerId?: string;
@@ -122,6 +146,11 @@ export interface TaskRecord {
   createdBy?: string;
   /** Set when a cancel was asked while the task was running; the agent acts on it. */
   cancel?: { reason: string; time: number };
+  /**
+   * Set when the placer stops the running attempt (`attempt`) to make room for `forTaskId`, or
+   * when its node's drain deadline passed; the agent acts on it. Gone with the attempt.
+   */
+  stop?: { attempt: number; time: number } & ({ kind: "preempted"; forTaskId: string } | { kind: "drain" });
   /** What happened to the task, oldest first (append-only; at most MAX_HISTORY entries and MAX_HISTORY_BYTES, the oldest dropped beyond). */
   history?: TaskEvent[];
 }
@@ -145,6 +174,10 @@ export const FINAL_STATES: ReadonlySet<TaskState> = new Set(["SUCCEEDED", "FAILE
 /** The namespace a task belongs to. */
 export function namespaceOf(task: TaskRecord): string {
   return task.namespace ?? "default";
+}
+
+export function priorityOf(spec: TaskSpec): number {
+  return spec.priority ?? DEFAULT_PRIORITY;
 }
 
 export function isFinal(state: TaskState): boolean {

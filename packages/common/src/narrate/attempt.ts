@@ -36,6 +36,8 @@ function stoppingText(c: StopCause): string {
       return "agent shutting down: stopping the task";
     case "drain":
       return "node drained past its deadline: stopping the task";
+    case "preempted":
+      return `preempted by task ${c.forTaskId}: stopping it`;
     case "timeout":
       return `timed out after ${formatDuration(c.afterMs)}`;
     case "isolated":
@@ -76,6 +78,8 @@ function stoppedMessage(c: StopCause): string {
       return "stopped because the agent shut down";
     case "drain":
       return "stopped: the node was drained";
+    case "preempted":
+      return `preempted by task ${c.forTaskId}`;
     case "isolated":
       return `stopped: ${isolation(c)}`;
   }
@@ -107,6 +111,8 @@ export function outcomeWords(o: Outcome): string {
       return `image unavailable: ${endMessage(o.end)}`;
     case "CONTAINER_ERROR":
       return `container error: ${endMessage(o.end)}`;
+    case "PREEMPTED":
+      return endMessage(o.end);
   }
 }
 

@@ -3,7 +3,7 @@
  * as they are) by ensureInfrastructure(); both services call it at start-up.
  */
 export const STREAM = {
-  /** Work queue; one subject per pool; agents pull. */
+  /** Work queue; one subject per node (trainyard.dispatch.node.<id>); each agent pulls its own. */
   dispatch: "DISPATCH",
   /** Work queue; agents publish, the scheduler replicas share one durable consumer. */
   events: "EVENTS",
@@ -22,6 +22,8 @@ export const BUCKET = {
   nodes: "nodes",
   /** "placer" → which scheduler replica places work; entries expire (LEASE_TTL_MS) unless renewed. */
   leases: "leases",
+  /** Node id → DrainRecord: the scheduler places nothing there (DrainNode); deleted by undo. */
+  drains: "drains",
 } as const;
 
 /** How long a lease in the leases bucket lives without renewal (the bucket's max age). */
@@ -38,6 +40,8 @@ export const NODE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 export const POOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 export const dispatchSubject = (pool: string) => `${SUBJECT_PREFIX}.dispatch.${pool}`;
+/** Attempts placed on the node `nodeId` (four tokens: never a pool's subject). */
+export const nodeDispatchSubject = (nodeId: string) => `${SUBJECT_PREFIX}.dispatch.node.${nodeId}`;
 /** Where the agent `nodeId` reports on `taskId`: the node in the subject is what permissions check. */
 export const eventSubject = (taskId: string, nodeId: string) => `${SUBJECT_PREFIX}.events.${taskId}.${nodeId}`;
 /** Every frame of a task: its agents' frames and the scheduler's lines. */
@@ -79,8 +83,10 @@ export const SCHEDULER_INBOX = "_INBOX_scheduler";
 /** Where replies to an agent's requests go: its NATS user may subscribe to nothing else. */
 export const agentInbox = (nodeId: string) => `_INBOX_node_${nodeId}`;
 
-/** The durable consumer agents of a pool share on DISPATCH. */
+/** The durable consumer agents of a pool shared on DISPATCH before the scheduler placed work. */
 export const poolConsumer = (pool: string) => `pool-${pool}`;
+/** The durable consumer of one node's placed attempts on DISPATCH: only that agent pulls from it. */
+export const nodeConsumer = (nodeId: string) => `node-${nodeId}`;
 /** The durable consumer scheduler replicas share on EVENTS. */
 export const SCHEDULER_CONSUMER = "scheduler";
 

@@ -10,7 +10,7 @@ import {
   type StreamConfig,
 } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
-import { BUCKET, LEASE_TTL_MS, SCHEDULER_CONSUMER, STREAM, SUBJECT_PREFIX, dispatchSubject, poolConsumer } from "./names.js";
+import { BUCKET, LEASE_TTL_MS, SCHEDULER_CONSUMER, STREAM, SUBJECT_PREFIX, nodeConsumer, nodeDispatchSubject } from "./names.js";
 
 export interface InfraOptions {
   /** Stream and bucket replicas (1 for one server; 3 on a cluster). */
@@ -27,6 +27,7 @@ export interface Infra {
   idempotency: KV;
   nodes: KV;
   leases: KV;
+  drains: KV;
 }
 
 const DAY = 86_400_000;
@@ -83,6 +84,7 @@ export async function ensureInfrastructure(nc: NatsConnection, opts: InfraOption
     idempotency: await kvm.create(BUCKET.idempotency, { ...kvOpts, history: 1, ttl: 30 * DAY }),
     nodes: await kvm.create(BUCKET.nodes, { ...kvOpts, history: 1, ttl: 7 * DAY }),
     leases: await kvm.create(BUCKET.leases, { ...kvOpts, history: 1, ttl: LEASE_TTL_MS }),
+    drains: await kvm.create(BUCKET.drains, { ...kvOpts, history: 1 }),
   };
 }
 
@@ -113,6 +115,7 @@ export async function openInfrastructure(nc: NatsConnection): Promise<Infra> {
     claims: await open(BUCKET.claims),
     idempotency: await open(BUCKET.idempotency),
     nodes: await open(BUCKET.nodes),
+    drains: await open(BUCKET.drains),
     leases: await open(BUCKET.leases),
   };
 }
@@ -121,19 +124,18 @@ export async function openInfrastructure(nc: NatsConnection): Promise<Infra> {
 export const DISPATCH_ACK_WAIT_MS = 30_000;
 
 /**
- * The durable consumer agents of `pool` share. The scheduler creates it (for the pools agents
- * advertise); agents only pull from it: their NATS users may not create consumers.
+ * The durable consumer of the attempts placed on `nodeId`. The scheduler creates it (for the
+ * nodes that heartbeat); the agent only pulls from it: agents' NATS users may not create consumers.
  */
-export async function ensurePoolConsumer(nc: NatsConnection, pool: string, ackWaitMs = DISPATCH_ACK_WAIT_MS): Promise<void> {
+export async function ensureNodeConsumer(nc: NatsConnection, nodeId: string, ackWaitMs = DISPATCH_ACK_WAIT_MS): Promise<void> {
   const jsm = await jetstreamManager(nc);
   await ensureConsumer(jsm, STREAM.dispatch, {
-    durable_name: poolConsumer(pool),
-    filter_subject: dispatchSubject(pool),
+    durable_name: nodeConsumer(nodeId),
+    filter_subject: nodeDispatchSubject(nodeId),
     ack_policy: AckPolicy.Explicit,
     ack_wait: nanos(ackWaitMs),
     max_deliver: -1,
-    // Messages nak'ed by agents that cannot fit them (GPUs) count as pending: leave room.
-    max_ack_pending: 10_000,
+    max_ack_pending: 1_000,
   });
 }
 

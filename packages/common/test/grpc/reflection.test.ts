@@ -50,8 +50,9 @@ describe.each([
     const [res] = await ask({ case: "fileContainingSymbol", value: "trainyard.v1.SchedulerService" });
     expect(fileNames(res)).toEqual([
       "trainyard/v1/scheduler.proto",
-      "trainyard/v1/task.proto",
       "google/protobuf/duration.proto",
+      "trainyard/v1/agent.proto",
+      "trainyard/v1/task.proto",
       "google/protobuf/timestamp.proto",
     ]);
   });
@@ -73,7 +74,7 @@ describe.each([
       { case: "fileContainingSymbol", value: "trainyard.v1.SchedulerService" },
       { case: "fileByFilename", value: "trainyard/v1/task.proto" },
     );
-    expect(fileNames(first)).toHaveLength(4);
+    expect(fileNames(first)).toHaveLength(5);
     expect(fileNames(second)).toEqual(["trainyard/v1/task.proto"]);
   });
 

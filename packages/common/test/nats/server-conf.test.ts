@@ -7,11 +7,11 @@ const agents = [{ nodeId: "gpu-1", pools: ["gpu", "default"] }];
 const publicKeys = { admin: "UADMIN", scheduler: "USCHED", "agent-gpu-1": "UGPU1" };
 
 describe("permissions", () => {
-  it("keep an agent to subjects ending with its node, its heartbeat, claims, reads, and its pools' consumers", () => {
-    const p = agentPermissions("gpu-1", ["gpu"]);
+  it("keep an agent to subjects ending with its node, its heartbeat, claims, reads, and its node's consumer", () => {
+    const p = agentPermissions("gpu-1");
     expect(p.subscribe).toEqual(["_INBOX_node_gpu-1.>"]);
     expect(p.publish).toEqual(expect.arrayContaining(["trainyard.events.*.gpu-1", "trainyard.logs.*.*.gpu-1", "$KV.nodes.gpu-1", "$KV.claims.*.*.gpu-1"]));
-    expect(p.publish).toEqual(expect.arrayContaining(["$JS.API.CONSUMER.MSG.NEXT.DISPATCH.pool-gpu", "$JS.ACK.DISPATCH.pool-gpu.>"]));
+    expect(p.publish).toEqual(expect.arrayContaining(["$JS.API.CONSUMER.MSG.NEXT.DISPATCH.node-gpu-1", "$JS.ACK.DISPATCH.node-gpu-1.>"]));
     // Nothing that writes records, dispatches, manages streams or creates consumers, and no wildcard over the API.
     for (const s of p.publish) {
       expect(s, s).not.toMatch(/^\$KV\.tasks|^trainyard\.dispatch|STREAM\.(CREATE|UPDATE|DELETE|PURGE)|CONSUMER\.(CREATE|DURABLE|DELETE)|^\$JS\.API\.>$|^>$/);

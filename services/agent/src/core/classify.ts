@@ -19,6 +19,7 @@ const STOPPED: Record<StopCause["kind"], FailureReason> = {
   timeout: "TIMEOUT",
   shutdown: "CONTAINER_ERROR",
   drain: "NODE_LOST",
+  preempted: "PREEMPTED",
   isolated: "NODE_LOST",
 };
 

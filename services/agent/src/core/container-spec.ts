@@ -7,6 +7,8 @@ export const LABEL = {
   task: "trainyard.task",
   attempt: "trainyard.attempt",
   node: "trainyard.node",
+  /** The GPU devices the attempt holds, comma separated (absent: none): read back after a restart. */
+  gpus: "trainyard.gpus",
 } as const;
 
 /** Label of a volume Docker creates for a task's mount: the task that first used it. */
@@ -34,8 +36,10 @@ export function containerSpec(
   nodeId: string,
   pidsLimit: number,
   mounts: readonly Mount[] = task.spec.mounts ?? [],
+  gpuMode: ContainerSpec["gpuMode"] = "device-requests",
 ): ContainerSpec {
   const s = task.spec;
+  const gpuIds = attemptGpus(task, attempt);
   return {
     name: `trainyard-${task.id}-${attempt}`,
     image: s.image,
@@ -43,15 +47,23 @@ export function containerSpec(
     env: {
       ...s.env,
       // A host whose default runtime is nvidia shows every GPU unless told otherwise.
-      ...(s.resources.gpus === 0 ? { NVIDIA_VISIBLE_DEVICES: "void" } : {}),
+      ...(gpuIds.length === 0 ? { NVIDIA_VISIBLE_DEVICES: "void" } : gpuMode === "env" ? { NVIDIA_VISIBLE_DEVICES: gpuIds.join(",") } : {}),
       TRAINYARD_TASK_ID: task.id,
       TRAINYARD_ATTEMPT: String(attempt),
     },
-    labels: { ...prefixed(s.labels), [LABEL.task]: task.id, [LABEL.attempt]: String(attempt), [LABEL.node]: nodeId },
+    labels: {
+      ...prefixed(s.labels),
+      [LABEL.task]: task.id,
+      [LABEL.attempt]: String(attempt),
+      [LABEL.node]: nodeId,
+      ...(gpuIds.length ? { [LABEL.gpus]: gpuIds.join(",") } : {}),
+    },
     nanoCpus: Math.round(s.resources.cpus * 1e9),
     memoryBytes: s.resources.memoryBytes,
     pidsLimit,
-    gpus: s.resources.gpus,
+    gpuIds,
+    gpuMode,
+    network: s.network ?? "none",
     capabilities: CAPABILITIES,
     oomScoreAdj: OOM_SCORE_ADJ,
     ...(s.user ? { user: s.user } : {}),
@@ -67,4 +79,9 @@ export function containerSpec(
 /** User labels go on the container too, under "trainyard.label.", never over ours. */
 function prefixed(labels: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(labels).map(([k, v]) => [`trainyard.label.${k}`, v]));
+}
+
+/** The devices placed for `attempt` (its record's gpu_ids). */
+export function attemptGpus(task: TaskRecord, attempt: number): string[] {
+  return task.attempts.find((a) => a.number === attempt)?.gpuIds ?? [];
 }

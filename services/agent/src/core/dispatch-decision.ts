@@ -4,7 +4,8 @@
  *
  *   delivery ─┬─ agent stopping ───────────────────────────▶ nak at once (another agent takes it)
  *             ├─ body does not parse ──────────────────────▶ term
- *             └─ claim ─┬─ does not fit this node ─────────▶ nak 10 s (left to another agent)
+ *             └─ claim ─┬─ devices busy here, < 30 deliveries ▶ nak 1 s (an attempt that just ended frees them)
+ *                       ├─ devices busy here, 30 deliveries ▶ ack (the scheduler finds it untaken, places it again)
  *                       ├─ record gone, < 5 deliveries ────▶ nak 2 s (a read may lag the write)
  *                       ├─ not wanted / taken / gone ──────▶ ack (dropped)
  *                       ├─ ours already and running here ──▶ ack (a redelivery)
@@ -30,13 +31,15 @@ export interface Delivery {
 export type DispatchAction =
   | { do: "claim"; message: DispatchMessage }
   | { do: "run"; task: TaskRecord; attempt: number }
-  | { do: "ack"; why: "not-wanted" | "taken" | "gone" | "running-here" }
+  | { do: "ack"; why: "not-wanted" | "taken" | "gone" | "running-here" | "does-not-fit" }
   | { do: "nak"; delayMs: number; why: "stopping" | "does-not-fit" | "gone-maybe-lagging" }
   | { do: "term"; why: "unparsable" };
 
 /** A record not found this many times in a row is taken as really gone. */
 export const GONE_AFTER_DELIVERIES = 5;
-export const DOES_NOT_FIT_DELAY_MS = 10_000;
+export const DOES_NOT_FIT_DELAY_MS = 1_000;
+/** Deliveries of an attempt this node cannot fit before it is left to the scheduler's verifier. */
+export const DOES_NOT_FIT_DELIVERIES = 30;
 export const LAGGING_READ_DELAY_MS = 2_000;
 
 /** Every action but "claim": what is left once the attempt was claimed. */
@@ -53,7 +56,7 @@ export function dispatchDecision(d: Delivery, claim?: ClaimResult, runningHere?:
   if (!d.message) return { do: "term", why: "unparsable" };
   if (!claim) return { do: "claim", message: d.message };
   if (!claim.claimed) {
-    if (claim.why === "does-not-fit") return { do: "nak", delayMs: DOES_NOT_FIT_DELAY_MS, why: "does-not-fit" };
+    if (claim.why === "does-not-fit" && d.deliveryCount < DOES_NOT_FIT_DELIVERIES) return { do: "nak", delayMs: DOES_NOT_FIT_DELAY_MS, why: "does-not-fit" };
     if (claim.why === "gone" && d.deliveryCount < GONE_AFTER_DELIVERIES) return { do: "nak", delayMs: LAGGING_READ_DELAY_MS, why: "gone-maybe-lagging" };
     return { do: "ack", why: claim.why };
   }
@@ -61,7 +64,16 @@ export function dispatchDecision(d: Delivery, claim?: ClaimResult, runningHere?:
   return { do: "run", task: claim.task, attempt: d.message.attempt };
 }
 
-/** Can this node run the task at all? (GPUs it offers; placement by the scheduler comes later.) */
-export function fitsNode(task: TaskRecord, node: { gpus: number }): boolean {
-  return task.spec.resources.gpus <= node.gpus;
+/**
+ * Can this node run the attempt placed on it now? The placer chose its devices; the agent is the
+ * last check (decision 0006): each must be one of this node's and held by no attempt running
+ * here (a placer that lost its lease unaware may have chosen them twice), and the network mode
+ * must be one this node allows.
+ */
+export function fitsNode(task: TaskRecord, attempt: number, node: { gpuIds?: readonly string[]; networkModes: readonly string[] }, held: ReadonlySet<string>): boolean {
+  const ids = task.attempts.find((a) => a.number === attempt)?.gpuIds ?? [];
+  if (ids.length < task.spec.resources.gpus) return false;
+  const mine = new Set(node.gpuIds ?? []);
+  if (ids.some((g) => !mine.has(g) || held.has(g))) return false;
+  return node.networkModes.includes(task.spec.network ?? "none");
 }

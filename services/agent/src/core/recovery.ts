@@ -23,8 +23,9 @@ export function holdsAttempt(task: TaskRecord | null, attempt: number, nodeId: s
 }
 
 /** The attempt a container ran, from its labels ("" and NaN when unlabelled). */
-export function containerAttempt(c: ContainerSummary): { taskId: string; attempt: number } {
-  return { taskId: c.labels[LABEL.task] ?? "", attempt: Number(c.labels[LABEL.attempt]) };
+export function containerAttempt(c: ContainerSummary): { taskId: string; attempt: number; gpuIds: string[] } {
+  const gpus = c.labels[LABEL.gpus];
+  return { taskId: c.labels[LABEL.task] ?? "", attempt: Number(c.labels[LABEL.attempt]), gpuIds: gpus ? gpus.split(",") : [] };
 }
 
 export const attemptKey = (taskId: string, attempt: number) => `${taskId}.${attempt}`;

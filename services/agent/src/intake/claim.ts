@@ -1,6 +1,6 @@
 /**
- * Claiming an attempt before running it: (1) the record must still want exactly this attempt
- * and the task must fit this node, (2) this node creates its claim, "<task>.<attempt>.<node>",
+ * Claiming an attempt before running it: (1) the record must still want exactly this attempt,
+ * placed on this node, and it must fit here now (its devices free), (2) this node creates its claim, "<task>.<attempt>.<node>",
  * and holds the attempt if its claim is the first one stored (nats/claims.ts), which is true for
  * exactly one agent. Redelivered or stale dispatch messages thus never start a second run. A claim
  * this node already holds (an earlier delivery claimed it, then the ack was lost) is its own
@@ -23,7 +23,7 @@ export async function claimAttempt(
   const e = await tasks.get(d.taskId);
   if (!e || e.operation !== "PUT") return { claimed: false, why: "gone" };
   const task = e.json<TaskRecord>();
-  if (!wantsAttempt(task, d.attempt)) return { claimed: false, why: "not-wanted" };
+  if (!wantsAttempt(task, d.attempt, nodeId)) return { claimed: false, why: "not-wanted" };
   if (!fits(task)) return { claimed: false, why: "does-not-fit" };
   let again = false;
   try {

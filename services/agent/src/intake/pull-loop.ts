@@ -1,5 +1,5 @@
 /**
- * Pulls dispatch messages from one pool's work queue, one at a time and only while a slot is
+ * Pulls dispatch messages from this node's work queue (the attempts the placer put here), one at a time and only while a slot is
  * free: wait until `ready` (the Docker gate), acquire a slot, ask for one message (waiting up to
  * 5 s, or until `signal`), hand it to `take`. `take` returns true when it kept the slot (it
  * launched the attempt, which releases the slot when it ends); otherwise the slot is released
@@ -9,12 +9,13 @@
 import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
-import { poolConsumer, sleep, STREAM } from "@trainyard/common";
+import { sleep, STREAM } from "@trainyard/common";
 import type { Slots } from "./slots.js";
 
 export interface PullLoopOptions {
   js: JetStreamClient;
-  pool: string;
+  /** The durable consumer on DISPATCH (nodeConsumer(id)). */
+  consumer: string;
   slots: Slots;
   take: (m: JsMsg) => Promise<boolean>;
   logger: Logger;
@@ -28,7 +29,7 @@ const PULL_RETRY_MS = 1_000;
 
 export async function pullLoop(o: PullLoopOptions): Promise<void> {
   const { slots, signal } = o;
-  const log = o.logger.child({ pool: o.pool });
+  const log = o.logger.child({ consumer: o.consumer });
   let waiting = false;
   while (!signal.aborted) {
     try {
@@ -39,14 +40,14 @@ export async function pullLoop(o: PullLoopOptions): Promise<void> {
     }
     let kept = false;
     try {
-      const m = await nextMessage(o.js, o.pool, signal);
+      const m = await nextMessage(o.js, o.consumer, signal);
       waiting = false;
       if (m) kept = await o.take(m);
     } catch (err) {
       if (signal.aborted) break;
       if (isConsumerMissing(err)) {
         // The scheduler makes it once it has read this agent's heartbeat.
-        if (!waiting) log.info("waiting for the scheduler to create this pool's dispatch consumer");
+        if (!waiting) log.info("waiting for the scheduler to create this node's dispatch consumer");
         waiting = true;
       } else log.warn({ err: String(err) }, "pulling work failed; retrying");
       await sleep(PULL_RETRY_MS, signal).catch(() => {});
@@ -57,8 +58,8 @@ export async function pullLoop(o: PullLoopOptions): Promise<void> {
 }
 
 /** One message or null after 5 s; abortable (a message that arrives anyway goes to `take`, which naks it). */
-async function nextMessage(js: JetStreamClient, pool: string, signal: AbortSignal): Promise<JsMsg | null> {
-  const consumer = await js.consumers.get(STREAM.dispatch, poolConsumer(pool));
+async function nextMessage(js: JetStreamClient, name: string, signal: AbortSignal): Promise<JsMsg | null> {
+  const consumer = await js.consumers.get(STREAM.dispatch, name);
   const batch = await consumer.fetch({ max_messages: 1, expires: 5_000 });
   const stop = () => void batch.stop();
   signal.addEventListener("abort", stop, { once: true });

@@ -21,7 +21,7 @@ export interface RecoverOptions {
   records: AttemptRecords;
   runtime: ContainerRuntime;
   /** Takes a slot and resumes the attempt on its container. */
-  reattach: (task: TaskRecord, attempt: number, containerId: string, from: LogPosition) => void;
+  reattach: (task: TaskRecord, attempt: number, containerId: string, from: LogPosition, gpuIds: string[]) => void;
   report: (e: AgentEvent) => Promise<void>;
   logger: Logger;
 }
@@ -32,13 +32,13 @@ export async function recover(o: RecoverOptions): Promise<number> {
   const seen = new Set<string>();
   let reattached = 0;
   for (const c of containers) {
-    const { taskId, attempt } = containerAttempt(c);
+    const { taskId, attempt, gpuIds } = containerAttempt(c);
     seen.add(attemptKey(taskId, attempt));
     const log = logger.child({ task: taskId, attempt, container: c.id.slice(0, 12) });
     const task = taskId ? await records.task(taskId) : null;
     if (task && (await holds(o, task, attempt))) {
       const from = await records.logPosition(taskId, attempt);
-      o.reattach(task, attempt, c.id, from);
+      o.reattach(task, attempt, c.id, from, gpuIds);
       log.info({ resumeAfter: from.resume ?? "start", frame: from.frame }, "re-attached to a running attempt");
       reattached++;
     } else {

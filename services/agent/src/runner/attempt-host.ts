@@ -6,6 +6,7 @@ import { publishEvent } from "../bus/events.js";
 import type { AttemptRecords } from "../bus/records.js";
 import type { AgentConfig } from "../config.js";
 import type { StopCause } from "../core/classify.js";
+import { attemptGpus } from "../core/container-spec.js";
 import type { Slots } from "../intake/slots.js";
 import { AttemptLog } from "../logs/attempt-log.js";
 import type { AgentMetrics } from "../metrics.js";
@@ -48,7 +49,7 @@ export class AttemptHost {
   launch(
     task: TaskRecord,
     attempt: number,
-    how: { reattach?: { containerId: string; since?: string }; from?: { frame: number; resume?: string } } = {},
+    how: { reattach?: { containerId: string; since?: string; gpuIds?: string[] }; from?: { frame: number; resume?: string } } = {},
   ): void {
     const { config, js } = this.o;
     const log = this.o.logger.child({ task: task.id, attempt });
@@ -69,7 +70,9 @@ export class AttemptHost {
       onPublished: (bytes) => this.o.metrics.framePublished(bytes),
       ...(how.from ? { from: how.from } : {}),
     });
-    const entry: RunningAttempt = { taskId: task.id, attempt, image: task.spec.image, startTime: Date.now(), log: attemptLog, finished: false };
+    // A re-attached container's devices are those on its label (what it really got).
+    const gpuIds = how.reattach?.gpuIds ?? attemptGpus(task, attempt);
+    const entry: RunningAttempt = { taskId: task.id, attempt, image: task.spec.image, startTime: Date.now(), log: attemptLog, finished: false, gpuIds };
     if (how.reattach) entry.containerId = how.reattach.containerId;
     this.running.add(entry);
     const p = runAttempt({
@@ -81,6 +84,7 @@ export class AttemptHost {
       log: attemptLog,
       logger: log,
       pidsLimit: config.pidsLimit,
+      gpuMode: config.gpuMode,
       allowedHostPaths: config.allowedHostPaths,
       metrics: this.o.metrics,
       report,

@@ -23,6 +23,7 @@ export interface AttemptContext {
   log: AttemptLog;
   logger: Logger;
   pidsLimit: number;
+  gpuMode: "device-requests" | "env";
   /** Host path prefixes bind mounts may use (TRAINYARD_ALLOWED_HOST_PATHS); empty: none. */
   allowedHostPaths: readonly string[];
   metrics: AgentMetrics;
@@ -132,7 +133,7 @@ async function execute(c: AttemptContext, stop: AbortSignal, setContainer: (id: 
   const startStart = performance.now();
   let id: string;
   try {
-    id = await runtime.create(containerSpec(task, attempt, nodeId, c.pidsLimit, mounts));
+    id = await runtime.create(containerSpec(task, attempt, nodeId, c.pidsLimit, mounts, c.gpuMode));
     setContainer(id);
     early.throwIfAborted();
     await runtime.start(id);

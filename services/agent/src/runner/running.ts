@@ -13,6 +13,8 @@ export interface RunningAttempt {
   startTime: number;
   log: AttemptLog;
   finished: boolean;
+  /** The GPU devices it holds until it ends. */
+  gpuIds: string[];
   /** Stops the attempt (set by the runner once it runs). */
   stop?: (cause: StopCause) => void;
 }
@@ -41,5 +43,10 @@ export class RunningAttempts {
 
   active(): RunningAttempt[] {
     return [...this.byTask.values()].filter((a) => !a.finished);
+  }
+
+  /** Devices held by attempts that have not ended. */
+  heldGpus(): Set<string> {
+    return new Set(this.active().flatMap((a) => a.gpuIds));
   }
 }

@@ -18,7 +18,12 @@ export interface ContainerSpec {
   /** 0: no limit; swap is set equal (no swap). */
   memoryBytes: number;
   pidsLimit: number;
-  gpus: number;
+  /** GPU devices the container gets (ids as the agent advertises them); empty: none. */
+  gpuIds: string[];
+  /** How it gets them: Docker DeviceRequests with DeviceIDs, or NVIDIA_VISIBLE_DEVICES (already in `env`). */
+  gpuMode: "device-requests" | "env";
+  /** Docker's NetworkMode; "none" unless the task asks for more and the agent allows it. */
+  network: "none" | "host" | "bridge";
   /** Capabilities kept; every other one is dropped. */
   capabilities: string[];
   /** The kernel's OOM-killer preference (-1000..1000); above 0, the task dies before the agent, dockerd or NATS. */

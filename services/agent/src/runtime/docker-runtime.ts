@@ -60,7 +60,7 @@ export class DockerRuntime implements ContainerRuntime {
       AttachStdout: false,
       AttachStderr: false,
       HostConfig: {
-        NetworkMode: "none",
+        NetworkMode: spec.network,
         Privileged: false,
         Init: true,
         SecurityOpt: ["no-new-privileges"],
@@ -75,7 +75,9 @@ export class DockerRuntime implements ContainerRuntime {
         AutoRemove: false,
         LogConfig: { Type: "json-file", Config: { "max-size": "64m", "max-file": "4" } },
         ...(spec.mounts.length ? { Mounts: spec.mounts.map(dockerMount) } : {}),
-        ...(spec.gpus > 0 ? { DeviceRequests: [{ Driver: "nvidia", Count: spec.gpus, Capabilities: [["gpu"]] }] } : {}),
+        ...(spec.gpuIds.length > 0 && spec.gpuMode === "device-requests"
+          ? { DeviceRequests: [{ Driver: "nvidia", DeviceIDs: spec.gpuIds, Capabilities: [["gpu"]] }] }
+          : {}),
       },
     };
     try {

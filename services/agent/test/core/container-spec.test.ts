@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { containerSpec, LABEL, VOLUME_CREATED_BY } from "../../src/core/container-spec.js";
 import { spec, task } from "../fixtures.js";
 
-const t = task(
+const unplaced = task(
   "RUNNING",
   2,
   {},
@@ -15,6 +15,8 @@ const t = task(
     resources: { cpus: 1.5, memoryBytes: 512 * 1024 * 1024, gpus: 1 },
   }),
 );
+/** Its attempt 2 holds GPU "3". */
+const t = { ...unplaced, attempts: unplaced.attempts.map((a) => (a.number === 2 ? { ...a, gpuIds: ["3"] } : a)) };
 const c = containerSpec(t, 2, "node-a", 4096);
 
 describe("containerSpec", () => {
@@ -31,7 +33,7 @@ describe("containerSpec", () => {
   });
 
   it("label names are trainyard.task / trainyard.attempt / trainyard.node", () => {
-    expect(LABEL).toEqual({ task: "trainyard.task", attempt: "trainyard.attempt", node: "trainyard.node" });
+    expect(LABEL).toEqual({ task: "trainyard.task", attempt: "trainyard.attempt", node: "trainyard.node", gpus: "trainyard.gpus" });
   });
 
   it("user labels go under trainyard.label. and never override ours", () => {
@@ -42,6 +44,7 @@ describe("containerSpec", () => {
       "trainyard.task": t.id,
       "trainyard.attempt": "2",
       "trainyard.node": "node-a",
+      "trainyard.gpus": "3",
     });
   });
 
@@ -63,7 +66,13 @@ describe("containerSpec", () => {
   });
 
   it("memory, gpus and the pids limit are passed through", () => {
-    expect(c).toMatchObject({ memoryBytes: 512 * 1024 * 1024, gpus: 1, pidsLimit: 4096 });
+    expect(c).toMatchObject({ memoryBytes: 512 * 1024 * 1024, gpuIds: ["3"], gpuMode: "device-requests", pidsLimit: 4096 });
+  });
+
+  it("gives the attempt's devices by NVIDIA_VISIBLE_DEVICES in env mode, and the network mode asked for", () => {
+    expect(containerSpec(t, 2, "node-a", 4096, [], "env")).toMatchObject({ gpuIds: ["3"], env: { NVIDIA_VISIBLE_DEVICES: "3" }, network: "none" });
+    const host = { ...t, spec: { ...t.spec, network: "host" as const } };
+    expect(containerSpec(host, 2, "node-a", 4096).network).toBe("host");
   });
 
   it("does not share arrays or objects it must not change with the task", () => {

@@ -28,7 +28,8 @@ describe("dispatchDecision after the claim", () => {
     ["ours already (the ack was lost) and running here: ack the redelivery", delivery({ deliveryCount: 2 }), again, 2, { do: "ack", why: "running-here" }],
     ["ours already but not running here (the agent restarted): run it", delivery({ deliveryCount: 2 }), again, undefined, { do: "run", task: t, attempt: 2 }],
     ["ours already, another attempt here: run it", delivery({ deliveryCount: 2 }), again, 1, { do: "run", task: t, attempt: 2 }],
-    ["does not fit this node: nak for 10 s", delivery(), not("does-not-fit"), undefined, { do: "nak", delayMs: 10_000, why: "does-not-fit" }],
+    ["devices busy here: nak for 1 s", delivery(), not("does-not-fit"), undefined, { do: "nak", delayMs: 1_000, why: "does-not-fit" }],
+    ["devices still busy on the 30th delivery: ack (the scheduler places it again)", delivery({ deliveryCount: 30 }), not("does-not-fit"), undefined, { do: "ack", why: "does-not-fit" }],
     ["record not found, first delivery: nak for 2 s (a read may lag)", delivery(), not("gone"), undefined, { do: "nak", delayMs: 2_000, why: "gone-maybe-lagging" }],
     ["record not found, 4th delivery: nak again", delivery({ deliveryCount: 4 }), not("gone"), undefined, { do: "nak", delayMs: 2_000, why: "gone-maybe-lagging" }],
     ["record not found, 5th delivery: gone, ack", delivery({ deliveryCount: 5 }), not("gone"), undefined, { do: "ack", why: "gone" }],
@@ -39,14 +40,20 @@ describe("dispatchDecision after the claim", () => {
   });
 });
 
-describe("fitsNode", () => {
-  it.each([
-    [0, 0, true],
-    [1, 0, false],
-    [2, 2, true],
-    [2, 4, true],
-    [4, 2, false],
-  ])("a task needing %i GPUs on a node offering %i: %s", (need, offer, fits) => {
-    expect(fitsNode(task("PENDING", 1, {}, spec({ resources: { cpus: 0, memoryBytes: 0, gpus: need } })), { gpus: offer })).toBe(fits);
+describe("fitsNode (the agent's last check of what was placed on it)", () => {
+  const node = { gpuIds: ["0", "1", "2"], networkModes: ["none"] };
+  const placed = (gpus: number, gpuIds: string[], network?: "host") => {
+    const t = task("PENDING", 1, {}, spec({ resources: { cpus: 0, memoryBytes: 0, gpus }, ...(network ? { network } : {}) }));
+    return { ...t, attempts: [{ ...t.attempts[0]!, placedOn: "n", gpuIds }] };
+  };
+  it.each<[string, ReturnType<typeof placed>, string[], boolean]>([
+    ["no GPUs", placed(0, []), [], true],
+    ["devices of this node, free", placed(2, ["0", "2"]), ["1"], true],
+    ["a device another attempt here holds", placed(2, ["0", "1"]), ["1"], false],
+    ["a device this node does not have", placed(1, ["7"]), [], false],
+    ["fewer devices placed than the task needs", placed(2, ["0"]), [], false],
+    ["a network mode this node does not allow", placed(0, [], "host"), [], false],
+  ])("%s: %s", (_, t, held, fits) => {
+    expect(fitsNode(t, 1, node, new Set(held))).toBe(fits);
   });
 });

@@ -45,7 +45,8 @@ describe("orphanedContainers", () => {
   });
 
   it("reads the attempt from the labels", () => {
-    expect(containerAttempt(b)).toEqual({ taskId: "t-1", attempt: 2 });
-    expect(containerAttempt(unlabelled)).toEqual({ taskId: "", attempt: NaN });
+    expect(containerAttempt(b)).toEqual({ taskId: "t-1", attempt: 2, gpuIds: [] });
+    expect(containerAttempt({ ...b, labels: { ...b.labels, "trainyard.gpus": "1,3" } })).toEqual({ taskId: "t-1", attempt: 2, gpuIds: ["1", "3"] });
+    expect(containerAttempt(unlabelled)).toEqual({ taskId: "", attempt: NaN, gpuIds: [] });
   });
 });

@@ -7,6 +7,9 @@ import { task } from "../fixtures.js";
 
 const cancel = { reason: "by user", time: 1 };
 
+/** The task with its attempt 2 placed on node "n1". */
+const placedHere = (t: TaskRecord): TaskRecord => ({ ...t, attempts: t.attempts.map((a) => (a.number === 2 ? { ...a, placedOn: "n1" } : a)) });
+
 describe("wantsAttempt (a dispatch message for attempt 2)", () => {
   it.each<[string, TaskRecord, boolean]>([
     ["PENDING, attempt 2 current and pending: wanted", task("PENDING", 2), true],
@@ -20,7 +23,12 @@ describe("wantsAttempt (a dispatch message for attempt 2)", () => {
     ["FAILED: not wanted", task("FAILED", 2), false],
     ["CANCELLED: not wanted", task("CANCELLED", 2, { cancel }), false],
   ])("%s", (_, t, expected) => {
-    expect(wantsAttempt(t, 2)).toBe(expected);
+    expect(wantsAttempt(placedHere(t), 2, "n1")).toBe(expected);
+  });
+
+  it("not an attempt placed on another node, nor one not placed", () => {
+    expect(wantsAttempt(placedHere(task("PENDING", 2)), 2, "n2")).toBe(false);
+    expect(wantsAttempt(task("PENDING", 2), 2, "n1")).toBe(false);
   });
 });
 
@@ -38,6 +46,9 @@ describe("stopCauseFor (this node runs attempt 2)", () => {
     ["CANCELLED while this attempt was current: superseded", task("CANCELLED", 2, { cancel }), { kind: "superseded" }],
     ["a cancel request for a newer attempt: superseded, not cancel", task("RUNNING", 3, { cancel }), { kind: "superseded" }],
     ["the record is gone: superseded", null, { kind: "superseded" }],
+    ["preempted for another task: stop, saying for which", task("RUNNING", 2, { stop: { attempt: 2, time: 1, kind: "preempted", forTaskId: "t-big" } }), { kind: "preempted", forTaskId: "t-big" }],
+    ["its node drained past the deadline: stop", task("RUNNING", 2, { stop: { attempt: 2, time: 1, kind: "drain" } }), { kind: "drain" }],
+    ["a stop request of an earlier attempt: keep running", task("RUNNING", 2, { stop: { attempt: 1, time: 1, kind: "drain" } }), null],
   ])("%s", (_, t, expected) => {
     expect(stopCauseFor(t, 2)).toEqual(expected);
   });

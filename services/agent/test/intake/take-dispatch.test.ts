@@ -65,7 +65,7 @@ describe("takeDispatch", () => {
   });
 
   it.each<[string, ClaimResult, { deliveryCount?: number; runningHere?: number }, string[]]>([
-    ["does not fit: nak for 10 s", { claimed: false, why: "does-not-fit" }, {}, ["nak 10000"]],
+    ["does not fit: nak for 1 s", { claimed: false, why: "does-not-fit" }, {}, ["nak 1000"]],
     ["record not found yet: nak for 2 s", { claimed: false, why: "gone" }, {}, ["nak 2000"]],
     ["record still not found on the 5th delivery: ack", { claimed: false, why: "gone" }, { deliveryCount: 5 }, ["ack"]],
     ["not wanted: ack", { claimed: false, why: "not-wanted" }, {}, ["ack"]],

@@ -268,6 +268,7 @@ export async function launch(o: LaunchOptions = {}): Promise<Launched> {
     task,
     attempt,
     nodeId: NODE,
+    gpuMode: "env",
     runtime,
     records,
     log,

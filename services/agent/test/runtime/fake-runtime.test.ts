@@ -12,7 +12,7 @@ const LABEL = "trainyard.contract=fake";
 
 function fakeSpec(name: string, b: Behaviour, labels: Record<string, string> = {}): ContainerSpec {
   const command = FakeRuntime.command(b);
-  return { name, image: IMAGE, command, env: {}, labels: { "trainyard.contract": "fake", ...labels }, nanoCpus: 0, memoryBytes: 0, pidsLimit: 0, gpus: 0, capabilities: [], oomScoreAdj: 0, readOnlyRootfs: false, mounts: [] };
+  return { name, image: IMAGE, command, env: {}, labels: { "trainyard.contract": "fake", ...labels }, nanoCpus: 0, memoryBytes: 0, pidsLimit: 0, gpuIds: [], gpuMode: "env", network: "none", capabilities: [], oomScoreAdj: 0, readOnlyRootfs: false, mounts: [] };
 }
 
 function fakeTarget(): ContractTarget {

@@ -39,7 +39,9 @@ export function shSpec(t: ShTarget, name: string, b: Behaviour, labels: Record<s
     nanoCpus: 0,
     memoryBytes: b.oom ? OOM_LIMIT_BYTES : 0,
     pidsLimit: 0,
-    gpus: 0,
+    gpuIds: [],
+    gpuMode: "env",
+    network: "none",
     // The profile every task runs with, so the contract holds for it.
     capabilities: CAPABILITIES,
     oomScoreAdj: OOM_SCORE_ADJ,

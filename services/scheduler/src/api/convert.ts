@@ -7,6 +7,7 @@ import {
   LogFrameSchema,
   LogStream,
   MountType,
+  NetworkMode,
   TaskEventSchema,
   TaskSchema,
   TaskState as PbTaskState,
@@ -15,7 +16,7 @@ import {
   type LogFrame as PbLogFrame,
   type Task,
 } from "@trainyard/client";
-import { namespaceOf, type Attempt, type FailureReason, type LogFrame, type TaskEvent, type TaskRecord, type TaskState } from "@trainyard/common";
+import { namespaceOf, priorityOf, type Attempt, type FailureReason, type LogFrame, type TaskEvent, type TaskRecord, type TaskState } from "@trainyard/common";
 import { DEFAULT_MAX_INFRA_RETRIES } from "../core/retry.js";
 
 const STATE: Record<TaskState, PbTaskState> = {
@@ -36,7 +37,10 @@ const REASON: Record<FailureReason, PbFailureReason> = {
   NODE_LOST: PbFailureReason.NODE_LOST,
   IMAGE_UNAVAILABLE: PbFailureReason.IMAGE_UNAVAILABLE,
   CONTAINER_ERROR: PbFailureReason.CONTAINER_ERROR,
+  PREEMPTED: PbFailureReason.PREEMPTED,
 };
+
+const NETWORK = { none: NetworkMode.NONE, host: NetworkMode.HOST, bridge: NetworkMode.BRIDGE } as const;
 
 const LOG_STREAM = { stdout: LogStream.STDOUT, stderr: LogStream.STDERR, system: LogStream.SYSTEM } as const;
 
@@ -68,6 +72,10 @@ export function taskToProto(t: TaskRecord): Task {
       stopGracePeriod: durationFromMs(s.stopGraceMs),
       user: s.user ?? "",
       readOnlyRootfs: s.readOnlyRootfs ?? false,
+      priority: priorityOf(s),
+      preemptible: s.preemptible ?? false,
+      network: NETWORK[s.network ?? "none"],
+      nodeLabels: s.nodeLabels ?? {},
       mounts: (s.mounts ?? []).map((m) => ({
         type: m.type === "volume" ? MountType.VOLUME : MountType.BIND,
         source: m.source,
@@ -102,6 +110,7 @@ function attemptToProto(a: Attempt): PbAttempt {
     endTime: ts(a.endTime),
     notBefore: ts(a.notBefore),
     dispatchTime: ts(a.dispatchTime),
+    gpuIds: a.gpuIds ?? [],
   });
 }
 

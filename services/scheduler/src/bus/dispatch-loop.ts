@@ -20,7 +20,7 @@ export interface DispatchLoopOptions {
 }
 
 /**
- * Publishes the dispatch message of every PENDING attempt whose retry delay has passed, then
+ * Publishes the dispatch message of every placed PENDING attempt (to its node) whose retry delay has passed, then
  * records the dispatch time. Every replica runs one; message ids and compare-and-set make
  * their overlap harmless. Wakes on each change of the view and at the next due time.
  * Every VERIFY_EVERY_MS it also checks that dispatches older than that are still queued. One
@@ -103,9 +103,10 @@ export class DispatchLoop {
   private async dispatch(t: TaskRecord, attempt: number): Promise<void> {
     this.inFlight.add(t.id);
     try {
-      const seq = await this.o.dispatcher.publish(t.spec.pool, { taskId: t.id, attempt }, currentAttempt(t).dispatches ?? 0);
+      const cur = currentAttempt(t);
+      const seq = await this.o.dispatcher.publish(cur.placedOn!, { taskId: t.id, attempt }, cur.dispatches ?? 0);
       await this.o.applier.apply(t.id, { type: "dispatched", taskId: t.id, attempt, seq, time: this.clock() });
-      this.logger.debug({ task: t.id, attempt, pool: t.spec.pool }, "dispatched");
+      this.logger.debug({ task: t.id, attempt, node: cur.placedOn }, "dispatched");
     } catch (err) {
       this.logger.warn({ task: t.id, attempt, err }, "dispatch failed; will retry");
     } finally {

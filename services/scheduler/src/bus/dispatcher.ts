@@ -1,15 +1,15 @@
 /**
- * Hands attempts to their pool's work queue (DISPATCH stream) and tells whether a dispatch is
+ * Hands placed attempts to their node's work queue (DISPATCH stream, trainyard.dispatch.node.<id>) and tells whether a dispatch is
  * still queued. Publishing is idempotent: the message id "<task>:<attempt>" (":<n>" for the
  * n-th dispatch after a lost one) makes JetStream store it once however often, from however
  * many replicas, it is sent.
  */
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
-import { dispatchSubject, STREAM, type DispatchMessage } from "@trainyard/common";
+import { nodeDispatchSubject, STREAM, type DispatchMessage } from "@trainyard/common";
 
 export interface Dispatcher {
   /** Publishes the dispatch; returns its stream sequence. */
-  publish(pool: string, msg: DispatchMessage, previousDispatches: number): Promise<number>;
+  publish(nodeId: string, msg: DispatchMessage, previousDispatches: number): Promise<number>;
   /** Is the dispatch stored at `seq` still in the work queue (not yet acked by an agent)? */
   stillQueued(seq: number): Promise<boolean>;
 }
@@ -20,9 +20,9 @@ export class JetStreamDispatcher implements Dispatcher {
     private readonly jsm: JetStreamManager,
   ) {}
 
-  async publish(pool: string, msg: DispatchMessage, previousDispatches: number): Promise<number> {
+  async publish(nodeId: string, msg: DispatchMessage, previousDispatches: number): Promise<number> {
     const id = `${msg.taskId}:${msg.attempt}${previousDispatches ? `:${previousDispatches + 1}` : ""}`;
-    const ack = await this.js.publish(dispatchSubject(pool), JSON.stringify(msg), { msgID: id });
+    const ack = await this.js.publish(nodeDispatchSubject(nodeId), JSON.stringify(msg), { msgID: id });
     return ack.seq;
   }
 

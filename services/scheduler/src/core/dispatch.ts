@@ -18,13 +18,13 @@ export function dispatchToVerify(task: TaskRecord, now: number, minAgeMs: number
 
 /**
  * Is the task's current attempt ready to be handed to its pool? Pure.
- * PENDING, not yet dispatched, and its retry delay has passed.
+ * PENDING, placed on a node (by the placer), not yet dispatched, and its retry delay has passed.
  * Returns the time it becomes due when that is still in the future.
  */
 export function dispatchDue(task: TaskRecord, now: number): DispatchDue {
   if (task.state !== "PENDING") return { due: false };
   const a = currentAttempt(task);
-  if (a.state !== "PENDING" || a.dispatchTime !== undefined) return { due: false };
+  if (a.state !== "PENDING" || a.dispatchTime !== undefined || a.placedOn === undefined) return { due: false };
   if (a.notBefore > now) return { due: false, at: a.notBefore };
   return { due: true, attempt: a.number };
 }

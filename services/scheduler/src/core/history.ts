@@ -20,8 +20,17 @@ export function historyEntries(before: TaskRecord, input: Input, after: TaskReco
   const attempt = "attempt" in input ? input.attempt : currentAttempt(before).number;
   const at = (type: string, message: string, nodeId?: string): TaskEvent => ({ time: input.time, type, attempt, message, ...(nodeId ? { nodeId } : {}) });
   switch (input.type) {
+    case "placed":
+      return [at("placed", taskWords.placed(input.nodeId, input.gpuIds), input.nodeId)];
+    case "unplaced":
+      return [at("unplaced", taskWords.unplaced(input.attempt, input.why))];
+    case "reserved":
+    case "waiting":
+      return [];
+    case "stop":
+      return [at(input.stop.kind === "preempted" ? "preempt-requested" : "drain-stop-requested", after.message, input.nodeId)];
     case "dispatched":
-      return [at("dispatched", taskWords.dispatched(before.spec.pool))];
+      return [at("dispatched", taskWords.dispatched(before.spec.pool, currentAttempt(before).placedOn), currentAttempt(before).placedOn)];
     case "dispatch-lost":
       return [at("dispatch-lost", taskWords.dispatchLost(input.attempt))];
     case "claimed":

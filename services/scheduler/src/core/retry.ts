@@ -20,6 +20,7 @@ export function retryClassOf(o: Outcome): RetryClass | null {
     case "TIMEOUT":
       return "task";
     case "NODE_LOST":
+    case "PREEMPTED":
       return "infra";
     case "CONTAINER_ERROR":
       // A mount the agent refused is refused on every attempt.

@@ -4,8 +4,8 @@
  * Pure; called by Submit before anything is stored.
  */
 import type { Duration } from "@bufbuild/protobuf/wkt";
-import { InvalidArgumentError, POOL_NAME, type TaskSpec } from "@trainyard/common";
-import type { SubmitRequest } from "@trainyard/client";
+import { DEFAULT_PRIORITY, InvalidArgumentError, POOL_NAME, type NetworkMode, type TaskSpec } from "@trainyard/common";
+import { NetworkMode as PbNetworkMode, type SubmitRequest } from "@trainyard/client";
 import { imageReferenceError } from "./image-ref.js";
 import { validateMounts } from "./mounts.js";
 import { applyResourcePolicy, NO_POLICY, type ResourcePolicy } from "./resources.js";
@@ -38,7 +38,15 @@ export const LIMITS = {
   maxDelayMs: 86_400_000,
   maxStopGraceMs: 3_600_000,
   idempotencyKey: 256,
+  maxPriority: 100,
 } as const;
+
+const NETWORK: Partial<Record<PbNetworkMode, NetworkMode>> = {
+  [PbNetworkMode.UNSPECIFIED]: "none",
+  [PbNetworkMode.NONE]: "none",
+  [PbNetworkMode.HOST]: "host",
+  [PbNetworkMode.BRIDGE]: "bridge",
+};
 
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const LABEL_KEY = /^[a-zA-Z0-9](?:[a-zA-Z0-9._/-]{0,126}[a-zA-Z0-9])?$/;
@@ -106,6 +114,17 @@ export function validateSubmit(req: SubmitRequest, policy: ResourcePolicy = NO_P
 
   const mounts = validateMounts(s.mounts);
 
+  const priority = s.priority || DEFAULT_PRIORITY;
+  if (priority < 1 || priority > LIMITS.maxPriority) throw bad("priority", `must be between 1 and ${LIMITS.maxPriority} (0: ${DEFAULT_PRIORITY})`);
+  const network = NETWORK[s.network];
+  if (!network) throw bad("network", `${s.network} is not a NetworkMode`);
+  const nodeLabels = Object.entries(s.nodeLabels);
+  if (nodeLabels.length > LIMITS.labels) throw bad("node_labels", `has more than ${LIMITS.labels} entries`);
+  for (const [k, v] of nodeLabels) {
+    if (!LABEL_KEY.test(k)) throw bad("node_labels", `${JSON.stringify(k)} is not a valid label key (letters, digits, . _ / -, at most 128)`);
+    if (v.length > LIMITS.labelValue || /[\0-\x1f,=]/.test(v)) throw bad("node_labels", `value of ${k} is longer than ${LIMITS.labelValue} characters or has control characters, "," or "="`);
+  }
+
   if (req.idempotencyKey.length > LIMITS.idempotencyKey) throw new InvalidArgumentError("idempotency_key", `is longer than ${LIMITS.idempotencyKey} characters`);
 
   const spec: TaskSpec = {
@@ -129,6 +148,10 @@ export function validateSubmit(req: SubmitRequest, policy: ResourcePolicy = NO_P
     ...(mounts.length ? { mounts } : {}),
     ...(s.user ? { user: s.user } : {}),
     ...(s.readOnlyRootfs ? { readOnlyRootfs: true } : {}),
+    priority,
+    ...(s.preemptible ? { preemptible: true } : {}),
+    ...(network !== "none" ? { network } : {}),
+    ...(nodeLabels.length ? { nodeLabels: { ...s.nodeLabels } } : {}),
   };
   const stored = Buffer.byteLength(JSON.stringify(spec));
   if (stored > LIMITS.specJsonBytes) throw new InvalidArgumentError("spec", `is ${stored} bytes once stored (JSON), more than ${LIMITS.specJsonBytes}`);

@@ -40,11 +40,23 @@ export type Reported = AgentEvent & { holder: string | null };
 
 export type Input =
   | Reported
+  /** The placer put the pending attempt on a node (with these devices); `epoch`: its lease's. */
+  | { type: "placed"; taskId: string; attempt: number; nodeId: string; gpuIds: string[]; epoch: number; time: number }
+  /** Why the pending attempt is not placed (the placer's words): the task's message. */
+  | { type: "waiting"; taskId: string; attempt: number; text: string; time: number }
+  /** The placed attempt goes back to the queue before any agent claimed it (its node was lost). */
+  | { type: "unplaced"; taskId: string; attempt: number; why: string; time: number }
+  /** Running attempts were preempted on `nodeId` for this pending attempt: the room there is its own. */
+  | { type: "reserved"; taskId: string; attempt: number; nodeId: string; time: number }
+  /** The placer stops the running attempt: preempted for a task of higher priority, or its node's drain deadline passed. */
+  | { type: "stop"; taskId: string; attempt: number; nodeId: string; stop: StopRequest; time: number }
   | { type: "dispatched"; taskId: string; attempt: number; seq: number; time: number }
   | { type: "dispatch-lost"; taskId: string; attempt: number; time: number }
   /** `principal`: the token's name of who asked. */
   | { type: "cancel"; taskId: string; reason: string; time: number; principal?: string }
   | { type: "node-lost"; taskId: string; attempt: number; nodeId: string; lapse: LeaseLapse; time: number };
+
+export type StopRequest = { kind: "preempted"; forTaskId: string } | { kind: "drain" };
 
 export interface Transition {
   task: TaskRecord;
@@ -68,18 +80,44 @@ function decide(task: TaskRecord, input: Input, now: number): Transition {
   if ("holder" in input && (cur.nodeId ?? input.holder) !== input.nodeId) return unchanged;
 
   switch (input.type) {
+    case "placed": {
+      if (task.state !== "PENDING" || cur.placedOn !== undefined || cur.nodeId !== undefined || task.cancel) return unchanged;
+      const { reservedOn: _r, ...rest } = cur;
+      const a: Attempt = { ...rest, placedOn: input.nodeId, placeEpoch: input.epoch, placeTime: input.time, ...(input.gpuIds.length ? { gpuIds: input.gpuIds } : {}) };
+      return changed(withAttempt(task, a, { message: taskWords.placed(input.nodeId, input.gpuIds) }));
+    }
+
+    case "waiting":
+      if (task.state !== "PENDING" || cur.placedOn !== undefined || task.message === input.text) return unchanged;
+      return changed({ ...task, message: input.text });
+
+    case "unplaced": {
+      if (task.state !== "PENDING" || cur.placedOn === undefined || cur.nodeId !== undefined) return unchanged;
+      return changed(withAttempt(task, unplace(cur), { message: taskWords.waiting(task.spec.pool) }), [{ attempt: cur.number, text: taskWords.unplaced(cur.number, input.why) }]);
+    }
+
+    case "reserved":
+      if (task.state !== "PENDING" || cur.placedOn !== undefined || cur.reservedOn === input.nodeId) return unchanged;
+      return changed(withAttempt(task, { ...cur, reservedOn: input.nodeId }));
+
+    case "stop": {
+      if (task.state !== "RUNNING" || cur.nodeId !== input.nodeId || task.stop || task.cancel) return unchanged;
+      const text = input.stop.kind === "preempted" ? taskWords.preempting(input.stop.forTaskId, cur.number) : taskWords.drainStop(input.nodeId);
+      return changed({ ...task, stop: { ...input.stop, attempt: cur.number, time: input.time }, message: text }, [{ attempt: cur.number, text }]);
+    }
+
     case "dispatched": {
       // Recorded after the message is out, so an agent may already run the attempt: the
       // dispatch is still recorded, but only a PENDING task's message changes.
       if (cur.dispatchTime !== undefined) return unchanged;
       const a = { ...cur, dispatchTime: input.time, dispatchSeq: input.seq, dispatches: (cur.dispatches ?? 0) + 1 };
-      return changed(withAttempt(task, a, task.state === "PENDING" ? { message: taskWords.waiting(task.spec.pool) } : {}));
+      return changed(withAttempt(task, a, task.state === "PENDING" && cur.placedOn === undefined ? { message: taskWords.waiting(task.spec.pool) } : {}));
     }
 
     case "dispatch-lost": {
+      // Placed again: the node that took the message and did not run it may be gone.
       if (task.state !== "PENDING" || cur.dispatchTime === undefined) return unchanged;
-      const { dispatchTime: _t, dispatchSeq: _s, ...rest } = cur;
-      return changed(withAttempt(task, rest), [{ attempt: cur.number, text: taskWords.dispatchLost(cur.number) }]);
+      return changed(withAttempt(task, unplace(cur)), [{ attempt: cur.number, text: taskWords.dispatchLost(cur.number) }]);
     }
 
     case "claimed":
@@ -150,7 +188,8 @@ function finished(
     endTime: e.time,
     ...(reason ? { failureReason: reason } : {}),
   };
-  const base: TaskRecord = { ...withAttempt(task, ended), exitCode: outcome.exitCode };
+  const { stop: _stop, ...rest } = withAttempt(task, ended);
+  const base: TaskRecord = { ...rest, exitCode: outcome.exitCode };
   if (reason) base.failureReason = reason;
   else delete base.failureReason;
 
@@ -179,6 +218,12 @@ function cancel(task: TaskRecord, cur: Attempt, reason: string, time: number): T
   return changed({ ...task, cancel: { reason, time }, message: taskWords.cancelling(reason) }, [
     { attempt: cur.number, text: taskWords.cancelRequested(reason) },
   ]);
+}
+
+/** The attempt as it was before it was placed and dispatched. */
+function unplace(a: Attempt): Attempt {
+  const { dispatchTime: _t, dispatchSeq: _s, placedOn: _p, placeEpoch: _e, placeTime: _pt, gpuIds: _g, ...rest } = a;
+  return rest;
 }
 
 function withAttempt(task: TaskRecord, a: Attempt, patch: Partial<TaskRecord> = {}): TaskRecord {

@@ -8,7 +8,8 @@ import type { SchedulerDeps } from "../deps.js";
 
 /**
  * Submit: validate (nothing is stored for a bad spec), bind the idempotency key, create the
- * record. The dispatch loop (woken by the view) hands it to its pool. May be called twice
+ * record (RESOURCE_EXHAUSTED past the namespace's max_pending, as this replica counts). The
+ * placer (woken by the view) places it. May be called twice
  * with the same key from any replica: both calls return the first task.
  */
 export function submit(d: SchedulerDeps) {
@@ -16,8 +17,13 @@ export function submit(d: SchedulerDeps) {
     const { spec, idempotencyKey } = validateSubmit(req, d.resources);
     const p = principalOf(ctx);
     const namespace = submitNamespace(p);
-    let id = d.newId();
-    if (idempotencyKey) id = await d.idempotency.bind(namespace, idempotencyKey, id);
+    const fresh = d.newId();
+    const id = idempotencyKey ? await d.idempotency.bind(namespace, idempotencyKey, fresh) : fresh;
+    // A key bound before returns its task below, whatever the quota says now.
+    const maxPending = d.quotas()[namespace]?.maxPending;
+    if (id === fresh && maxPending !== undefined && d.view.pendingIn(namespace) >= maxPending) {
+      throw new TrainyardError("resource_exhausted", `namespace "${namespace}" has ${d.view.pendingIn(namespace)} pending tasks: quota max_pending is ${maxPending}`);
+    }
     const task = newTask(id, spec, d.clock(), { namespace, name: p.name }, idempotencyKey);
     try {
       await d.applier.create(task);

@@ -1,12 +1,12 @@
 /**
  * Mirrors a KV bucket into memory: every current entry, then every change, handed to
  * `onEntry` in order; `onLoaded` once the entries stored when it began have been handed over
- * (at once for an empty bucket). stop() ends the watch; safe to call twice. feedTaskView and
- * feedNodeView are the two mirrors the scheduler keeps.
+ * (at once for an empty bucket). stop() ends the watch; safe to call twice. feedTaskView,
+ * feedNodeView and feedDrains are the mirrors the scheduler keeps.
  */
 import type { KV, KvWatchEntry } from "@nats-io/kv";
 import type { Logger } from "pino";
-import type { NodeRecord } from "@trainyard/common";
+import type { DrainRecord, NodeRecord } from "@trainyard/common";
 import type { NodeView } from "./node-view.js";
 import { decodeRecord } from "./task-store.js";
 import type { TaskView } from "./task-view.js";
@@ -57,5 +57,22 @@ export function feedNodeView(kv: KV, view: NodeView, logger: Logger): Promise<{ 
     () => view.markLoaded(),
     logger,
     "node view",
+  );
+}
+
+export function feedDrains(kv: KV, view: NodeView, logger: Logger): Promise<{ stop(): void }> {
+  return mirrorBucket(
+    kv,
+    (e) => {
+      if (e.operation !== "PUT") return view.drained(e.key, null);
+      try {
+        view.drained(e.key, e.json<DrainRecord>());
+      } catch {
+        logger.warn({ node: e.key }, "unreadable drain record");
+      }
+    },
+    () => {},
+    logger,
+    "drains",
   );
 }

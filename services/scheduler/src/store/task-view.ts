@@ -7,12 +7,14 @@
  *
  *   loading ──markLoaded() (the records stored when the feed began were read)──▶ ready
  */
-import type { TaskRecord } from "@trainyard/common";
+import { namespaceOf, type TaskRecord } from "@trainyard/common";
 import type { StoredSink } from "./applier.js";
 
 export class TaskView implements StoredSink {
   private readonly tasks = new Map<string, { task: TaskRecord; revision: number }>();
   private readonly listeners = new Set<(t: TaskRecord, revision: number) => void>();
+  /** PENDING tasks per namespace (max_pending). */
+  private readonly pendingByNs = new Map<string, number>();
   private loaded!: () => void;
   /** Resolves once the feed has handed over every record stored when it began. */
   readonly ready = new Promise<void>((r) => (this.loaded = r));
@@ -25,12 +27,27 @@ export class TaskView implements StoredSink {
   offer(task: TaskRecord, revision: number): void {
     const cur = this.tasks.get(task.id);
     if (cur && cur.revision >= revision) return;
+    if (cur) this.count(cur.task, -1);
+    this.count(task, 1);
     this.tasks.set(task.id, { task, revision });
     for (const l of this.listeners) l(task, revision);
   }
 
   remove(id: string): void {
+    const cur = this.tasks.get(id);
+    if (cur) this.count(cur.task, -1);
     this.tasks.delete(id);
+  }
+
+  /** How many of `namespace`'s tasks are PENDING. */
+  pendingIn(namespace: string): number {
+    return this.pendingByNs.get(namespace) ?? 0;
+  }
+
+  private count(t: TaskRecord, by: 1 | -1): void {
+    if (t.state !== "PENDING") return;
+    const ns = namespaceOf(t);
+    this.pendingByNs.set(ns, (this.pendingByNs.get(ns) ?? 0) + by);
   }
 
   revisionOf(id: string): number | undefined {

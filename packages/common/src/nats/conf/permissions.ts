@@ -6,7 +6,7 @@
  *   dispatches, and publishes its own log lines (trainyard.logs.<task>.s).
  * - An agent publishes only on subjects that end with its node id (events, log frames), writes
  *   only its own heartbeat (nodes bucket) and its own claims, reads task records, claims and its own log's end,
- *   and pulls work from its pools' consumers. It cannot write task records, dispatch, publish
+ *   and pulls the work placed on it from its node's consumer. It cannot write task records, dispatch, publish
  *   another node's events or frames or the scheduler's lines, or create, change or delete a
  *   stream, bucket or consumer.
  * - Every client reads replies on its own inbox prefix (names.ts) only.
@@ -14,7 +14,7 @@
  * The JetStream API subjects are those nats.js v3 uses against nats-server 2.9 and later
  * (test/nats-permissions.test.ts runs a task end to end and finds no permission violation).
  */
-import { agentInbox, BUCKET, poolConsumer, SCHEDULER_CONSUMER, SCHEDULER_INBOX, STREAM, SUBJECT_PREFIX } from "../names.js";
+import { agentInbox, BUCKET, nodeConsumer, SCHEDULER_CONSUMER, SCHEDULER_INBOX, STREAM, SUBJECT_PREFIX } from "../names.js";
 
 export interface Permissions {
   publish: string[];
@@ -39,7 +39,7 @@ export function schedulerPermissions(): Permissions {
   };
 }
 
-export function agentPermissions(nodeId: string, pools: string[]): Permissions {
+export function agentPermissions(nodeId: string): Permissions {
   const api = "$JS.API";
   const reads = [STREAM.logs, kvStream(BUCKET.tasks), kvStream(BUCKET.claims), kvStream(BUCKET.nodes)];
   return {
@@ -52,11 +52,8 @@ export function agentPermissions(nodeId: string, pools: string[]): Permissions {
       `${api}.STREAM.INFO.*`,
       ...reads.map((s) => `${api}.STREAM.MSG.GET.${s}`),
       // No consumer is created: a consumer's delivery subject is not checked against its
-      // creator's rights. The scheduler makes the pools' consumers; records are polled.
-      ...pools.flatMap((pool) => {
-        const c = `${STREAM.dispatch}.${poolConsumer(pool)}`;
-        return [`${api}.CONSUMER.INFO.${c}`, `${api}.CONSUMER.MSG.NEXT.${c}`, `$JS.ACK.${c}.>`];
-      }),
+      // creator's rights. The scheduler makes each node's consumer; records are polled.
+      ...[`${STREAM.dispatch}.${nodeConsumer(nodeId)}`].flatMap((c) => [`${api}.CONSUMER.INFO.${c}`, `${api}.CONSUMER.MSG.NEXT.${c}`, `$JS.ACK.${c}.>`]),
     ],
     subscribe: [`${agentInbox(nodeId)}.>`],
   };

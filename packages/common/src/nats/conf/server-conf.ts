@@ -31,7 +31,7 @@ export function users(agents: AgentEntry[]): { name: string; permissions?: Permi
   return [
     { name: ADMIN_USER },
     { name: SCHEDULER_USER, permissions: schedulerPermissions() },
-    ...agents.map((a) => ({ name: agentUserName(a.nodeId), permissions: agentPermissions(a.nodeId, a.pools) })),
+    ...agents.map((a) => ({ name: agentUserName(a.nodeId), permissions: agentPermissions(a.nodeId) })),
   ];
 }
 

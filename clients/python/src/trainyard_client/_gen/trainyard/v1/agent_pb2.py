@@ -16,13 +16,17 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from . import task_pb2 as trainyard_dot_v1_dot_task__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18trainyard/v1/agent.proto\x12\x0ctrainyard.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17trainyard/v1/task.proto\";\n\x0c\x44rainRequest\x12+\n\x08\x64\x65\x61\x64line\x18\x01 \x01(\x0b\x32\x19.google.protobuf.Duration\"1\n\rDrainResponse\x12 \n\x04node\x18\x01 \x01(\x0b\x32\x12.trainyard.v1.Node\"\x10\n\x0eGetNodeRequest\"3\n\x0fGetNodeResponse\x12 \n\x04node\x18\x01 \x01(\x0b\x32\x12.trainyard.v1.Node\"\xdb\x01\n\x04Node\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05pools\x18\x02 \x03(\t\x12\r\n\x05slots\x18\x03 \x01(\x05\x12\x12\n\nfree_slots\x18\x04 \x01(\x05\x12-\n\x07running\x18\x05 \x03(\x0b\x32\x1c.trainyard.v1.RunningAttempt\x12.\n\nstart_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0e\x64ocker_version\x18\x07 \x01(\t\x12\x0c\n\x04gpus\x18\x08 \x01(\x05\x12\x10\n\x08\x64raining\x18\t \x01(\x08\"\x87\x01\n\x0eRunningAttempt\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x0f\n\x07\x61ttempt\x18\x02 \x01(\x05\x12\x14\n\x0c\x63ontainer_id\x18\x03 \x01(\t\x12\r\n\x05image\x18\x04 \x01(\t\x12.\n\nstart_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"S\n\x1d\x41gentServiceStreamLogsRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x0e\n\x06\x66ollow\x18\x02 \x01(\x08\x12\x11\n\tafter_seq\x18\x03 \x01(\x04\"H\n\x1e\x41gentServiceStreamLogsResponse\x12&\n\x06\x66rames\x18\x01 \x03(\x0b\x32\x16.trainyard.v1.LogFrame2\x83\x02\n\x0c\x41gentService\x12\x46\n\x07GetNode\x12\x1c.trainyard.v1.GetNodeRequest\x1a\x1d.trainyard.v1.GetNodeResponse\x12i\n\nStreamLogs\x12+.trainyard.v1.AgentServiceStreamLogsRequest\x1a,.trainyard.v1.AgentServiceStreamLogsResponse0\x01\x12@\n\x05\x44rain\x12\x1a.trainyard.v1.DrainRequest\x1a\x1b.trainyard.v1.DrainResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18trainyard/v1/agent.proto\x12\x0ctrainyard.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17trainyard/v1/task.proto\";\n\x0c\x44rainRequest\x12+\n\x08\x64\x65\x61\x64line\x18\x01 \x01(\x0b\x32\x19.google.protobuf.Duration\"1\n\rDrainResponse\x12 \n\x04node\x18\x01 \x01(\x0b\x32\x12.trainyard.v1.Node\"\x10\n\x0eGetNodeRequest\"3\n\x0fGetNodeResponse\x12 \n\x04node\x18\x01 \x01(\x0b\x32\x12.trainyard.v1.Node\"\xfa\x03\n\x04Node\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05pools\x18\x02 \x03(\t\x12\r\n\x05slots\x18\x03 \x01(\x05\x12\x12\n\nfree_slots\x18\x04 \x01(\x05\x12-\n\x07running\x18\x05 \x03(\x0b\x32\x1c.trainyard.v1.RunningAttempt\x12.\n\nstart_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0e\x64ocker_version\x18\x07 \x01(\t\x12\x0c\n\x04gpus\x18\x08 \x01(\x05\x12\x10\n\x08\x64raining\x18\t \x01(\x08\x12\x0c\n\x04\x63pus\x18\n \x01(\x01\x12\x14\n\x0cmemory_bytes\x18\x0b \x01(\x03\x12,\n\x0bgpu_devices\x18\x0c \x03(\x0b\x32\x17.trainyard.v1.GpuDevice\x12.\n\x06labels\x18\r \x03(\x0b\x32\x1e.trainyard.v1.Node.LabelsEntry\x12&\n\x05state\x18\x0e \x01(\x0e\x32\x17.trainyard.v1.NodeState\x12-\n\tlast_seen\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rnetwork_modes\x18\x10 \x03(\t\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"Z\n\tGpuDevice\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04uuid\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x14\n\x0cmemory_bytes\x18\x04 \x01(\x03\x12\x0f\n\x07task_id\x18\x05 \x01(\t\"\x87\x01\n\x0eRunningAttempt\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x0f\n\x07\x61ttempt\x18\x02 \x01(\x05\x12\x14\n\x0c\x63ontainer_id\x18\x03 \x01(\t\x12\r\n\x05image\x18\x04 \x01(\t\x12.\n\nstart_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"S\n\x1d\x41gentServiceStreamLogsRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x0e\n\x06\x66ollow\x18\x02 \x01(\x08\x12\x11\n\tafter_seq\x18\x03 \x01(\x04\"H\n\x1e\x41gentServiceStreamLogsResponse\x12&\n\x06\x66rames\x18\x01 \x03(\x0b\x32\x16.trainyard.v1.LogFrame*k\n\tNodeState\x12\x1a\n\x16NODE_STATE_UNSPECIFIED\x10\x00\x12\x14\n\x10NODE_STATE_READY\x10\x01\x12\x17\n\x13NODE_STATE_DRAINING\x10\x02\x12\x13\n\x0fNODE_STATE_LOST\x10\x03\x32\x83\x02\n\x0c\x41gentService\x12\x46\n\x07GetNode\x12\x1c.trainyard.v1.GetNodeRequest\x1a\x1d.trainyard.v1.GetNodeResponse\x12i\n\nStreamLogs\x12+.trainyard.v1.AgentServiceStreamLogsRequest\x1a,.trainyard.v1.AgentServiceStreamLogsResponse0\x01\x12@\n\x05\x44rain\x12\x1a.trainyard.v1.DrainRequest\x1a\x1b.trainyard.v1.DrainResponseb\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'trainyard.v1.agent_pb2', globals())
 if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
+  _NODE_LABELSENTRY._options = None
+  _NODE_LABELSENTRY._serialized_options = b'8\001'
+  _NODESTATE._serialized_start=1213
+  _NODESTATE._serialized_end=1320
   _DRAINREQUEST._serialized_start=132
   _DRAINREQUEST._serialized_end=191
   _DRAINRESPONSE._serialized_start=193
@@ -32,13 +36,17 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _GETNODERESPONSE._serialized_start=262
   _GETNODERESPONSE._serialized_end=313
   _NODE._serialized_start=316
-  _NODE._serialized_end=535
-  _RUNNINGATTEMPT._serialized_start=538
-  _RUNNINGATTEMPT._serialized_end=673
-  _AGENTSERVICESTREAMLOGSREQUEST._serialized_start=675
-  _AGENTSERVICESTREAMLOGSREQUEST._serialized_end=758
-  _AGENTSERVICESTREAMLOGSRESPONSE._serialized_start=760
-  _AGENTSERVICESTREAMLOGSRESPONSE._serialized_end=832
-  _AGENTSERVICE._serialized_start=835
-  _AGENTSERVICE._serialized_end=1094
+  _NODE._serialized_end=822
+  _NODE_LABELSENTRY._serialized_start=777
+  _NODE_LABELSENTRY._serialized_end=822
+  _GPUDEVICE._serialized_start=824
+  _GPUDEVICE._serialized_end=914
+  _RUNNINGATTEMPT._serialized_start=917
+  _RUNNINGATTEMPT._serialized_end=1052
+  _AGENTSERVICESTREAMLOGSREQUEST._serialized_start=1054
+  _AGENTSERVICESTREAMLOGSREQUEST._serialized_end=1137
+  _AGENTSERVICESTREAMLOGSRESPONSE._serialized_start=1139
+  _AGENTSERVICESTREAMLOGSRESPONSE._serialized_end=1211
+  _AGENTSERVICE._serialized_start=1323
+  _AGENTSERVICE._serialized_end=1582
 # @@protoc_insertion_point(module_scope)

@@ -1,3 +1,5 @@
+from google.protobuf import duration_pb2 as _duration_pb2
+from . import agent_pb2 as _agent_pb2
 from . import task_pb2 as _task_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
@@ -19,6 +21,22 @@ class CancelResponse(_message.Message):
     TASK_FIELD_NUMBER: _ClassVar[int]
     task: _task_pb2.Task
     def __init__(self, task: _Optional[_Union[_task_pb2.Task, _Mapping]] = ...) -> None: ...
+
+class DrainNodeRequest(_message.Message):
+    __slots__ = ["deadline", "node_id", "undo"]
+    DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    NODE_ID_FIELD_NUMBER: _ClassVar[int]
+    UNDO_FIELD_NUMBER: _ClassVar[int]
+    deadline: _duration_pb2.Duration
+    node_id: str
+    undo: bool
+    def __init__(self, node_id: _Optional[str] = ..., deadline: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., undo: bool = ...) -> None: ...
+
+class DrainNodeResponse(_message.Message):
+    __slots__ = ["node"]
+    NODE_FIELD_NUMBER: _ClassVar[int]
+    node: _agent_pb2.Node
+    def __init__(self, node: _Optional[_Union[_agent_pb2.Node, _Mapping]] = ...) -> None: ...
 
 class GetEventsRequest(_message.Message):
     __slots__ = ["task_id"]
@@ -43,6 +61,16 @@ class GetResponse(_message.Message):
     TASK_FIELD_NUMBER: _ClassVar[int]
     task: _task_pb2.Task
     def __init__(self, task: _Optional[_Union[_task_pb2.Task, _Mapping]] = ...) -> None: ...
+
+class ListNodesRequest(_message.Message):
+    __slots__ = []
+    def __init__(self) -> None: ...
+
+class ListNodesResponse(_message.Message):
+    __slots__ = ["nodes"]
+    NODES_FIELD_NUMBER: _ClassVar[int]
+    nodes: _containers.RepeatedCompositeFieldContainer[_agent_pb2.Node]
+    def __init__(self, nodes: _Optional[_Iterable[_Union[_agent_pb2.Node, _Mapping]]] = ...) -> None: ...
 
 class ListRequest(_message.Message):
     __slots__ = ["labels", "namespace", "page_size", "page_token", "states"]

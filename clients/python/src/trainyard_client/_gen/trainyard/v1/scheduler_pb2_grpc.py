@@ -50,6 +50,16 @@ class SchedulerServiceStub(object):
                 request_serializer=trainyard_dot_v1_dot_scheduler__pb2.GetEventsRequest.SerializeToString,
                 response_deserializer=trainyard_dot_v1_dot_scheduler__pb2.GetEventsResponse.FromString,
                 )
+        self.ListNodes = channel.unary_unary(
+                '/trainyard.v1.SchedulerService/ListNodes',
+                request_serializer=trainyard_dot_v1_dot_scheduler__pb2.ListNodesRequest.SerializeToString,
+                response_deserializer=trainyard_dot_v1_dot_scheduler__pb2.ListNodesResponse.FromString,
+                )
+        self.DrainNode = channel.unary_unary(
+                '/trainyard.v1.SchedulerService/DrainNode',
+                request_serializer=trainyard_dot_v1_dot_scheduler__pb2.DrainNodeRequest.SerializeToString,
+                response_deserializer=trainyard_dot_v1_dot_scheduler__pb2.DrainNodeResponse.FromString,
+                )
 
 
 class SchedulerServiceServicer(object):
@@ -105,6 +115,22 @@ class SchedulerServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListNodes(self, request, context):
+        """ListNodes returns every agent heartbeating now (or lost within the last hour), by id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DrainNode(self, request, context):
+        """DrainNode stops placing work on a node (admin). Past `deadline` (if set) its running
+        attempts are stopped and end NODE_LOST, so they run again elsewhere without spending their
+        retries. `undo` makes it take work again.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SchedulerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -142,6 +168,16 @@ def add_SchedulerServiceServicer_to_server(servicer, server):
                     servicer.GetEvents,
                     request_deserializer=trainyard_dot_v1_dot_scheduler__pb2.GetEventsRequest.FromString,
                     response_serializer=trainyard_dot_v1_dot_scheduler__pb2.GetEventsResponse.SerializeToString,
+            ),
+            'ListNodes': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListNodes,
+                    request_deserializer=trainyard_dot_v1_dot_scheduler__pb2.ListNodesRequest.FromString,
+                    response_serializer=trainyard_dot_v1_dot_scheduler__pb2.ListNodesResponse.SerializeToString,
+            ),
+            'DrainNode': grpc.unary_unary_rpc_method_handler(
+                    servicer.DrainNode,
+                    request_deserializer=trainyard_dot_v1_dot_scheduler__pb2.DrainNodeRequest.FromString,
+                    response_serializer=trainyard_dot_v1_dot_scheduler__pb2.DrainNodeResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -270,5 +306,39 @@ class SchedulerService(object):
         return grpc.experimental.unary_unary(request, target, '/trainyard.v1.SchedulerService/GetEvents',
             trainyard_dot_v1_dot_scheduler__pb2.GetEventsRequest.SerializeToString,
             trainyard_dot_v1_dot_scheduler__pb2.GetEventsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ListNodes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/trainyard.v1.SchedulerService/ListNodes',
+            trainyard_dot_v1_dot_scheduler__pb2.ListNodesRequest.SerializeToString,
+            trainyard_dot_v1_dot_scheduler__pb2.ListNodesResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def DrainNode(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/trainyard.v1.SchedulerService/DrainNode',
+            trainyard_dot_v1_dot_scheduler__pb2.DrainNodeRequest.SerializeToString,
+            trainyard_dot_v1_dot_scheduler__pb2.DrainNodeResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

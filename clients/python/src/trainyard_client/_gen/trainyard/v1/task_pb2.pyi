@@ -13,6 +13,7 @@ FAILURE_REASON_EXIT_CODE: FailureReason
 FAILURE_REASON_IMAGE_UNAVAILABLE: FailureReason
 FAILURE_REASON_NODE_LOST: FailureReason
 FAILURE_REASON_OOM_KILLED: FailureReason
+FAILURE_REASON_PREEMPTED: FailureReason
 FAILURE_REASON_TIMEOUT: FailureReason
 FAILURE_REASON_UNSPECIFIED: FailureReason
 LOG_STREAM_STDERR: LogStream
@@ -22,6 +23,10 @@ LOG_STREAM_UNSPECIFIED: LogStream
 MOUNT_TYPE_BIND: MountType
 MOUNT_TYPE_UNSPECIFIED: MountType
 MOUNT_TYPE_VOLUME: MountType
+NETWORK_MODE_BRIDGE: NetworkMode
+NETWORK_MODE_HOST: NetworkMode
+NETWORK_MODE_NONE: NetworkMode
+NETWORK_MODE_UNSPECIFIED: NetworkMode
 TASK_STATE_CANCELLED: TaskState
 TASK_STATE_FAILED: TaskState
 TASK_STATE_PENDING: TaskState
@@ -30,12 +35,13 @@ TASK_STATE_SUCCEEDED: TaskState
 TASK_STATE_UNSPECIFIED: TaskState
 
 class Attempt(_message.Message):
-    __slots__ = ["container_id", "dispatch_time", "end_time", "exit_code", "failure_reason", "message", "node_id", "not_before", "number", "start_time", "state"]
+    __slots__ = ["container_id", "dispatch_time", "end_time", "exit_code", "failure_reason", "gpu_ids", "message", "node_id", "not_before", "number", "start_time", "state"]
     CONTAINER_ID_FIELD_NUMBER: _ClassVar[int]
     DISPATCH_TIME_FIELD_NUMBER: _ClassVar[int]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
     EXIT_CODE_FIELD_NUMBER: _ClassVar[int]
     FAILURE_REASON_FIELD_NUMBER: _ClassVar[int]
+    GPU_IDS_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
     NODE_ID_FIELD_NUMBER: _ClassVar[int]
     NOT_BEFORE_FIELD_NUMBER: _ClassVar[int]
@@ -47,13 +53,14 @@ class Attempt(_message.Message):
     end_time: _timestamp_pb2.Timestamp
     exit_code: int
     failure_reason: FailureReason
+    gpu_ids: _containers.RepeatedScalarFieldContainer[str]
     message: str
     node_id: str
     not_before: _timestamp_pb2.Timestamp
     number: int
     start_time: _timestamp_pb2.Timestamp
     state: TaskState
-    def __init__(self, number: _Optional[int] = ..., node_id: _Optional[str] = ..., container_id: _Optional[str] = ..., state: _Optional[_Union[TaskState, str]] = ..., exit_code: _Optional[int] = ..., failure_reason: _Optional[_Union[FailureReason, str]] = ..., message: _Optional[str] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., not_before: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., dispatch_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    def __init__(self, number: _Optional[int] = ..., node_id: _Optional[str] = ..., container_id: _Optional[str] = ..., state: _Optional[_Union[TaskState, str]] = ..., exit_code: _Optional[int] = ..., failure_reason: _Optional[_Union[FailureReason, str]] = ..., message: _Optional[str] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., not_before: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., dispatch_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., gpu_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class LogFrame(_message.Message):
     __slots__ = ["attempt", "data", "seq", "stream", "time"]
@@ -156,7 +163,7 @@ class TaskEvent(_message.Message):
     def __init__(self, time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., type: _Optional[str] = ..., attempt: _Optional[int] = ..., node_id: _Optional[str] = ..., message: _Optional[str] = ..., principal: _Optional[str] = ...) -> None: ...
 
 class TaskSpec(_message.Message):
-    __slots__ = ["command", "env", "image", "labels", "mounts", "pool", "read_only_rootfs", "resources", "retry", "stop_grace_period", "timeout", "user"]
+    __slots__ = ["command", "env", "image", "labels", "mounts", "network", "node_labels", "pool", "preemptible", "priority", "read_only_rootfs", "resources", "retry", "stop_grace_period", "timeout", "user"]
     class EnvEntry(_message.Message):
         __slots__ = ["key", "value"]
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -171,12 +178,23 @@ class TaskSpec(_message.Message):
         key: str
         value: str
         def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    class NodeLabelsEntry(_message.Message):
+        __slots__ = ["key", "value"]
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     COMMAND_FIELD_NUMBER: _ClassVar[int]
     ENV_FIELD_NUMBER: _ClassVar[int]
     IMAGE_FIELD_NUMBER: _ClassVar[int]
     LABELS_FIELD_NUMBER: _ClassVar[int]
     MOUNTS_FIELD_NUMBER: _ClassVar[int]
+    NETWORK_FIELD_NUMBER: _ClassVar[int]
+    NODE_LABELS_FIELD_NUMBER: _ClassVar[int]
     POOL_FIELD_NUMBER: _ClassVar[int]
+    PREEMPTIBLE_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
     READ_ONLY_ROOTFS_FIELD_NUMBER: _ClassVar[int]
     RESOURCES_FIELD_NUMBER: _ClassVar[int]
     RETRY_FIELD_NUMBER: _ClassVar[int]
@@ -188,14 +206,21 @@ class TaskSpec(_message.Message):
     image: str
     labels: _containers.ScalarMap[str, str]
     mounts: _containers.RepeatedCompositeFieldContainer[Mount]
+    network: NetworkMode
+    node_labels: _containers.ScalarMap[str, str]
     pool: str
+    preemptible: bool
+    priority: int
     read_only_rootfs: bool
     resources: Resources
     retry: RetryPolicy
     stop_grace_period: _duration_pb2.Duration
     timeout: _duration_pb2.Duration
     user: str
-    def __init__(self, image: _Optional[str] = ..., command: _Optional[_Iterable[str]] = ..., env: _Optional[_Mapping[str, str]] = ..., resources: _Optional[_Union[Resources, _Mapping]] = ..., retry: _Optional[_Union[RetryPolicy, _Mapping]] = ..., timeout: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., labels: _Optional[_Mapping[str, str]] = ..., pool: _Optional[str] = ..., stop_grace_period: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., mounts: _Optional[_Iterable[_Union[Mount, _Mapping]]] = ..., user: _Optional[str] = ..., read_only_rootfs: bool = ...) -> None: ...
+    def __init__(self, image: _Optional[str] = ..., command: _Optional[_Iterable[str]] = ..., env: _Optional[_Mapping[str, str]] = ..., resources: _Optional[_Union[Resources, _Mapping]] = ..., retry: _Optional[_Union[RetryPolicy, _Mapping]] = ..., timeout: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., labels: _Optional[_Mapping[str, str]] = ..., pool: _Optional[str] = ..., stop_grace_period: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., mounts: _Optional[_Iterable[_Union[Mount, _Mapping]]] = ..., user: _Optional[str] = ..., read_only_rootfs: bool = ..., priority: _Optional[int] = ..., preemptible: bool = ..., network: _Optional[_Union[NetworkMode, str]] = ..., node_labels: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class NetworkMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
 
 class MountType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []

@@ -1,0 +1,41 @@
+/** A node as the scheduler knows it (heartbeat, liveness, drain, the records of what runs there) → trainyard.v1.Node. */
+import { create } from "@bufbuild/protobuf";
+import { NodeSchema, NodeState as PbNodeState, type Node } from "@trainyard/client";
+import { currentAttempt, type GpuDevice, type TaskRecord } from "@trainyard/common";
+import type { NodeState } from "../core/placement/snapshot.js";
+import { ts } from "./convert.js";
+
+/** `task(id)`: the record of a task the node's heartbeat says it runs (for its devices). */
+export function nodeToProto(n: NodeState, task: (id: string) => TaskRecord | undefined): Node {
+  const r = n.record;
+  const running = Array.isArray(r.running) ? r.running : [];
+  const holder = new Map<string, string>();
+  for (const a of running) {
+    const t = task(a.taskId);
+    const cur = t && currentAttempt(t);
+    if (cur?.number === a.attempt) for (const g of cur.gpuIds ?? []) holder.set(g, a.taskId);
+  }
+  const devices: GpuDevice[] = Array.isArray(r.gpuDevices) ? r.gpuDevices : Array.from({ length: r.gpus ?? 0 }, (_, i) => ({ id: String(i) }));
+  const draining = r.draining || n.drain !== undefined;
+  return create(NodeSchema, {
+    id: r.id,
+    pools: r.pools ?? [],
+    slots: r.slots,
+    freeSlots: Math.max(0, r.slots - running.length),
+    running: running.map((a) => {
+      const t = task(a.taskId);
+      const cur = t && currentAttempt(t);
+      return { taskId: a.taskId, attempt: a.attempt, containerId: a.containerId ?? "", image: t?.spec.image ?? "", startTime: ts(cur?.number === a.attempt ? cur.startTime : undefined) };
+    }),
+    startTime: ts(r.startTime),
+    gpus: devices.length,
+    draining,
+    cpus: r.cpus ?? 0,
+    memoryBytes: BigInt(r.memoryBytes ?? 0),
+    gpuDevices: devices.map((d) => ({ id: d.id, uuid: d.uuid ?? "", name: d.name ?? "", memoryBytes: BigInt(d.memoryBytes ?? 0), taskId: holder.get(d.id) ?? "" })),
+    labels: r.labels ?? {},
+    networkModes: r.networkModes ?? ["none"],
+    state: n.lost ? PbNodeState.LOST : draining ? PbNodeState.DRAINING : PbNodeState.READY,
+    lastSeen: ts(n.lastSeen),
+  });
+}

@@ -1,0 +1,230 @@
+/**
+ * The placer (decision 0006): while this replica holds the placer lease, it decides which
+ * pending attempt runs on which node (core/placement/place.ts) and writes the decision through
+ * the applier; the dispatch loop then publishes each placement to its node.
+ *
+ * A round runs when something changes, never on a timer over the backlog: a task record that
+ * is or was PENDING or RUNNING, a heartbeat whose capacity, drain or running set changed, a
+ * node turning lost (checked every second, O(nodes)), a drain, a quota reload, the lease taken,
+ * or the next retry delay or drain deadline coming due. Rounds are debounced and never overlap.
+ * With nothing changing it does nothing.
+ *
+ * Each round applies, in order: placed attempts whose node was lost go back to the queue;
+ * placements (node, devices, epoch); preemptions (a stop request, and the room reserved for the
+ * task it is for); stops of attempts on nodes whose drain deadline passed. Wait reasons become
+ * task messages in the background, only when their words change ("Nth in line" is added when a
+ * task is read, not stored).
+ */
+import type { Logger } from "pino";
+import { currentAttempt, type TaskRecord } from "@trainyard/common";
+import { place } from "../core/placement/place.js";
+import { waitText } from "../core/placement/reasons.js";
+import { buildSnapshot, type NodeState } from "../core/placement/snapshot.js";
+import type { Quota, WaitReason } from "../core/placement/types.js";
+import type { Input } from "../core/transition.js";
+import type { Applier } from "../store/applier.js";
+import type { TaskView } from "../store/task-view.js";
+import type { LeaseHolding } from "./placer-lease.js";
+
+export interface PlacerOptions {
+  view: TaskView;
+  /** The lease's holding now (null: another replica places). */
+  held: () => LeaseHolding | null;
+  /** Every known node with its liveness and drain, now. */
+  nodes: (now: number) => NodeState[];
+  quotas: () => Record<string, Quota>;
+  applier: Applier;
+  clock: () => number;
+  logger: Logger;
+  debounceMs?: number;
+}
+
+/** How often lost nodes and the lease are looked at between changes. */
+const CHECK_EVERY_MS = 1_000;
+/** Wait-reason messages written at once. */
+const MESSAGE_WRITERS = 4;
+
+export class Placer {
+  /** Tasks that hold or want room: PENDING or RUNNING. */
+  private readonly active = new Map<string, TaskRecord>();
+  private scheduled?: NodeJS.Timeout;
+  private due?: NodeJS.Timeout;
+  private checker?: NodeJS.Timeout;
+  private running = false;
+  private again = false;
+  private stopped = false;
+  private unsubscribe?: () => void;
+  private lastNodes = "";
+  private lastHeld = false;
+  /** Wait messages not yet written (task → its words), newest words only. */
+  private readonly messages = new Map<string, { attempt: number; text: string }>();
+  private writers = 0;
+  /** Rounds run, attempts placed, preempted: for metrics and tests. */
+  readonly stats = { rounds: 0, placed: 0, preempted: 0, lastRoundMs: 0 };
+
+  constructor(private readonly o: PlacerOptions) {}
+
+  start(): void {
+    for (const t of this.o.view.values()) this.track(t);
+    this.unsubscribe = this.o.view.onChange((t) => {
+      if (this.track(t)) this.wake();
+    });
+    this.checker = setInterval(() => this.check(), CHECK_EVERY_MS);
+    this.check();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.unsubscribe?.();
+    clearTimeout(this.scheduled);
+    clearTimeout(this.due);
+    clearInterval(this.checker);
+  }
+
+  /** Something outside the task view changed (a heartbeat, a drain, a quota reload): place again soon. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.scheduled ??= setTimeout(() => {
+      this.scheduled = undefined;
+      void this.round();
+    }, this.o.debounceMs ?? 25);
+  }
+
+  /** Nodes' placement state or the lease changed since the last look? Then place again. */
+  private check(): void {
+    const held = this.o.held() !== null;
+    const nodes = nodesKey(this.o.nodes(this.o.clock()));
+    if (held !== this.lastHeld || nodes !== this.lastNodes) {
+      this.lastHeld = held;
+      this.lastNodes = nodes;
+      this.wake();
+    }
+  }
+
+  /** Keeps `active` in line with the record; true when the record matters to placement. */
+  private track(t: TaskRecord): boolean {
+    const was = this.active.has(t.id);
+    if (t.state === "PENDING" || t.state === "RUNNING") this.active.set(t.id, t);
+    else this.active.delete(t.id);
+    return was || this.active.has(t.id);
+  }
+
+  private async round(): Promise<void> {
+    const holding = this.o.held();
+    if (!holding || this.stopped) return;
+    this.running = true;
+    const started = performance.now();
+    let failed = false;
+    try {
+      const now = this.o.clock();
+      const nodes = this.o.nodes(now);
+      const built = buildSnapshot(this.active.values(), nodes, this.o.quotas(), now);
+      const d = place(built.snapshot);
+      const apply = async (taskId: string, input: Input) => {
+        try {
+          await this.o.applier.apply(taskId, input, now);
+          return true;
+        } catch (err) {
+          failed = true;
+          this.o.logger.warn({ task: taskId, err: String(err), input: input.type }, "placement not applied; trying again");
+          return false;
+        }
+      };
+      for (const u of built.unplace) await apply(u.taskId, { type: "unplaced", taskId: u.taskId, attempt: u.attempt, why: `node ${u.nodeId} lost`, time: now });
+      for (const p of d.place) {
+        const ok = await apply(p.taskId, { type: "placed", ...p, epoch: holding.epoch, time: now });
+        if (ok) this.stats.placed++;
+        if (ok) this.o.logger.info({ task: p.taskId, attempt: p.attempt, node: p.nodeId, gpus: p.gpuIds, epoch: holding.epoch }, "placed");
+      }
+      for (const v of d.preempt) {
+        const ok = await apply(v.taskId, { type: "stop", taskId: v.taskId, attempt: v.attempt, nodeId: v.nodeId, stop: { kind: "preempted", forTaskId: v.forTaskId }, time: now });
+        const beneficiary = this.active.get(v.forTaskId);
+        if (beneficiary) await apply(v.forTaskId, { type: "reserved", taskId: v.forTaskId, attempt: currentAttempt(beneficiary).number, nodeId: v.nodeId, time: now });
+        if (ok) this.stats.preempted++;
+        if (ok) this.o.logger.info({ task: v.taskId, attempt: v.attempt, node: v.nodeId, for: v.forTaskId }, "preempting");
+      }
+      for (const s of drainStops(this.active.values(), nodes, now)) {
+        await apply(s.taskId, { type: "stop", taskId: s.taskId, attempt: s.attempt, nodeId: s.nodeId, stop: { kind: "drain" }, time: now });
+      }
+      this.queueMessages(d.waiting);
+      this.scheduleDue(built.nextDue, nextDrainDeadline(nodes, now), now);
+    } catch (err) {
+      failed = true;
+      this.o.logger.error({ err }, "placement round failed; trying again");
+    } finally {
+      this.stats.rounds++;
+      this.stats.lastRoundMs = performance.now() - started;
+      this.running = false;
+      if (this.again || failed) {
+        this.again = false;
+        if (failed) setTimeout(() => this.wake(), CHECK_EVERY_MS).unref();
+        else this.wake();
+      }
+    }
+  }
+
+  private scheduleDue(...times: (number | undefined)[]): void {
+    const now = times.pop()!;
+    const next = Math.min(...times.map((t) => t ?? Infinity));
+    clearTimeout(this.due);
+    if (Number.isFinite(next)) this.due = setTimeout(() => this.wake(), Math.max(0, next - now) + 5);
+  }
+
+  private queueMessages(waiting: ReadonlyMap<string, WaitReason>): void {
+    for (const [taskId, why] of waiting) {
+      const t = this.active.get(taskId);
+      if (!t) continue;
+      const text = waitText(why.kind === "room" ? { ...why, position: 0 } : why);
+      if (t.message !== text) this.messages.set(taskId, { attempt: currentAttempt(t).number, text });
+    }
+    while (this.writers < MESSAGE_WRITERS && this.messages.size > 0) void this.writeMessages();
+  }
+
+  private async writeMessages(): Promise<void> {
+    this.writers++;
+    try {
+      for (const [taskId, m] of this.messages) {
+        this.messages.delete(taskId);
+        if (this.stopped) return;
+        await this.o.applier
+          .apply(taskId, { type: "waiting", taskId, attempt: m.attempt, text: m.text, time: this.o.clock() })
+          .catch((err: unknown) => this.o.logger.debug({ task: taskId, err: String(err) }, "wait message not written"));
+      }
+    } finally {
+      this.writers--;
+    }
+  }
+}
+
+/** Running attempts on nodes whose drain deadline has passed (and that nothing stops yet). */
+function drainStops(tasks: Iterable<TaskRecord>, nodes: NodeState[], now: number): { taskId: string; attempt: number; nodeId: string }[] {
+  const past = new Set(nodes.filter((n) => n.drain?.deadline !== undefined && n.drain.deadline <= now).map((n) => n.record.id));
+  if (past.size === 0) return [];
+  const out = [];
+  for (const t of tasks) {
+    const a = currentAttempt(t);
+    if (t.state === "RUNNING" && a.nodeId !== undefined && past.has(a.nodeId) && !t.stop && !t.cancel) out.push({ taskId: t.id, attempt: a.number, nodeId: a.nodeId });
+  }
+  return out;
+}
+
+function nextDrainDeadline(nodes: NodeState[], now: number): number | undefined {
+  const ds = nodes.map((n) => n.drain?.deadline).filter((d): d is number => d !== undefined && d > now);
+  return ds.length ? Math.min(...ds) : undefined;
+}
+
+/** What of the nodes matters to placement (not the heartbeat's time). */
+function nodesKey(nodes: NodeState[]): string {
+  return JSON.stringify(
+    nodes
+      .map((n) => {
+        const { heartbeatTime: _h, ...r } = n.record;
+        return [r, n.lost, n.drain ?? null];
+      })
+      .sort((a, b) => ((a[0] as { id: string }).id < (b[0] as { id: string }).id ? -1 : 1)),
+  );
+}

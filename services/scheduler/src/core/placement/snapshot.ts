@@ -1,0 +1,96 @@
+/**
+ * What the placer sees, built from a replica's task and node views: the input of place(). Pure.
+ *
+ * - A RUNNING attempt holds its node's room and devices until it ends (being cancelled or
+ *   stopped included); it may be preempted only while nothing stops it yet.
+ * - A PENDING attempt already placed on a node (not yet claimed) holds that room too, and is
+ *   never a victim; when its node is lost it is taken back (`unplace`).
+ * - A PENDING attempt not placed yet is pending once its retry delay has passed (`nextDue` says
+ *   when the next one comes due).
+ */
+import { currentAttempt, namespaceOf, priorityOf, type DrainRecord, type NodeRecord, type TaskRecord } from "@trainyard/common";
+import type { NetworkMode, NodeCapacity, PendingAttempt, Quota, RunningAttempt, Snapshot } from "./types.js";
+
+export interface NodeState {
+  record: NodeRecord;
+  /** Its lease lapsed. */
+  lost: boolean;
+  /** Drained through the scheduler (DrainNode). */
+  drain?: DrainRecord;
+  /** When its last heartbeat was stored (NATS server clock). */
+  lastSeen?: number;
+}
+
+export interface Built {
+  snapshot: Snapshot;
+  /** Placed, unclaimed attempts whose node is lost: to go back to the queue. */
+  unplace: { taskId: string; attempt: number; nodeId: string }[];
+  /** When the earliest attempt still in its retry delay comes due. */
+  nextDue?: number;
+}
+
+export function buildSnapshot(tasks: Iterable<TaskRecord>, nodes: Iterable<NodeState>, quotas: Record<string, Quota>, now: number): Built {
+  const nodeList = [...nodes].map(capacityOfNode);
+  const lost = new Set(nodeList.filter((n) => n.lost).map((n) => n.id));
+  const running: RunningAttempt[] = [];
+  const pending: PendingAttempt[] = [];
+  const unplace: Built["unplace"] = [];
+  let nextDue: number | undefined;
+  for (const t of tasks) {
+    const a = currentAttempt(t);
+    const held = (nodeId: string, preemptible: boolean): RunningAttempt => ({
+      taskId: t.id,
+      attempt: a.number,
+      nodeId,
+      namespace: namespaceOf(t),
+      priority: priorityOf(t.spec),
+      preemptible,
+      startTime: a.startTime ?? a.claimTime ?? a.placeTime ?? t.createTime,
+      resources: t.spec.resources,
+      gpuIds: a.gpuIds ?? [],
+      ...(t.stop?.kind === "preempted" && t.stop.attempt === a.number ? { preemptedFor: t.stop.forTaskId } : {}),
+    });
+    if (t.state === "RUNNING" && a.nodeId !== undefined) {
+      running.push(held(a.nodeId, (t.spec.preemptible ?? false) && !t.cancel && !t.stop));
+    } else if (t.state === "PENDING" && a.state === "PENDING") {
+      if (a.placedOn !== undefined) {
+        if (lost.has(a.placedOn)) unplace.push({ taskId: t.id, attempt: a.number, nodeId: a.placedOn });
+        else running.push(held(a.placedOn, false));
+      } else if (a.notBefore > now) {
+        nextDue = Math.min(nextDue ?? Infinity, a.notBefore);
+      } else {
+        pending.push({
+          taskId: t.id,
+          attempt: a.number,
+          namespace: namespaceOf(t),
+          pool: t.spec.pool,
+          priority: priorityOf(t.spec),
+          queuedAt: t.createTime,
+          resources: t.spec.resources,
+          nodeLabels: t.spec.nodeLabels ?? {},
+          network: t.spec.network ?? "none",
+          ...(a.reservedOn !== undefined ? { reservedOn: a.reservedOn } : {}),
+        });
+      }
+    }
+  }
+  return { snapshot: { nodes: nodeList, running, pending, quotas }, unplace, ...(nextDue !== undefined ? { nextDue } : {}) };
+}
+
+/** A node's heartbeat as placement capacity (agents from before placement: their GPU count as ids 0..N-1). */
+export function capacityOfNode(n: NodeState): NodeCapacity {
+  const r = n.record;
+  const gpuIds = Array.isArray(r.gpuDevices) ? r.gpuDevices.map((d) => d.id) : Array.from({ length: r.gpus ?? 0 }, (_, i) => String(i));
+  return {
+    id: r.id,
+    pools: r.pools ?? [],
+    labels: r.labels ?? {},
+    networkModes: (r.networkModes ?? ["none"]) as NetworkMode[],
+    slots: r.slots,
+    cpus: r.cpus ?? 0,
+    memoryBytes: r.memoryBytes ?? 0,
+    gpuIds,
+    schedulable: !n.lost && !r.draining && !n.drain,
+    ...(n.lost ? { lost: true } : {}),
+  };
+}
