@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { FailureReason, LogStream, TaskState } from "@trainyard/client";
 import { clusterForSuite, type TestCluster } from "./harness/cluster.js";
+import { fakeHeartbeat } from "./harness/nats.js";
 import { readLog, sh, spec, text } from "./harness/tasks.js";
 
 let c: TestCluster;
@@ -10,6 +11,9 @@ clusterForSuite("cancel", { agents: [{ slots: 2 }] }, (x) => (c = x));
 
 describe("cancel", () => {
   it("cancels a pending task at once, and an agent that later gets its dispatch does not run it", async () => {
+    // A node that heartbeats, so the attempt is placed and dispatched there, but no agent pulls yet.
+    const id = `later-${process.pid}`;
+    await fakeHeartbeat(c.nats.url, id, ["later"]);
     const { task } = await c.client.submit(spec({ command: sh("echo must-not-run"), pool: "later" }));
     await c.waitFor(task!.id, (t) => t.attempts[0]!.dispatchTime !== undefined);
     const { task: cancelled } = await c.client.cancel({ taskId: task!.id, reason: "changed my mind" });
@@ -17,7 +21,7 @@ describe("cancel", () => {
     expect(cancelled!.failureReason).toBe(FailureReason.CANCELLED);
     expect(cancelled!.message).toBe("cancelled: changed my mind");
 
-    const late = await c.startAgent({ pools: ["later"], slots: 1 });
+    const late = await c.startAgent({ id, pools: ["later"], slots: 1 });
     // The new agent receives the dispatch, sees the record and drops it; prove it by running a
     // second task in the same pool to completion after it.
     const { task: next } = await c.client.submit(spec({ command: sh("echo second"), pool: "later" }));

@@ -56,7 +56,8 @@ describe("task outcomes", () => {
     const { events } = await c.client.getEvents({ taskId: task!.id });
     expect(events.map((e) => `${e.attempt}:${e.type}`)).toEqual([
       "1:submitted",
-      ...[1, 2].flatMap((n) => [`${n}:dispatched`, `${n}:claimed`, `${n}:started`, `${n}:exited`, `${n}:retry-scheduled`]),
+      ...[1, 2].flatMap((n) => [`${n}:placed`, `${n}:dispatched`, `${n}:claimed`, `${n}:started`, `${n}:exited`, `${n}:retry-scheduled`]),
+      "3:placed",
       "3:dispatched",
       "3:claimed",
       "3:started",

@@ -6,6 +6,8 @@ import { accessSync, constants, createWriteStream, mkdirSync, mkdtempSync, rmSyn
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { Kvm } from "@nats-io/kv";
+import { connect } from "@nats-io/transport-node";
 
 export interface StartNatsOptions {
   /** JetStream store dir. Kept on stop(). Default: a fresh temp dir, removed on stop(). */
@@ -314,4 +316,20 @@ export async function startNats(opts: StartNatsOptions = {}): Promise<NatsServer
     },
   };
   return server;
+}
+
+/**
+ * Writes a heartbeat for node `id` as an agent would (pools, slots, a long lease), without an
+ * agent behind it: the placer places work there and the scheduler makes its dispatch consumer,
+ * but nothing pulls until a real agent starts with that id.
+ */
+export async function fakeHeartbeat(natsUrl: string, id: string, pools: string[], leaseMs = 60_000): Promise<void> {
+  const nc = await connect({ servers: natsUrl });
+  try {
+    const kv = await new Kvm(nc).open("nodes");
+    const now = Date.now();
+    await kv.put(id, JSON.stringify({ id, pools, slots: 1, gpus: 0, leaseMs, startTime: now, heartbeatTime: now, draining: false, running: [] }));
+  } finally {
+    await nc.close();
+  }
 }

@@ -19,6 +19,10 @@ export interface SpecOptions {
   pool?: string;
   idempotencyKey?: string;
   mounts?: { type: "volume" | "bind"; source: string; target: string; readOnly?: boolean }[];
+  gpus?: number;
+  priority?: number;
+  preemptible?: boolean;
+  nodeLabels?: Record<string, string>;
 }
 
 /** A SubmitRequest for the busybox test image; retries off unless asked for. */
@@ -30,7 +34,10 @@ export function spec(o: SpecOptions): SubmitRequest {
       env: o.env ?? {},
       labels: o.labels ?? {},
       pool: o.pool ?? "",
-      resources: { cpus: o.cpus ?? 0, memoryBytes: BigInt(o.memoryBytes ?? 0) },
+      resources: { cpus: o.cpus ?? 0, memoryBytes: BigInt(o.memoryBytes ?? 0), gpus: o.gpus ?? 0 },
+      priority: o.priority ?? 0,
+      preemptible: o.preemptible ?? false,
+      nodeLabels: o.nodeLabels ?? {},
       retry: {
         maxRetries: o.maxRetries ?? 0,
         ...(o.maxInfraRetries !== undefined ? { maxInfrastructureRetries: o.maxInfraRetries } : {}),

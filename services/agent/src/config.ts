@@ -1,4 +1,4 @@
-import { availableParallelism, hostname, totalmem } from "node:os";
+import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { parseGpuIds, parseLabels, parseNetworkModes, type NetworkMode } from "./core/capacity.js";
 import { parseAllowedHostPaths } from "./core/mount-policy.js";
@@ -38,7 +38,7 @@ export interface AgentConfig {
   gpuIds: string[] | undefined;
   /** How a task gets its devices: Docker DeviceRequests (NVIDIA container toolkit) or NVIDIA_VISIBLE_DEVICES. */
   gpuMode: "device-requests" | "env";
-  /** CPUs and memory offered (TRAINYARD_AGENT_CPUS, TRAINYARD_AGENT_MEMORY; default: the host's). */
+  /** CPUs and memory placement accounts tasks against (TRAINYARD_AGENT_CPUS, TRAINYARD_AGENT_MEMORY; 0, the default: not accounted, slots and GPUs only). */
   cpus: number;
   memoryBytes: number;
   /** TRAINYARD_AGENT_LABELS: what tasks' node_labels match. */
@@ -87,8 +87,8 @@ export function loadAgentConfig(env: Env = process.env): AgentConfig {
     gpus: gpuIds?.length ?? 0,
     gpuIds,
     gpuMode: envParsed(env, "TRAINYARD_AGENT_GPU_MODE", parseGpuMode),
-    cpus: envNumber(env, "TRAINYARD_AGENT_CPUS", availableParallelism()),
-    memoryBytes: envBytes(env, "TRAINYARD_AGENT_MEMORY", String(totalmem())),
+    cpus: envNumber(env, "TRAINYARD_AGENT_CPUS", 0),
+    memoryBytes: envBytes(env, "TRAINYARD_AGENT_MEMORY", "0"),
     labels: envParsed(env, "TRAINYARD_AGENT_LABELS", parseLabels),
     networkModes: envParsed(env, "TRAINYARD_AGENT_NETWORK_MODES", parseNetworkModes),
     logDir: resolve(envString(env, "TRAINYARD_LOG_DIR", "./logs")),

@@ -12,6 +12,7 @@ import type { Applier } from "./store/applier.js";
 import type { Drains } from "./store/drains.js";
 import type { IdempotencyKeys } from "./store/idempotency.js";
 import type { NodeView } from "./store/node-view.js";
+import type { QueuePositions } from "./store/queue-positions.js";
 import type { TaskStore } from "./store/task-store.js";
 import type { TaskView } from "./store/task-view.js";
 
@@ -35,4 +36,6 @@ export interface SchedulerDeps {
   drains: Drains;
   /** Namespace quotas from the auth file (max_pending at Submit). */
   quotas: () => Record<string, NamespaceQuota>;
+  /** A waiting task's place in line, added as it is read (Get, List, Watch). */
+  positions: QueuePositions;
 }

@@ -35,6 +35,7 @@ import { KvIdempotencyKeys } from "./store/idempotency.js";
 import { KvDrains } from "./store/drains.js";
 import { feedDrains, feedNodeView, feedTaskView } from "./store/kv-mirror.js";
 import { NodeView } from "./store/node-view.js";
+import { QueuePositions } from "./store/queue-positions.js";
 import { KvTaskStore } from "./store/task-store.js";
 import { TaskView } from "./store/task-view.js";
 
@@ -86,6 +87,7 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
     nodes,
     drains: new KvDrains(infra.drains),
     quotas,
+    positions: new QueuePositions(view, clock),
   };
 
   const nodeFeed = await whileNatsStarts("watching the nodes bucket", () => feedNodeView(infra.nodes, nodes, logger), logger);

@@ -19,6 +19,7 @@ import { createApplier, type SystemLog } from "../src/store/applier.js";
 import type { IdempotencyKeys } from "../src/store/idempotency.js";
 import type { RecordWatch, StoredTask, TaskStore } from "../src/store/task-store.js";
 import { NodeView } from "../src/store/node-view.js";
+import { QueuePositions } from "../src/store/queue-positions.js";
 import { TaskView } from "../src/store/task-view.js";
 
 export class MemoryTaskStore implements TaskStore {
@@ -142,6 +143,7 @@ export function memoryScheduler(o: { auth?: AuthConfig; resources?: ResourcePoli
     nodes,
     drains: { put: async (id, d) => nodes.drained(id, d), remove: async (id) => nodes.drained(id, null) },
     quotas: () => o.auth?.namespaces ?? {},
+    positions: new QueuePositions(view, () => now.ms),
   };
   const router = { interceptors: [errorInterceptor(logger), authInterceptor(o.auth ? { current: o.auth } : undefined, () => now.ms)] };
   const clientWith = (interceptors: Interceptor[]) =>

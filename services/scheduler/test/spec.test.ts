@@ -2,7 +2,7 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { InvalidArgumentError } from "@trainyard/common";
-import { SubmitRequestSchema, TaskSpecSchema } from "@trainyard/client";
+import { SubmitRequestSchema, TaskSpecSchema, type NetworkMode } from "@trainyard/client";
 import { DEFAULTS, LIMITS, validateSubmit } from "../src/core/spec.js";
 
 /** The init shape of a TaskSpec message (not a TaskSpec instance). */
@@ -76,7 +76,7 @@ describe("validateSubmit rejects bad input, naming the field", () => {
     ["idempotency key over 256", req({}, "k".repeat(257)), "idempotency_key"],
     ["priority 101", req({ priority: 101 }), "spec.priority"],
     ["negative priority", req({ priority: -1 }), "spec.priority"],
-    ["an unknown network mode", req({ network: 9 }), "spec.network"],
+    ["an unknown network mode", req({ network: 9 as NetworkMode }), "spec.network"],
     ["a node label key with a space", req({ nodeLabels: { "gpu type": "a100" } }), "spec.node_labels"],
     ["a node label value with a comma", req({ nodeLabels: { gpu: "a100,h100" } }), "spec.node_labels"],
   ];

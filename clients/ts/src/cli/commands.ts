@@ -3,12 +3,13 @@
  * code. Server errors propagate as ConnectError (main.ts prints code and message).
  */
 import { toJsonString } from "@bufbuild/protobuf";
+import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { TaskSchema, TaskState, type Task } from "../gen/trainyard/v1/task_pb.js";
-import { ListResponseSchema } from "../gen/trainyard/v1/scheduler_pb.js";
+import { ListNodesResponseSchema, ListResponseSchema } from "../gen/trainyard/v1/scheduler_pb.js";
 import type { TrainyardClient } from "../trainyard-client.js";
-import { exitCodeFor, formatError, plainRow, stateName, TABLE_HEADER, taskDetail, taskRow, taskTable } from "./format.js";
-import { buildSubmitRequest, keyValues, parseNumber, parseState, type SubmitFlags } from "./parse.js";
+import { exitCodeFor, formatError, nodeStateName, nodeTable, plainRow, stateName, TABLE_HEADER, taskDetail, taskRow, taskTable } from "./format.js";
+import { buildSubmitRequest, keyValues, parseDurationFlag, parseNumber, parseState, type SubmitFlags } from "./parse.js";
 import { printLogs } from "./print-logs.js";
 import type { Terminal } from "./terminal.js";
 
@@ -64,6 +65,20 @@ export async function list(c: Context, o: { state?: string[]; label?: string[]; 
 export async function logs(c: Context, id: string, o: { follow?: boolean; tail?: string }): Promise<number> {
   const tailLines = o.tail !== undefined ? parseNumber(o.tail, "--tail", { integer: true, min: 1 }) : undefined;
   return (await followed(c, id, { follow: o.follow === true, ...(tailLines !== undefined && { tailLines }) })) ? 0 : INTERRUPTED;
+}
+
+export async function nodes(c: Context, o: { json?: boolean }): Promise<number> {
+  const res = await c.client.listNodes({}, { signal: c.signal });
+  if (o.json) await c.term.out(`${toJsonString(ListNodesResponseSchema, res, { prettySpaces: 2 })}\n`);
+  else await c.term.out(`${nodeTable(res.nodes, c.now()).join("\n")}\n`);
+  return 0;
+}
+
+export async function drain(c: Context, nodeId: string, o: { undo?: boolean; deadline?: string }): Promise<number> {
+  const deadline = o.deadline !== undefined ? durationFromMs(parseDurationFlag(o.deadline, "--deadline")) : undefined;
+  const { node } = await c.client.drainNode({ nodeId, undo: o.undo ?? false, ...(deadline ? { deadline } : {}) }, { signal: c.signal });
+  await c.term.out(`${nodeId} ${node ? nodeStateName(node.state) : o.undo ? "ready" : "draining"}\n`);
+  return 0;
 }
 
 export async function cancel(c: Context, id: string, o: { reason?: string }): Promise<number> {

@@ -2,10 +2,35 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { timestampMs, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { FailureReason, LogStream, TaskState, type LogFrame, type Task } from "../gen/trainyard/v1/task_pb.js";
+import { NodeState, type Node } from "../gen/trainyard/v1/agent_pb.js";
 import { formatBytes, formatDuration } from "../units.js";
 
 export const stateName = (s: TaskState): string => TaskState[s] ?? `STATE_${s}`;
 export const reasonName = (r: FailureReason): string => FailureReason[r] ?? `REASON_${r}`;
+export const nodeStateName = (s: NodeState): string => (NodeState[s] ?? `STATE_${s}`).toLowerCase();
+
+export const NODE_HEADER = ["NODE", "STATE", "SLOTS", "GPUS", "CPUS", "MEMORY", "POOLS", "LABELS", "SEEN"] as const;
+
+/** `trainyard nodes`: free/total slots, each GPU as id=task (or id=free), when last seen. */
+export function nodeTable(nodes: readonly Node[], now: number): string[] {
+  return table([
+    NODE_HEADER,
+    ...nodes.map((n) => {
+      const seen = ms(n.lastSeen);
+      return [
+        n.id,
+        nodeStateName(n.state),
+        `${n.freeSlots}/${n.slots}`,
+        n.gpuDevices.map((d) => `${d.id}=${d.taskId || "free"}`).join(",") || "-",
+        n.cpus ? String(n.cpus) : "-",
+        n.memoryBytes ? formatBytes(Number(n.memoryBytes)) : "-",
+        n.pools.join(","),
+        Object.entries(n.labels).map(([k, v]) => `${k}=${v}`).join(",") || "-",
+        seen === undefined ? "" : `${shortDuration(now - seen)} ago`,
+      ];
+    }),
+  ]);
+}
 
 /**
  * The CLI's exit code for a finished task (`submit --follow`):
@@ -90,6 +115,7 @@ export function taskDetail(t: Task, now: number): string[] {
   ];
   if (s && Object.keys(s.labels).length > 0) lines.push(`labels:    ${Object.entries(s.labels).map(([k, v]) => `${k}=${v}`).join(", ")}`);
   if (s?.pool) lines.push(`pool:      ${s.pool}`);
+  if (s && (s.priority || s.preemptible)) lines.push(`priority:  ${s.priority || 50}${s.preemptible ? " (preemptible)" : ""}`);
   const r = s?.resources;
   if (r && (r.cpus || r.memoryBytes || r.gpus)) {
     lines.push(`resources: ${[r.cpus ? `cpus ${r.cpus}` : "", r.memoryBytes ? `memory ${formatBytes(Number(r.memoryBytes))}` : "", r.gpus ? `gpus ${r.gpus}` : ""].filter(Boolean).join(", ")}`);
@@ -103,7 +129,8 @@ export function taskDetail(t: Task, now: number): string[] {
     const end = ms(a.endTime);
     const ran = start !== undefined ? ` ran ${shortDuration((end ?? now) - start)}` : "";
     const why = a.failureReason !== FailureReason.UNSPECIFIED ? ` ${reasonName(a.failureReason)}` : "";
-    lines.push(`attempt ${a.number}: ${stateName(a.state)}${a.nodeId ? ` on ${a.nodeId}` : ""}${ran}${why}${a.message ? ` (${a.message})` : ""}`);
+    const gpus = a.gpuIds.length ? ` GPU ${a.gpuIds.join(",")}` : "";
+    lines.push(`attempt ${a.number}: ${stateName(a.state)}${a.nodeId ? ` on ${a.nodeId}` : ""}${gpus}${ran}${why}${a.message ? ` (${a.message})` : ""}`);
   }
   return lines;
 }

@@ -5,7 +5,7 @@
 import { create } from "@bufbuild/protobuf";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { SubmitRequestSchema, type SubmitRequest } from "../gen/trainyard/v1/scheduler_pb.js";
-import { TaskState } from "../gen/trainyard/v1/task_pb.js";
+import { NetworkMode, TaskState } from "../gen/trainyard/v1/task_pb.js";
 import { durationToMs, parseBytes } from "../units.js";
 
 export class UsageError extends Error {
@@ -94,7 +94,13 @@ export interface SubmitFlags {
   idempotencyKey?: string;
   user?: string;
   readOnly?: boolean;
+  priority?: string;
+  preemptible?: boolean;
+  nodeLabel?: string[];
+  network?: string;
 }
+
+const NETWORK: Record<string, NetworkMode> = { none: NetworkMode.NONE, host: NetworkMode.HOST, bridge: NetworkMode.BRIDGE };
 
 /** The SubmitRequest for `trainyard submit` flags and the command after them. */
 export function buildSubmitRequest(f: SubmitFlags, command: string[]): SubmitRequest {
@@ -112,6 +118,10 @@ export function buildSubmitRequest(f: SubmitFlags, command: string[]): SubmitReq
       pool: f.pool ?? "",
       user: f.user ?? "",
       readOnlyRootfs: f.readOnly ?? false,
+      priority: f.priority !== undefined ? parseNumber(f.priority, "--priority", { integer: true, min: 1 }) : 0,
+      preemptible: f.preemptible ?? false,
+      nodeLabels: keyValues(f.nodeLabel ?? [], "--node-label"),
+      network: f.network !== undefined ? networkMode(f.network) : NetworkMode.UNSPECIFIED,
       resources: {
         cpus: f.cpus !== undefined ? parseNumber(f.cpus, "--cpus") : 0,
         memoryBytes: f.memory !== undefined ? parseMemory(f.memory) : 0n,
@@ -122,4 +132,10 @@ export function buildSubmitRequest(f: SubmitFlags, command: string[]): SubmitReq
     },
     idempotencyKey: f.idempotencyKey ?? "",
   });
+}
+
+function networkMode(text: string): NetworkMode {
+  const m = NETWORK[text];
+  if (m === undefined) throw new UsageError(`--network: ${JSON.stringify(text)} is not one of ${Object.keys(NETWORK).join(", ")}`);
+  return m;
 }

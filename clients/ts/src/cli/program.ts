@@ -53,6 +53,10 @@ export function buildProgram(context: (o: GlobalOptions) => commands.Context, do
     .option("--idempotency-key <key>", "the same key returns the first task instead of a new one")
     .option("--user <uid[:gid]>", "run the command as this numeric user (default: the image's)")
     .option("--read-only", "a read-only root filesystem (with a writable /tmp)")
+    .option("--priority <1-100>", "higher runs first, and may preempt --preemptible tasks (default 50)")
+    .option("--preemptible", "may be stopped to make room for a task of higher priority")
+    .option("--node-label <k=v>", "run only on nodes with this label (repeatable; all must match)", collect)
+    .option("--network <mode>", "none (default), host or bridge, where the agent allows it")
     .option("-f, --follow", "stream the log; exit with the task's exit code")
     .passThroughOptions()
     .addHelpText(
@@ -100,6 +104,20 @@ export function buildProgram(context: (o: GlobalOptions) => commands.Context, do
     .description("live table of every task, or of one (ends when it ends)")
     .argument("[id]")
     .action(act((c, id: string | undefined) => commands.watch(c, id)));
+
+  program
+    .command("nodes")
+    .description("the agents: state, free slots, GPUs and who holds them, last seen")
+    .option("--json", "the response as proto JSON")
+    .action(act((c, o: { json?: boolean }) => commands.nodes(c, o)));
+
+  program
+    .command("drain")
+    .description("stop placing work on a node (admin); --undo takes it back")
+    .argument("<node>", "node id")
+    .option("--undo", "place work on the node again")
+    .option("--deadline <duration>", "then stop what still runs there (it runs again elsewhere), e.g. 10m")
+    .action(act((c, node: string, o: { undo?: boolean; deadline?: string }) => commands.drain(c, node, o)));
 
   program.option(TOKEN_FLAG, TOKEN_HELP);
   for (const c of program.commands) c.option(TOKEN_FLAG, TOKEN_HELP);

@@ -61,9 +61,9 @@ describe("loadAgentConfig: capacity", () => {
     expect(loadAgentConfig({ TRAINYARD_AGENT_ID: "n1" }).gpuIds).toBeUndefined();
   });
 
-  it("offers the host's CPUs and memory unless told, labels and network modes as given", () => {
+  it("accounts no CPUs or memory unless told (slots and GPUs only), labels and network modes as given", () => {
     const c = loadAgentConfig({ TRAINYARD_AGENT_ID: "n1", TRAINYARD_AGENT_LABELS: "zone=a", TRAINYARD_AGENT_NETWORK_MODES: "none,host" });
-    expect(c).toMatchObject({ cpus: os.availableParallelism(), memoryBytes: os.totalmem(), labels: { zone: "a" }, networkModes: ["none", "host"], gpuMode: "device-requests" });
+    expect(c).toMatchObject({ cpus: 0, memoryBytes: 0, labels: { zone: "a" }, networkModes: ["none", "host"], gpuMode: "device-requests" });
     expect(loadAgentConfig({ TRAINYARD_AGENT_ID: "n1", TRAINYARD_AGENT_CPUS: "6", TRAINYARD_AGENT_MEMORY: "32g", TRAINYARD_AGENT_GPU_MODE: "env" })).toMatchObject({ cpus: 6, memoryBytes: 32 * 2 ** 30, gpuMode: "env" });
   });
 

@@ -5,16 +5,13 @@ import { currentAttempt, type GpuDevice, type TaskRecord } from "@trainyard/comm
 import type { NodeState } from "../core/placement/snapshot.js";
 import { ts } from "./convert.js";
 
-/** `task(id)`: the record of a task the node's heartbeat says it runs (for its devices). */
-export function nodeToProto(n: NodeState, task: (id: string) => TaskRecord | undefined): Node {
+/**
+ * `task(id)`: the record of a task the node's heartbeat says it runs; `holders`: device id → the
+ * task whose attempt holds it there (from the records: placed, claimed or running).
+ */
+export function nodeToProto(n: NodeState, task: (id: string) => TaskRecord | undefined, holder: ReadonlyMap<string, string>): Node {
   const r = n.record;
   const running = Array.isArray(r.running) ? r.running : [];
-  const holder = new Map<string, string>();
-  for (const a of running) {
-    const t = task(a.taskId);
-    const cur = t && currentAttempt(t);
-    if (cur?.number === a.attempt) for (const g of cur.gpuIds ?? []) holder.set(g, a.taskId);
-  }
   const devices: GpuDevice[] = Array.isArray(r.gpuDevices) ? r.gpuDevices : Array.from({ length: r.gpus ?? 0 }, (_, i) => ({ id: String(i) }));
   const draining = r.draining || n.drain !== undefined;
   return create(NodeSchema, {
@@ -38,4 +35,19 @@ export function nodeToProto(n: NodeState, task: (id: string) => TaskRecord | und
     state: n.lost ? PbNodeState.LOST : draining ? PbNodeState.DRAINING : PbNodeState.READY,
     lastSeen: ts(n.lastSeen),
   });
+}
+
+/** Node id → (device id → task id) of every attempt that holds devices (placed or running, not ended). */
+export function gpuHolders(tasks: Iterable<TaskRecord>): Map<string, Map<string, string>> {
+  const out = new Map<string, Map<string, string>>();
+  for (const t of tasks) {
+    if (t.state !== "RUNNING" && t.state !== "PENDING") continue;
+    const a = currentAttempt(t);
+    const nodeId = a.nodeId ?? a.placedOn;
+    if (!nodeId || !a.gpuIds?.length || a.state !== t.state) continue;
+    const m = out.get(nodeId) ?? new Map<string, string>();
+    out.set(nodeId, m);
+    for (const g of a.gpuIds) m.set(g, t.id);
+  }
+  return out;
 }

@@ -178,6 +178,7 @@ export class Placer {
     for (const [taskId, why] of waiting) {
       const t = this.active.get(taskId);
       if (!t) continue;
+      // The place in line is added when the task is read (store/queue-positions.ts).
       const text = waitText(why.kind === "room" ? { ...why, position: 0 } : why);
       if (t.message !== text) this.messages.set(taskId, { attempt: currentAttempt(t).number, text });
     }

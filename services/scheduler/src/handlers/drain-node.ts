@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import type { HandlerContext } from "@connectrpc/connect";
 import { DrainNodeResponseSchema, type DrainNodeRequest, type DrainNodeResponse } from "@trainyard/client";
 import { InvalidArgumentError, NODE_ID, NotFoundError, principalOf, type DrainRecord } from "@trainyard/common";
-import { nodeToProto } from "../api/node.js";
+import { gpuHolders, nodeToProto } from "../api/node.js";
 import type { SchedulerDeps } from "../deps.js";
 
 /** Longest drain deadline (a day). */
@@ -33,6 +33,6 @@ export function drainNode(d: Pick<SchedulerDeps, "nodes" | "view" | "drains" | "
     }
     d.logger.info({ node: req.nodeId, undo: req.undo, principal: by }, req.undo ? "drain undone" : "node drained");
     const n = state();
-    return create(DrainNodeResponseSchema, n ? { node: nodeToProto(n, (id) => d.view.get(id)) } : {});
+    return create(DrainNodeResponseSchema, n ? { node: nodeToProto(n, (id) => d.view.get(id), gpuHolders(d.view.values()).get(req.nodeId) ?? new Map()) } : {});
   };
 }

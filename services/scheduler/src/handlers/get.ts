@@ -10,6 +10,6 @@ import { visibleTask } from "./visible.js";
 export function get(d: SchedulerDeps) {
   return async (req: GetRequest, ctx: HandlerContext): Promise<GetResponse> => {
     const s = await visibleTask(d, requireTaskId(req.taskId), principalOf(ctx));
-    return { $typeName: "trainyard.v1.GetResponse", task: taskToProto(s.task) };
+    return { $typeName: "trainyard.v1.GetResponse", task: taskToProto(d.positions.shown(s.task)) };
   };
 }

@@ -1,12 +1,13 @@
 import { create } from "@bufbuild/protobuf";
 import { ListNodesResponseSchema, type ListNodesResponse } from "@trainyard/client";
-import { nodeToProto } from "../api/node.js";
+import { gpuHolders, nodeToProto } from "../api/node.js";
 import type { SchedulerDeps } from "../deps.js";
 
 /** ListNodes: every node with a heartbeat in the bucket (lost ones included, as LOST), by id. */
 export function listNodes(d: Pick<SchedulerDeps, "nodes" | "view" | "clock">) {
   return async (): Promise<ListNodesResponse> => {
     const nodes = d.nodes.states(d.clock()).sort((a, b) => (a.record.id < b.record.id ? -1 : 1));
-    return create(ListNodesResponseSchema, { nodes: nodes.map((n) => nodeToProto(n, (id) => d.view.get(id))) });
+    const holders = gpuHolders(d.view.values());
+    return create(ListNodesResponseSchema, { nodes: nodes.map((n) => nodeToProto(n, (id) => d.view.get(id), holders.get(n.record.id) ?? new Map())) });
   };
 }

@@ -26,7 +26,7 @@ export function list(d: SchedulerDeps) {
     const page = listTasks(d.view.values(), { ...(namespace !== undefined ? { namespace } : {}), states, labels: req.labels, pageSize, afterId });
     return {
       $typeName: "trainyard.v1.ListResponse",
-      tasks: page.tasks.map(taskToProto),
+      tasks: page.tasks.map((t) => taskToProto(d.positions.shown(t))),
       nextPageToken: page.nextAfterId ? Buffer.from(page.nextAfterId).toString("base64url") : "",
     };
   };

@@ -38,8 +38,8 @@ export function watch(d: SchedulerDeps) {
       if (shown(t)) queue.push(t);
     });
     try {
-      for (const task of snapshot) yield response(task);
-      for (;;) yield response(await queue.take(ctx.signal));
+      for (const task of snapshot) yield response(d.positions.shown(task));
+      for (;;) yield response(d.positions.shown(await queue.take(ctx.signal)));
     } finally {
       unsubscribe();
     }

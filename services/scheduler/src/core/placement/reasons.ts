@@ -11,7 +11,7 @@ export function waitText(w: WaitReason): string {
     case "preempting":
       return `waiting for ${w.victims} preempted task${w.victims === 1 ? "" : "s"} to stop on node ${w.nodeId}`;
     case "room":
-      return `waiting for room in pool "${w.pool}" (${ordinal(w.position)} in line)`;
+      return w.position > 0 ? `${ROOM_PREFIX}"${w.pool}" (${ordinal(w.position)} in line)` : `${ROOM_PREFIX}"${w.pool}"`;
   }
 }
 
@@ -42,7 +42,10 @@ function resourcesText(r: Resources): string {
 
 const bytes = formatBytes;
 
-function ordinal(n: number): string {
+/** How a "room" wait begins: readers add the place in line (store/queue-positions.ts). */
+export const ROOM_PREFIX = "waiting for room in pool ";
+
+export function ordinal(n: number): string {
   const tens = n % 100;
   const suffix = tens >= 11 && tens <= 13 ? "th" : ["th", "st", "nd", "rd"][n % 10] ?? "th";
   return `${n}${suffix}`;
