@@ -1,7 +1,9 @@
 // Soak: 50 tasks on two agent processes while a seeded random schedule SIGKILLs agents (restarted
 // within their lease, or with their host "lost": containers gone too), the scheduler, and
-// nats-server. Afterwards: every task is final, no two attempts of a task overlapped, no
-// container is left, and every line an attempt wrote was delivered exactly once.
+// nats-server. Every third task asks for one of each agent's two declared GPUs. Afterwards:
+// every task is final, no two attempts of a task overlapped, no device was held by two attempts
+// at once (and each container saw exactly its record's devices), no container is left, and
+// every line an attempt wrote was delivered exactly once.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTrainyardClient, LogStream, TaskState, type SchedulerClient, type Task } from "@trainyard/client";
 import { dockerAvailable, dockerRequest, listContainers, removeContainers } from "../harness/docker.js";
@@ -41,6 +43,9 @@ function startAgent(id: string): ServiceProcess {
     TRAINYARD_NATS_URL: nats.url,
     TRAINYARD_AGENT_ID: id,
     TRAINYARD_AGENT_SLOTS: "4",
+    // Declared devices, given by NVIDIA_VISIBLE_DEVICES: every third task asks for one.
+    TRAINYARD_AGENT_GPU_IDS: "0,1",
+    TRAINYARD_AGENT_GPU_MODE: "env",
     TRAINYARD_AGENT_LEASE: LEASE,
     TRAINYARD_AGENT_GRPC_ADDR: "127.0.0.1:0",
     TRAINYARD_LOG_DIR: `/tmp/trainyard-tests/${id}`,
@@ -84,7 +89,15 @@ describe("soak", () => {
     const taskIds: string[] = [];
     for (let i = 0; i < TASKS; i++) {
       const { task } = await retrying(() =>
-        client.submit(spec({ command: sh(`for i in $(seq 1 ${LINES}); do echo "${i} $i"; sleep 0.05; done`), maxRetries: 0, delayMs: 200, idempotencyKey: `soak-${SEED}-${i}` })),
+        client.submit(
+          spec({
+            command: sh(`echo "gpu=$NVIDIA_VISIBLE_DEVICES" >&2; for i in $(seq 1 ${LINES}); do echo "${i} $i"; sleep 0.05; done`),
+            gpus: i % 3 === 0 ? 1 : 0,
+            maxRetries: 0,
+            delayMs: 200,
+            idempotencyKey: `soak-${SEED}-${i}`,
+          }),
+        ),
       );
       taskIds.push(task!.id);
     }
@@ -146,6 +159,9 @@ describe("soak", () => {
     let duplicated = 0;
     let missing = 0;
     let overlaps = 0;
+    let sharedDevices = 0;
+    let wrongDevices = 0;
+    const devices = new Map<string, [number, number][]>();
     const problems: string[] = [];
     for (const [i, t] of finals.entries()) {
       for (let k = 1; k < t.attempts.length; k++) {
@@ -154,6 +170,9 @@ describe("soak", () => {
       const frames = await retrying(() => readLog(client, t.id));
       const expected = Array.from({ length: LINES }, (_, j) => `${i} ${j + 1}\n`).join("");
       for (const a of t.attempts) {
+        const seen = text(frames.filter((f) => f.attempt === a.number), LogStream.STDERR).trim();
+        if (a.containerId && seen !== `gpu=${a.gpuIds.length ? a.gpuIds.join(",") : "void"}`) wrongDevices++;
+        for (const g of a.gpuIds) devices.set(`${a.nodeId}/${g}`, [...(devices.get(`${a.nodeId}/${g}`) ?? []), [ms(a.startTime), ms(a.endTime)]]);
         const out = text(frames.filter((f) => f.attempt === a.number), LogStream.STDOUT);
         if (!expected.startsWith(out)) duplicated++;
         if (a.state === TaskState.SUCCEEDED && out !== expected) missing++;
@@ -162,6 +181,11 @@ describe("soak", () => {
           problems.push(`${t.id} (#${i}) attempt ${a.number} on ${a.nodeId}: ${got.length} lines, first ${got[0]}, last ${got[got.length - 1]}; started ${((ms(a.startTime) - t0) / 1000).toFixed(1)}s ended ${((ms(a.endTime) - t0) / 1000).toFixed(1)}s`);
         }
       }
+    }
+    // No device was ever held by two attempts at once (from the records' gpu_ids and times).
+    for (const spans of devices.values()) {
+      spans.sort((x, y) => x[0] - y[0]);
+      for (let k = 1; k < spans.length; k++) if (spans[k]![0] < spans[k - 1]![1]) sharedDevices++;
     }
     for (const id of ids) await waitForLine(agents.get(id)!, "agent serving");
     let leaked = 0;
@@ -180,9 +204,12 @@ describe("soak", () => {
       missing,
       overlaps,
       leaked,
+      gpuTasks: finals.filter((t) => t.spec!.resources!.gpus > 0).length,
+      sharedDevices,
+      wrongDevices,
     };
     console.log(`soak: ${JSON.stringify(summary)}`);
     if (problems.length) console.log(`soak problems:\n${problems.join("\n")}\ntimeline:\n${timeline.join("\n")}`);
-    expect(summary).toMatchObject({ lost: 0, duplicated: 0, missing: 0, overlaps: 0, leaked: 0, succeeded: TASKS });
+    expect(summary).toMatchObject({ lost: 0, duplicated: 0, missing: 0, overlaps: 0, leaked: 0, succeeded: TASKS, sharedDevices: 0, wrongDevices: 0 });
   });
 });
