@@ -104,6 +104,21 @@ describe("trainyard get, list, logs", () => {
     expect(human.stdout).toContain("state:     SUCCEEDED");
   });
 
+  it("nodes lists the agent; drain and drain --undo change its state; submit takes placement flags", async () => {
+    const node = c.agents[0]!.nodeId;
+    const listed = await trainyard(["nodes"]);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout.split("\n")[0]).toMatch(/^NODE\s+STATE\s+SLOTS\s+GPUS/);
+    expect(listed.stdout).toMatch(new RegExp(`^${node}\\s+ready\\s+\\d+/\\d+`, "m"));
+    expect(await trainyard(["drain", node, "--deadline", "10m"])).toMatchObject({ code: 0, stdout: `${node} draining\n` });
+    expect((await trainyard(["nodes", "--json"])).stdout).toContain('"state": "NODE_STATE_DRAINING"');
+    expect(await trainyard(["drain", node, "--undo"])).toMatchObject({ code: 0, stdout: `${node} ready\n` });
+    const r = await trainyard(["submit", "--image", TEST_IMAGE, "--priority", "70", "--preemptible", "--", "true"]);
+    const t = await c.waitForState(r.stdout.trim(), TaskState.SUCCEEDED);
+    expect([t.spec!.priority, t.spec!.preemptible]).toEqual([70, true]);
+    expect((await trainyard(["drain", "no-such-node"])).stderr).toMatch(/^trainyard: NOT_FOUND/);
+  });
+
   it("list --label keeps only matching tasks; --state filters too", async () => {
     const run = `r${Date.now()}`;
     const a = (await c.client.submit(spec({ command: sh("true"), labels: { run, kind: "a" } }))).task!.id;

@@ -9,6 +9,7 @@ from trainyard_client import (
     Client,
     FailureReason,
     InvalidArgumentError,
+    NodeState,
     NotFoundError,
     TaskState,
     TrainyardError,
@@ -163,6 +164,21 @@ class WatchTest(LiveTest):
             for _ in self.c.watch(held.id, timeout=0.5):
                 pass
         self.assertEqual(e.exception.code(), grpc.StatusCode.DEADLINE_EXCEEDED)
+
+
+class NodesTest(LiveTest):
+    def test_nodes_lists_the_agent_and_drain_with_undo_round_trips(self):
+        nodes = self.c.nodes()
+        self.assertGreaterEqual(len(nodes), 1)
+        node = nodes[0]
+        self.assertEqual(node.state, NodeState.NODE_STATE_READY)
+        self.assertGreaterEqual(node.slots, 1)
+        drained = self.c.drain(node.id, deadline=600)
+        self.addCleanup(self.c.drain, node.id, undo=True)
+        self.assertEqual(drained.state, NodeState.NODE_STATE_DRAINING)
+        self.assertEqual(self.c.drain(node.id, undo=True).state, NodeState.NODE_STATE_READY)
+        with self.assertRaises(NotFoundError):
+            self.c.drain("no-such-node")
 
 
 class ErrorsTest(LiveTest):

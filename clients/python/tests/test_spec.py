@@ -2,7 +2,7 @@
 import datetime
 import unittest
 
-from trainyard_client import RetryPolicy, TaskState, build_spec, state_value
+from trainyard_client import NetworkMode, RetryPolicy, TaskState, build_spec, state_value
 from trainyard_client.target import resolve_target, target_and_tls
 
 
@@ -33,6 +33,13 @@ class BuildSpecTest(unittest.TestCase):
         self.assertEqual(dict(s.labels), {"team": "ml"})
         self.assertEqual(s.pool, "gpu")
         self.assertEqual(s.stop_grace_period.seconds, 2)
+
+    def test_placement_fields(self):
+        s = build_spec("img", priority=90, preemptible=True, node_labels={"zone": "a"}, network="host")
+        self.assertEqual((s.priority, s.preemptible, dict(s.node_labels)), (90, True, {"zone": "a"}))
+        self.assertEqual(s.network, NetworkMode.NETWORK_MODE_HOST)
+        with self.assertRaisesRegex(ValueError, "network"):
+            build_spec("img", network="wifi")
 
     def test_leaves_unset_what_was_not_given(self):
         s = build_spec("img")

@@ -23,10 +23,13 @@ from ._gen.trainyard.v1.scheduler_pb2_grpc import SchedulerServiceStub
 from .errors import TrainyardError, from_rpc_error, translate
 from .messages import (
     CancelRequest,
+    DrainNodeRequest,
     GetEventsRequest,
     GetRequest,
+    ListNodesRequest,
     ListRequest,
     LogFrame,
+    Node,
     StreamLogsRequest,
     SubmitRequest,
     Task,
@@ -37,7 +40,7 @@ from .messages import (
     is_final,
 )
 from .resume import ResumePolicy, Resumer
-from .spec import build_spec
+from .spec import Seconds, build_spec, to_duration
 from .target import target_and_tls
 
 log = logging.getLogger("trainyard_client")
@@ -232,6 +235,20 @@ class Client:
             if not resp.next_page_token:
                 return
             req.page_token = resp.next_page_token
+
+    def nodes(self) -> List[Node]:
+        """Every agent the scheduler knows: capacity, free slots, GPUs and who holds each, state (ListNodes)."""
+        with translate():
+            return list(self._stub.ListNodes(ListNodesRequest(), timeout=self.timeout).nodes)
+
+    def drain(self, node_id: str, *, deadline: Optional[Seconds] = None, undo: bool = False) -> Node:
+        """Stops placing work on ``node_id`` (admin); past ``deadline`` (seconds or timedelta) what
+        still runs there is stopped and runs again elsewhere. ``undo=True`` takes the drain back."""
+        req = DrainNodeRequest(node_id=node_id, undo=undo)
+        if deadline is not None:
+            req.deadline.CopyFrom(to_duration(deadline, "deadline"))
+        with translate():
+            return self._stub.DrainNode(req, timeout=self.timeout).node
 
     # Streams.
 

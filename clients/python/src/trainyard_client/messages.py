@@ -6,7 +6,7 @@ these names from ``trainyard_client`` instead, so the generated layout can chang
 Enums are protobuf enum wrappers: ``TaskState.TASK_STATE_RUNNING`` (an int),
 ``TaskState.Name(task.state)`` -> ``"TASK_STATE_RUNNING"``.
 """
-from ._gen.trainyard.v1 import scheduler_pb2, task_pb2
+from ._gen.trainyard.v1 import agent_pb2, scheduler_pb2, task_pb2
 
 Task = task_pb2.Task
 TaskSpec = task_pb2.TaskSpec
@@ -18,6 +18,10 @@ TaskEvent = task_pb2.TaskEvent
 TaskState = task_pb2.TaskState
 FailureReason = task_pb2.FailureReason
 LogStream = task_pb2.LogStream
+NetworkMode = task_pb2.NetworkMode
+Node = agent_pb2.Node
+NodeState = agent_pb2.NodeState
+GpuDevice = agent_pb2.GpuDevice
 
 SubmitRequest = scheduler_pb2.SubmitRequest
 GetRequest = scheduler_pb2.GetRequest
@@ -26,6 +30,8 @@ CancelRequest = scheduler_pb2.CancelRequest
 StreamLogsRequest = scheduler_pb2.StreamLogsRequest
 WatchRequest = scheduler_pb2.WatchRequest
 GetEventsRequest = scheduler_pb2.GetEventsRequest
+ListNodesRequest = scheduler_pb2.ListNodesRequest
+DrainNodeRequest = scheduler_pb2.DrainNodeRequest
 
 #: States a task never leaves.
 FINAL_STATES = frozenset(

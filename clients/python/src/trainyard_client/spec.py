@@ -10,6 +10,7 @@ from typing import Mapping, Optional, Sequence, Union
 
 from google.protobuf import duration_pb2
 
+from ._gen.trainyard.v1 import task_pb2
 from .messages import RetryPolicy, TaskSpec
 
 #: A duration: seconds (int or float) or a ``datetime.timedelta``.
@@ -29,6 +30,9 @@ def to_duration(value: Seconds, field: str) -> duration_pb2.Duration:
     return d
 
 
+_NETWORKS = {"none": task_pb2.NETWORK_MODE_NONE, "host": task_pb2.NETWORK_MODE_HOST, "bridge": task_pb2.NETWORK_MODE_BRIDGE}
+
+
 def build_spec(
     image: str,
     *,
@@ -46,6 +50,10 @@ def build_spec(
     stop_grace_period: Optional[Seconds] = None,
     user: Optional[str] = None,
     read_only_rootfs: Optional[bool] = None,
+    priority: Optional[int] = None,
+    preemptible: Optional[bool] = None,
+    node_labels: Optional[Mapping[str, str]] = None,
+    network: Optional[str] = None,
 ) -> TaskSpec:
     """A TaskSpec for ``image``.
 
@@ -53,6 +61,9 @@ def build_spec(
     ``["sh", "-c", "..."]``). ``retries`` is ``retry.max_retries`` (0: never retry task failures);
     ``retry`` gives the whole RetryPolicy, and ``retries``/``retry_delay`` override its fields.
     ``user`` ("uid" or "uid:gid") and ``read_only_rootfs`` harden the container further.
+    ``priority`` (1-100, default 50) orders the queue; a ``preemptible`` task may be stopped for a
+    higher one. ``node_labels`` must all be among a node's labels; ``network`` is "none" (the
+    default), "host" or "bridge", where the agent allows it.
     """
     if isinstance(command, (str, bytes)):
         raise TypeError('command: expected a list of arguments, e.g. ["sh", "-c", "echo hi"], not a string')
@@ -69,6 +80,16 @@ def build_spec(
         spec.user = user
     if read_only_rootfs is not None:
         spec.read_only_rootfs = read_only_rootfs
+    if priority is not None:
+        spec.priority = priority
+    if preemptible is not None:
+        spec.preemptible = preemptible
+    if node_labels:
+        spec.node_labels.update(node_labels)
+    if network is not None:
+        if network not in _NETWORKS:
+            raise ValueError(f"network: expected one of {sorted(_NETWORKS)}, got {network!r}")
+        spec.network = _NETWORKS[network]
     if cpus is not None:
         spec.resources.cpus = cpus
     if memory_bytes is not None:

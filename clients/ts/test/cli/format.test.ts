@@ -2,10 +2,30 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { AttemptSchema, FailureReason, LogStream, TaskSchema, TaskState } from "../../src/index.js";
-import { exitCodeFor, formatError, formatSystem, plainRow, renderFrame, spinnerText, table, taskDetail, taskTable } from "../../src/cli/format.js";
+import { AttemptSchema, FailureReason, LogStream, NodeSchema, NodeState, TaskSchema, TaskState } from "../../src/index.js";
+import { exitCodeFor, formatError, formatSystem, nodeTable, plainRow, renderFrame, spinnerText, table, taskDetail, taskTable } from "../../src/cli/format.js";
 
 const NOW = Date.parse("2026-11-28T12:00:00Z");
+
+describe("nodeTable", () => {
+  it("shows state, free/total slots, each GPU with its holder, and when last seen", () => {
+    const node = create(NodeSchema, {
+      id: "gpu-1",
+      state: NodeState.DRAINING,
+      slots: 4,
+      freeSlots: 3,
+      pools: ["gpu"],
+      labels: { zone: "a" },
+      gpuDevices: [{ id: "0", taskId: "t-1" }, { id: "1" }],
+      memoryBytes: 64n * 2n ** 30n,
+      lastSeen: timestampFromMs(NOW - 2_000),
+    });
+    expect(nodeTable([node], NOW)).toEqual([
+      "NODE   STATE     SLOTS  GPUS          CPUS  MEMORY  POOLS  LABELS  SEEN",
+      "gpu-1  draining  3/4    0=t-1,1=free  -     64Gi    gpu    zone=a  2s ago",
+    ]);
+  });
+});
 
 describe("exitCodeFor", () => {
   it.each([

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { TaskState } from "../../src/index.js";
+import { NetworkMode } from "../../src/index.js";
 import { buildSubmitRequest, keyValues, parseKeyValue, parseMemory, parseNumber, parseState, resolveAddress, UsageError } from "../../src/cli/parse.js";
 
 describe("resolveAddress", () => {
@@ -59,6 +60,10 @@ describe("buildSubmitRequest", () => {
     const s = req.spec!;
     expect([s.image, s.command, s.env, s.labels, s.pool]).toEqual(["busybox", ["sh", "-c", "echo hi"], { A: "1", B: "x=y" }, { team: "ml", run: "7" }, "gpu"]);
     expect([s.resources?.cpus, s.resources?.memoryBytes, s.resources?.gpus]).toEqual([1.5, 536_870_912n, 1]);
+    const placed = buildSubmitRequest({ image: "b", priority: "80", preemptible: true, nodeLabel: ["zone=a"], network: "host" }, []).spec!;
+    expect([placed.priority, placed.preemptible, placed.nodeLabels, placed.network]).toEqual([80, true, { zone: "a" }, NetworkMode.HOST]);
+    expect(() => buildSubmitRequest({ image: "b", network: "wifi" }, [])).toThrow(/--network/);
+    expect(() => buildSubmitRequest({ image: "b", priority: "0" }, [])).toThrow(/--priority/);
     const locked = buildSubmitRequest({ image: "busybox", user: "1000:100", readOnly: true }, []).spec!;
     expect([locked.user, locked.readOnlyRootfs]).toEqual(["1000:100", true]);
     expect(Number(s.timeout?.seconds)).toBe(3600);

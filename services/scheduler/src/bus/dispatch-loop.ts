@@ -69,8 +69,9 @@ export class DispatchLoop {
     clearInterval(this.verifier);
   }
 
+  /** Only placed attempts are dispatched or verified: a backlog waiting for placement costs nothing here. */
   private track(t: TaskRecord): void {
-    if (t.state === "PENDING") this.pending.add(t.id);
+    if (t.state === "PENDING" && currentAttempt(t).placedOn !== undefined) this.pending.add(t.id);
     else this.pending.delete(t.id);
   }
 

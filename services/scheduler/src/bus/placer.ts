@@ -88,10 +88,11 @@ export class Placer {
       this.again = true;
       return;
     }
+    // Never more than half of the event loop: wait at least as long as the last round took.
     this.scheduled ??= setTimeout(() => {
       this.scheduled = undefined;
       void this.round();
-    }, this.o.debounceMs ?? 25);
+    }, Math.max(this.o.debounceMs ?? 25, this.stats.lastRoundMs));
   }
 
   /** Nodes' placement state or the lease changed since the last look? Then place again. */
@@ -175,11 +176,12 @@ export class Placer {
   }
 
   private queueMessages(waiting: ReadonlyMap<string, WaitReason>): void {
+    const room = new Map<string, string>();
     for (const [taskId, why] of waiting) {
       const t = this.active.get(taskId);
       if (!t) continue;
       // The place in line is added when the task is read (store/queue-positions.ts).
-      const text = waitText(why.kind === "room" ? { ...why, position: 0 } : why);
+      const text = why.kind === "room" ? (room.get(why.pool) ?? room.set(why.pool, waitText({ ...why, position: 0 })).get(why.pool)!) : waitText(why);
       if (t.message !== text) this.messages.set(taskId, { attempt: currentAttempt(t).number, text });
     }
     while (this.writers < MESSAGE_WRITERS && this.messages.size > 0) void this.writeMessages();

@@ -162,11 +162,18 @@ export function place(s: Snapshot): Decision {
   return decision;
 }
 
+/** Shapes worked out before: pending attempts are kept from round to round while their record stays the same. */
+const shapes = new WeakMap<PendingAttempt, string>();
+
 /** What decides where an attempt may go: attempts of one shape fit the same nodes. */
 function shapeOf(p: PendingAttempt): string {
-  const labels = Object.entries(p.nodeLabels).sort().map(([k, v]) => `${k}=${v}`).join(",");
-  const r = p.resources;
-  return `${p.pool}|${p.network}|${labels}|${r.cpus}|${r.memoryBytes}|${r.gpus}`;
+  let shape = shapes.get(p);
+  if (shape === undefined) {
+    const labels = Object.entries(p.nodeLabels).sort().map(([k, v]) => `${k}=${v}`).join(",");
+    const r = p.resources;
+    shapes.set(p, (shape = `${p.pool}|${p.network}|${labels}|${r.cpus}|${r.memoryBytes}|${r.gpus}`));
+  }
+  return shape;
 }
 
 function quotaPassed(p: PendingAttempt, used: Usage & { running: number }, q: { maxRunning?: number; maxGpus?: number } | undefined): WaitReason | null {

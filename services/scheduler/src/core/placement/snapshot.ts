@@ -59,22 +59,34 @@ export function buildSnapshot(tasks: Iterable<TaskRecord>, nodes: Iterable<NodeS
       } else if (a.notBefore > now) {
         nextDue = Math.min(nextDue ?? Infinity, a.notBefore);
       } else {
-        pending.push({
-          taskId: t.id,
-          attempt: a.number,
-          namespace: namespaceOf(t),
-          pool: t.spec.pool,
-          priority: priorityOf(t.spec),
-          queuedAt: t.createTime,
-          resources: t.spec.resources,
-          nodeLabels: t.spec.nodeLabels ?? {},
-          network: t.spec.network ?? "none",
-          ...(a.reservedOn !== undefined ? { reservedOn: a.reservedOn } : {}),
-        });
+        pending.push(pendingOf(t));
       }
     }
   }
   return { snapshot: { nodes: nodeList, running, pending, quotas }, unplace, ...(nextDue !== undefined ? { nextDue } : {}) };
+}
+
+/** Records are replaced, never changed: a pending attempt's view is made once per record (a backlog costs a lookup a round). */
+const pendingViews = new WeakMap<TaskRecord, PendingAttempt>();
+
+function pendingOf(t: TaskRecord): PendingAttempt {
+  let p = pendingViews.get(t);
+  if (p) return p;
+  const a = currentAttempt(t);
+  p = {
+    taskId: t.id,
+    attempt: a.number,
+    namespace: namespaceOf(t),
+    pool: t.spec.pool,
+    priority: priorityOf(t.spec),
+    queuedAt: t.createTime,
+    resources: t.spec.resources,
+    nodeLabels: t.spec.nodeLabels ?? {},
+    network: t.spec.network ?? "none",
+    ...(a.reservedOn !== undefined ? { reservedOn: a.reservedOn } : {}),
+  };
+  pendingViews.set(t, p);
+  return p;
 }
 
 /** A node's heartbeat as placement capacity (agents from before placement: their GPU count as ids 0..N-1). */
