@@ -20,7 +20,7 @@ import { currentAttempt, type TaskRecord } from "@trainyard/common";
 import { place } from "../core/placement/place.js";
 import { waitText } from "../core/placement/reasons.js";
 import { buildSnapshot, type NodeState } from "../core/placement/snapshot.js";
-import type { Quota, WaitReason } from "../core/placement/types.js";
+import type { Decision, PendingAttempt, Quota } from "../core/placement/types.js";
 import type { Input } from "../core/transition.js";
 import type { Applier } from "../store/applier.js";
 import type { TaskView } from "../store/task-view.js";
@@ -126,6 +126,8 @@ export class Placer {
       const built = buildSnapshot(this.active.values(), nodes, this.o.quotas(), now);
       const d = place(built.snapshot);
       const apply = async (taskId: string, input: Input) => {
+        // A lease lost during the round (not renewed in time) ends it: the next placer decides anew.
+        if (this.o.held()?.epoch !== holding.epoch) return false;
         try {
           await this.o.applier.apply(taskId, input, now);
           return true;
@@ -151,7 +153,7 @@ export class Placer {
       for (const s of drainStops(this.active.values(), nodes, now)) {
         await apply(s.taskId, { type: "stop", taskId: s.taskId, attempt: s.attempt, nodeId: s.nodeId, stop: { kind: "drain" }, time: now });
       }
-      this.queueMessages(d.waiting);
+      this.queueMessages(built.snapshot.pending, d);
       this.scheduleDue(built.nextDue, nextDrainDeadline(nodes, now), now);
     } catch (err) {
       failed = true;
@@ -175,14 +177,18 @@ export class Placer {
     if (Number.isFinite(next)) this.due = setTimeout(() => this.wake(), Math.max(0, next - now) + 5);
   }
 
-  private queueMessages(waiting: ReadonlyMap<string, WaitReason>): void {
+  /** Every pending attempt not placed says why it waits; one the round did not examine waits for room. */
+  private queueMessages(pending: readonly PendingAttempt[], d: Decision): void {
+    const placed = new Set(d.place.map((p) => p.taskId));
     const room = new Map<string, string>();
-    for (const [taskId, why] of waiting) {
-      const t = this.active.get(taskId);
-      if (!t) continue;
-      // The place in line is added when the task is read (store/queue-positions.ts).
-      const text = why.kind === "room" ? (room.get(why.pool) ?? room.set(why.pool, waitText({ ...why, position: 0 })).get(why.pool)!) : waitText(why);
-      if (t.message !== text) this.messages.set(taskId, { attempt: currentAttempt(t).number, text });
+    // The place in line is added when the task is read (store/queue-positions.ts).
+    const roomText = (pool: string) => room.get(pool) ?? room.set(pool, waitText({ kind: "room", pool, position: 0 })).get(pool)!;
+    for (const p of pending) {
+      const t = this.active.get(p.taskId);
+      if (!t || placed.has(p.taskId)) continue;
+      const why = d.waiting.get(p.taskId);
+      const text = !why || why.kind === "room" ? roomText(p.pool) : waitText(why);
+      if (t.message !== text) this.messages.set(p.taskId, { attempt: currentAttempt(t).number, text });
     }
     while (this.writers < MESSAGE_WRITERS && this.messages.size > 0) void this.writeMessages();
   }
