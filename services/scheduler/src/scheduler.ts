@@ -109,10 +109,12 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
   void (async () => {
     for await (const s of nc.status()) if (s.type === "reconnect") leases.holdOff();
   })();
-  void Promise.all([view.ready, nodes.ready]).then(() => {
-    loop.start();
+  void Promise.all([view.ready, nodes.ready, nodes.drainsReady]).then(() => {
     placer!.start();
     lease.start();
+  });
+  void Promise.all([view.ready, nodes.ready]).then(() => {
+    loop.start();
     // A replica that just started may have been down with NATS: judge no one for a lease.
     leases.holdOff();
     leases.start();

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import type { TaskRecord } from "@trainyard/common";
 import { dispatchDue, dispatchToVerify } from "../src/core/dispatch.js";
-import { input, outcomes, states, T, type StateName } from "./fixtures.js";
+import { input, outcomes, record, states, T, type StateName } from "./fixtures.js";
 import { transition } from "../src/core/transition.js";
 
 /** The task with its current attempt placed on node "n1" by the placer. */
@@ -14,8 +14,8 @@ const retrying = (): TaskRecord => placed(transition(states["RUNNING started"]()
 
 describe("dispatchDue", () => {
   it("a new PENDING task is due once the placer placed it", () => {
-    expect(dispatchDue(states["PENDING undispatched"](), T.create)).toEqual({ due: false });
-    expect(dispatchDue(placed(states["PENDING undispatched"]()), T.create)).toEqual({ due: true, attempt: 1 });
+    expect(dispatchDue(record(), T.create)).toEqual({ due: false });
+    expect(dispatchDue(placed(record()), T.create)).toEqual({ due: true, attempt: 1 });
   });
 
   it.each<StateName>(["PENDING dispatched", "RUNNING claimed", "RUNNING started", "RUNNING cancel requested", "SUCCEEDED", "FAILED", "CANCELLED"])(

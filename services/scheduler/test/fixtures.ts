@@ -38,8 +38,10 @@ function withCurrent(task: TaskRecord, a: Partial<Attempt>, patch: Partial<TaskR
 
 /** The task states the transition table runs over, each as a function of the spec. */
 export const states = {
-  "PENDING undispatched": (s: TaskSpec = spec()): TaskRecord => record({}, s),
-  "PENDING dispatched": (s: TaskSpec = spec()): TaskRecord => withCurrent(record({}, s), { dispatchTime: T.dispatch, dispatchSeq: 7, dispatches: 1 }, {}),
+  /** Placed on NODE by the placer, not yet published. */
+  "PENDING undispatched": (s: TaskSpec = spec()): TaskRecord => withCurrent(record({}, s), { placedOn: NODE, placeEpoch: 1, placeTime: T.create }, {}),
+  "PENDING dispatched": (s: TaskSpec = spec()): TaskRecord =>
+    withCurrent(record({}, s), { placedOn: NODE, placeEpoch: 1, placeTime: T.create, dispatchTime: T.dispatch, dispatchSeq: 7, dispatches: 1 }, {}),
   "RUNNING claimed": (s: TaskSpec = spec()): TaskRecord =>
     withCurrent(states["PENDING dispatched"](s), { state: "RUNNING", nodeId: NODE, claimTime: T.claim }, { state: "RUNNING", message: `preparing on node ${NODE}` }),
   "RUNNING started": (s: TaskSpec = spec()): TaskRecord =>
@@ -91,8 +93,11 @@ export const outcomes = {
 const base = { taskId: TASK_ID, nodeId: NODE, holder: NODE };
 
 export const input = {
-  dispatched: (attempt = 1, time: number = T.now, seq = 7): Input => ({ type: "dispatched", taskId: TASK_ID, attempt, seq, time }),
-  dispatchLost: (attempt = 1, time: number = T.now): Input => ({ type: "dispatch-lost", taskId: TASK_ID, attempt, time }),
+  /** The placer put the attempt on NODE at T.create. */
+  placed: (attempt = 1, time: number = T.create, gpuIds: string[] = []): Input => ({ type: "placed", taskId: TASK_ID, attempt, nodeId: NODE, gpuIds, epoch: 1, time }),
+  /** The placement `input.placed` made was published at `seq`. */
+  dispatched: (attempt = 1, time: number = T.now, seq = 7, placeTime: number = T.create): Input => ({ type: "dispatched", taskId: TASK_ID, attempt, nodeId: NODE, placeTime, seq, time }),
+  dispatchLost: (attempt = 1, time: number = T.now, seq = 7): Input => ({ type: "dispatch-lost", taskId: TASK_ID, attempt, seq, time }),
   claimed: (attempt = 1, time: number = T.now, nodeId: string = NODE, holder: string | null = nodeId): Input => ({ type: "claimed", ...base, nodeId, holder, attempt, time }),
   started: (attempt = 1, time: number = T.now, nodeId: string = NODE): Input => ({ type: "started", ...base, nodeId, holder: nodeId, attempt, containerId: CONTAINER, time }),
   /** "pulling image <image>" (a progress note). */

@@ -16,28 +16,32 @@ describe("history", () => {
   it("records submission, dispatch, claim, start, notes, exit and the retry decision, then the end", () => {
     const t = run(
       newTask(TASK_ID, spec({ retry: { maxRetries: 1, delayMs: 5_000 } }), 1_000, BY),
-      input.dispatched(1, 2_000),
+      input.placed(1, 1_500),
+      input.dispatched(1, 2_000, 7, 1_500),
       input.claimed(1, 3_000, "n1"),
       input.note({ kind: "pulled", image: "busybox", ms: 1_000 }, 1, 3_500),
       input.started(1, 4_000, "n1"),
       input.progress(1, "busybox", 4_500),
       input.finished(outcomes.EXIT_CODE, 1, 5_000, "n1"),
-      input.dispatched(2, 11_000),
+      input.placed(2, 10_500),
+      input.dispatched(2, 11_000, 8, 10_500),
       input.nodeLost(2, 30_000, "n2"),
     );
     expect(t.history!.map((e) => [e.type, e.attempt, e.message])).toEqual([
       ["submitted", 1, "submitted: busybox"],
-      ["dispatched", 1, "dispatched to pool default"],
+      ["placed", 1, "placed on node n1"],
+      ["dispatched", 1, "dispatched to node n1"],
       ["claimed", 1, "claimed by node n1"],
       ["note", 1, "pulled image busybox in 1s"],
       ["started", 1, "container c1 started"],
       ["exited", 1, "exit code 3"],
       ["retry-scheduled", 1, "attempt 2 of 2 in 5s after exit code 3"],
-      ["dispatched", 2, "dispatched to pool default"],
+      ["placed", 2, "placed on node n1"],
+      ["dispatched", 2, "dispatched to node n1"],
       ["node-lost", 2, "no heartbeat from node n2 for 16s"],
       ["retry-scheduled", 2, "attempt 3 in 5s after node lost (infrastructure retry 1 of 5; max_retries untouched)"],
     ]);
-    expect(t.history![2]!.nodeId).toBe("n1");
+    expect(t.history![3]!.nodeId).toBe("n1");
   });
 
   it("records a cancel request and the cancellation, and who asked", () => {
@@ -49,8 +53,8 @@ describe("history", () => {
   });
 
   it("an input that changes nothing adds nothing", () => {
-    const t = run(newTask(TASK_ID, spec(), 1_000, BY), input.dispatched(1, 2_000));
-    expect(transition(t, input.dispatched(1, 2_500)).task.history).toHaveLength(2);
+    const t = run(newTask(TASK_ID, spec(), 1_000, BY), input.placed(1, 1_500), input.dispatched(1, 2_000, 7, 1_500));
+    expect(transition(t, input.dispatched(1, 2_500, 7, 1_500)).task.history).toHaveLength(3);
   });
 
   it("keeps at most MAX_HISTORY entries, dropping the oldest", () => {

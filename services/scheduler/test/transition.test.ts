@@ -233,7 +233,7 @@ describe("transition: what each input records", () => {
     expect(a.dispatchTime).toBeUndefined();
     expect(a.dispatchSeq).toBeUndefined();
     expect(a.dispatches).toBe(1);
-    const again = transition(r.task, input.dispatched(1, T.now + 1, 99));
+    const again = transition(transition(r.task, input.placed(1, T.now)).task, input.dispatched(1, T.now + 1, 99, T.now));
     expect(again.task.attempts[0]).toMatchObject({ dispatchSeq: 99, dispatches: 2 });
   });
 
@@ -283,6 +283,9 @@ describe("transition: what each input records", () => {
       number: 1,
       state: "FAILED",
       notBefore: T.create,
+      placedOn: NODE,
+      placeEpoch: 1,
+      placeTime: T.create,
       dispatchTime: T.dispatch,
       dispatchSeq: 7,
       dispatches: 1,
@@ -346,7 +349,7 @@ describe("transition: fencing (inputs for another attempt are ignored)", () => {
 
   it("the current attempt 2 is driven normally after attempt 1 failed", () => {
     let t = onAttempt2();
-    for (const i of [input.dispatched(2, 16_000), input.claimed(2, 16_100), input.started(2, 16_200)]) {
+    for (const i of [input.placed(2, 15_900), input.dispatched(2, 16_000, 7, 15_900), input.claimed(2, 16_100), input.started(2, 16_200)]) {
       const r = transition(t, i);
       expect(r.changed).toBe(true);
       t = r.task;

@@ -14,7 +14,8 @@ export interface DispatchMessage {
 
 /** EVENTS stream, subject trainyard.events.<task>: agent → scheduler. Facts, never words. */
 export type AgentEvent =
-  | { type: "claimed"; taskId: string; attempt: number; nodeId: string; time: number }
+  /** `gpuIds`: the devices the agent runs the attempt with (those the record placed when it claimed). */
+  | { type: "claimed"; taskId: string; attempt: number; nodeId: string; time: number; gpuIds?: string[] }
   | { type: "started"; taskId: string; attempt: number; nodeId: string; containerId: string; time: number }
   /** Best-effort: becomes the task's message (an image pull's progress). */
   | { type: "progress"; taskId: string; attempt: number; nodeId: string; note: AttemptNote; time: number }
@@ -42,6 +43,9 @@ export function parseAgentEvent(data: unknown): AgentEvent | null {
   if (typeof e.taskId !== "string" || typeof e.attempt !== "number" || typeof e.nodeId !== "string") return null;
   if (typeof e.time !== "number" || !Number.isFinite(e.time)) return null;
   switch (e.type) {
+    case "claimed":
+      if (e.gpuIds !== undefined && !(Array.isArray(e.gpuIds) && e.gpuIds.length <= 64 && e.gpuIds.every((g) => typeof g === "string"))) return null;
+      break;
     case "started":
       if (typeof e.containerId !== "string") return null;
       break;

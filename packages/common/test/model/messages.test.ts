@@ -8,6 +8,8 @@ const exited = { kind: "exited", exitCode: 3, oomKilled: false };
 describe("parseAgentEvent", () => {
   it.each<[string, unknown]>([
     ["claimed", { ...base, type: "claimed" }],
+    ["claimed with its devices", { ...base, type: "claimed", gpuIds: ["0", "GPU-1f2e"] }],
+    ["finished preempted", { ...base, type: "finished", outcome: { exitCode: 143, failureReason: "PREEMPTED", end: { kind: "stopped", cause: { kind: "preempted", forTaskId: "t-2" }, exitCode: 143 } } }],
     ["started", { ...base, type: "started", containerId: "c1" }],
     ["a pull's progress", { ...base, type: "progress", note: { kind: "pulling", image: "busybox" } }],
     ["a stop begun", { ...base, type: "note", note: { kind: "stopping", cause: { kind: "timeout", afterMs: 30_000 } } }],
@@ -23,6 +25,8 @@ describe("parseAgentEvent", () => {
     ["an unknown type", { ...base, type: "exploded" }],
     ["no attempt", { ...base, attempt: undefined, type: "claimed" }],
     ["a time that is not a number", { ...base, time: "now", type: "claimed" }],
+    ["claimed with devices that are not strings", { ...base, type: "claimed", gpuIds: [0] }],
+    ["claimed with devices that are not a list", { ...base, type: "claimed", gpuIds: "0,1" }],
     ["started without a container", { ...base, type: "started" }],
     ["a note in words (the old shape)", { ...base, type: "note", message: "pulled image busybox in 1s" }],
     ["a note of an unknown kind", { ...base, type: "note", note: { kind: "sang" } }],

@@ -5,6 +5,7 @@
  */
 import type { Logger } from "pino";
 import { parseDispatch, type AgentEvent, type DispatchMessage, type TaskRecord } from "@trainyard/common";
+import { attemptGpus } from "../core/container-spec.js";
 import { dispatchDecision, type ClaimResult } from "../core/dispatch-decision.js";
 
 /** The part of a JetStream message this needs (nats.js JsMsg has it). */
@@ -52,7 +53,7 @@ export function takeDispatch(o: TakeDispatchOptions) {
         m.ack();
         return false;
       case "run":
-        await o.report({ type: "claimed", taskId: action.task.id, attempt: action.attempt, nodeId: o.nodeId, time: Date.now() });
+        await o.report({ type: "claimed", taskId: action.task.id, attempt: action.attempt, nodeId: o.nodeId, time: Date.now(), gpuIds: attemptGpus(action.task, action.attempt) });
         m.ack();
         log.info({ image: action.task.spec.image }, "attempt claimed");
         o.launch(action.task, action.attempt);

@@ -54,10 +54,14 @@ export class DispatchLoop {
 
   start(): void {
     for (const t of this.view.values()) this.track(t);
-    this.unsubscribe = this.view.onChange((t) => {
-      this.track(t);
-      this.wake();
-    });
+    const unsubscribe = [
+      this.view.onChange((t) => {
+        this.track(t);
+        this.wake();
+      }),
+      this.view.onRemove((id) => this.pending.delete(id)),
+    ];
+    this.unsubscribe = () => unsubscribe.forEach((u) => u());
     this.wake();
     this.verifier = setInterval(() => void this.verify(), this.verifyEveryMs);
   }
@@ -106,7 +110,7 @@ export class DispatchLoop {
     try {
       const cur = currentAttempt(t);
       const seq = await this.o.dispatcher.publish(cur.placedOn!, { taskId: t.id, attempt }, cur.dispatches ?? 0);
-      await this.o.applier.apply(t.id, { type: "dispatched", taskId: t.id, attempt, seq, time: this.clock() });
+      await this.o.applier.apply(t.id, { type: "dispatched", taskId: t.id, attempt, nodeId: cur.placedOn!, placeTime: cur.placeTime ?? 0, seq, time: this.clock() });
       this.logger.debug({ task: t.id, attempt, node: cur.placedOn }, "dispatched");
     } catch (err) {
       this.logger.warn({ task: t.id, attempt, err }, "dispatch failed; will retry");
@@ -130,7 +134,7 @@ export class DispatchLoop {
         if (holder !== null && lapse === null) continue; // claimed by a live agent: its report will come
         const input =
           holder === null
-            ? ({ type: "dispatch-lost", taskId: id, attempt, time: this.clock() } as const)
+            ? ({ type: "dispatch-lost", taskId: id, attempt, seq, time: this.clock() } as const)
             : ({ type: "node-lost", taskId: id, attempt, nodeId: holder, lapse: lapse!, time: this.clock() } as const);
         await this.o.applier.apply(id, input);
         this.logger.warn({ task: id, attempt, seq, ...(holder !== null && { node: holder }) }, "dispatch taken but the attempt is not running; recovering it");

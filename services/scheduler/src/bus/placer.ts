@@ -37,10 +37,14 @@ export interface PlacerOptions {
   clock: () => number;
   logger: Logger;
   debounceMs?: number;
+  /** Wait after taking the lease before placing (default SETTLE_MS). */
+  settleMs?: number;
 }
 
 /** How often lost nodes and the lease are looked at between changes. */
 const CHECK_EVERY_MS = 1_000;
+/** How long a replica that just took the lease waits before its first round. */
+const SETTLE_MS = 500;
 /** Wait-reason messages written at once. */
 const MESSAGE_WRITERS = 4;
 
@@ -56,6 +60,8 @@ export class Placer {
   private unsubscribe?: () => void;
   private lastNodes = "";
   private lastHeld = false;
+  /** The lease epoch of the last round (a new one waits SETTLE_MS first). */
+  private epoch?: number;
   /** Wait messages not yet written (task → its words), newest words only. */
   private readonly messages = new Map<string, { attempt: number; text: string }>();
   private writers = 0;
@@ -66,9 +72,15 @@ export class Placer {
 
   start(): void {
     for (const t of this.o.view.values()) this.track(t);
-    this.unsubscribe = this.o.view.onChange((t) => {
-      if (this.track(t)) this.wake();
-    });
+    const unsubscribe = [
+      this.o.view.onChange((t) => {
+        if (this.track(t)) this.wake();
+      }),
+      this.o.view.onRemove((id) => {
+        if (this.active.delete(id)) this.wake();
+      }),
+    ];
+    this.unsubscribe = () => unsubscribe.forEach((u) => u());
     this.checker = setInterval(() => this.check(), CHECK_EVERY_MS);
     this.check();
   }
@@ -106,17 +118,28 @@ export class Placer {
     }
   }
 
-  /** Keeps `active` in line with the record; true when the record matters to placement. */
+  /**
+   * Keeps `active` in line with the record; true when what placement reads of it changed (not
+   * its message, history or a pull's progress: the placer's own wait messages wake nothing).
+   */
   private track(t: TaskRecord): boolean {
-    const was = this.active.has(t.id);
+    const before = this.active.get(t.id);
     if (t.state === "PENDING" || t.state === "RUNNING") this.active.set(t.id, t);
     else this.active.delete(t.id);
-    return was || this.active.has(t.id);
+    if (!before) return this.active.has(t.id);
+    return !this.active.has(t.id) || placementKey(before) !== placementKey(t);
   }
 
   private async round(): Promise<void> {
     const holding = this.o.held();
     if (!holding || this.stopped) return;
+    if (holding.epoch !== this.epoch) {
+      // Just took the lease: give this replica's views a moment to take in the last writes of
+      // the placer before (they come by KV watch); the agent's device check covers the rest.
+      this.epoch = holding.epoch;
+      setTimeout(() => this.wake(), this.o.settleMs ?? SETTLE_MS).unref();
+      return;
+    }
     this.running = true;
     const started = performance.now();
     let failed = false;
@@ -137,7 +160,7 @@ export class Placer {
           return false;
         }
       };
-      for (const u of built.unplace) await apply(u.taskId, { type: "unplaced", taskId: u.taskId, attempt: u.attempt, why: `node ${u.nodeId} lost`, time: now });
+      for (const u of built.unplace) await apply(u.taskId, { type: "unplaced", taskId: u.taskId, attempt: u.attempt, nodeId: u.nodeId, why: u.why, time: now });
       for (const p of d.place) {
         const ok = await apply(p.taskId, { type: "placed", ...p, epoch: holding.epoch, time: now });
         if (ok) this.stats.placed++;
@@ -224,6 +247,12 @@ function drainStops(tasks: Iterable<TaskRecord>, nodes: NodeState[], now: number
 function nextDrainDeadline(nodes: NodeState[], now: number): number | undefined {
   const ds = nodes.map((n) => n.drain?.deadline).filter((d): d is number => d !== undefined && d > now);
   return ds.length ? Math.min(...ds) : undefined;
+}
+
+/** What of a task record placement reads. */
+function placementKey(t: TaskRecord): string {
+  const a = currentAttempt(t);
+  return JSON.stringify([t.state, a.number, a.state, a.notBefore, a.placedOn, a.nodeId, a.gpuIds, a.reservedOn, t.stop, t.cancel !== undefined, t.spec.priority]);
 }
 
 /** What of the nodes matters to placement (not the heartbeat's time). */

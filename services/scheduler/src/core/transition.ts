@@ -45,13 +45,15 @@ export type Input =
   /** Why the pending attempt is not placed (the placer's words): the task's message. */
   | { type: "waiting"; taskId: string; attempt: number; text: string; time: number }
   /** The placed attempt goes back to the queue before any agent claimed it (its node was lost). */
-  | { type: "unplaced"; taskId: string; attempt: number; why: string; time: number }
+  | { type: "unplaced"; taskId: string; attempt: number; nodeId: string; why: string; time: number }
   /** Running attempts were preempted on `nodeId` for this pending attempt: the room there is its own. */
   | { type: "reserved"; taskId: string; attempt: number; nodeId: string; time: number }
   /** The placer stops the running attempt: preempted for a task of higher priority, or its node's drain deadline passed. */
   | { type: "stop"; taskId: string; attempt: number; nodeId: string; stop: StopRequest; time: number }
-  | { type: "dispatched"; taskId: string; attempt: number; seq: number; time: number }
-  | { type: "dispatch-lost"; taskId: string; attempt: number; time: number }
+  /** The placement (`nodeId`, `placeTime`) was published at stream sequence `seq`. */
+  | { type: "dispatched"; taskId: string; attempt: number; nodeId: string; placeTime: number; seq: number; time: number }
+  /** The dispatch stored at `seq` left the queue but nobody claimed the attempt. */
+  | { type: "dispatch-lost"; taskId: string; attempt: number; seq: number; time: number }
   /** `principal`: the token's name of who asked. */
   | { type: "cancel"; taskId: string; reason: string; time: number; principal?: string }
   | { type: "node-lost"; taskId: string; attempt: number; nodeId: string; lapse: LeaseLapse; time: number };
@@ -82,7 +84,8 @@ function decide(task: TaskRecord, input: Input, now: number): Transition {
   switch (input.type) {
     case "placed": {
       if (task.state !== "PENDING" || cur.placedOn !== undefined || cur.nodeId !== undefined || task.cancel) return unchanged;
-      const { reservedOn: _r, ...rest } = cur;
+      // A dispatch from before placement (a pool's queue nothing reads now) is dropped with it.
+      const { reservedOn: _r, ...rest } = unplace(cur);
       const a: Attempt = { ...rest, placedOn: input.nodeId, placeEpoch: input.epoch, placeTime: input.time, ...(input.gpuIds.length ? { gpuIds: input.gpuIds } : {}) };
       return changed(withAttempt(task, a, { message: taskWords.placed(input.nodeId, input.gpuIds) }));
     }
@@ -92,7 +95,7 @@ function decide(task: TaskRecord, input: Input, now: number): Transition {
       return changed({ ...task, message: input.text });
 
     case "unplaced": {
-      if (task.state !== "PENDING" || cur.placedOn === undefined || cur.nodeId !== undefined) return unchanged;
+      if (task.state !== "PENDING" || cur.placedOn !== input.nodeId || cur.nodeId !== undefined) return unchanged;
       return changed(withAttempt(task, unplace(cur), { message: taskWords.waiting(task.spec.pool) }), [{ attempt: cur.number, text: taskWords.unplaced(cur.number, input.why) }]);
     }
 
@@ -108,26 +111,33 @@ function decide(task: TaskRecord, input: Input, now: number): Transition {
 
     case "dispatched": {
       // Recorded after the message is out, so an agent may already run the attempt: the
-      // dispatch is still recorded, but only a PENDING task's message changes.
-      if (cur.dispatchTime !== undefined) return unchanged;
+      // dispatch is still recorded, but only a PENDING task's message changes. Only for the
+      // placement that was published (a stale replica's, or one since replaced, changes nothing).
+      if (cur.dispatchTime !== undefined || cur.placedOn !== input.nodeId || cur.placeTime !== input.placeTime) return unchanged;
       const a = { ...cur, dispatchTime: input.time, dispatchSeq: input.seq, dispatches: (cur.dispatches ?? 0) + 1 };
       return changed(withAttempt(task, a, task.state === "PENDING" && cur.placedOn === undefined ? { message: taskWords.waiting(task.spec.pool) } : {}));
     }
 
     case "dispatch-lost": {
       // Placed again: the node that took the message and did not run it may be gone.
-      if (task.state !== "PENDING" || cur.dispatchTime === undefined) return unchanged;
+      if (task.state !== "PENDING" || cur.dispatchTime === undefined || cur.dispatchSeq !== input.seq) return unchanged;
       return changed(withAttempt(task, unplace(cur)), [{ attempt: cur.number, text: taskWords.dispatchLost(cur.number) }]);
     }
 
-    case "claimed":
+    case "claimed": {
       if (cur.nodeId !== undefined) return unchanged;
+      // The claimant runs what it read when it claimed: its node and devices are the attempt's,
+      // even if the record was placed anew meanwhile (its node was taken for lost).
+      const { gpuIds: _g, ...rest } = cur;
+      const gpus = input.gpuIds ?? cur.gpuIds ?? [];
+      const a: Attempt = { ...rest, state: "RUNNING", nodeId: input.nodeId, placedOn: input.nodeId, claimTime: input.time, ...(gpus.length ? { gpuIds: gpus } : {}) };
       return changed(
-        withAttempt(task, { ...cur, state: "RUNNING", nodeId: input.nodeId, claimTime: input.time }, {
+        withAttempt(task, a, {
           state: "RUNNING",
           message: taskWords.preparing(input.nodeId),
         }),
       );
+    }
 
     case "started":
       if (cur.containerId !== undefined) return unchanged;

@@ -19,9 +19,11 @@ export function submit(d: SchedulerDeps) {
     const namespace = submitNamespace(p);
     const fresh = d.newId();
     const id = idempotencyKey ? await d.idempotency.bind(namespace, idempotencyKey, fresh) : fresh;
-    // A key bound before returns its task below, whatever the quota says now.
+    // A key bound before to a stored task returns it below, whatever the quota says now (a key
+    // bound by a submit the quota refused has no task: that one counts as new).
     const maxPending = d.quotas()[namespace]?.maxPending;
-    if (id === fresh && maxPending !== undefined && d.view.pendingIn(namespace) >= maxPending) {
+    const isNew = id === fresh || !(await d.store.get(id));
+    if (isNew && maxPending !== undefined && d.view.pendingIn(namespace) >= maxPending) {
       throw new TrainyardError("resource_exhausted", `namespace "${namespace}" has ${d.view.pendingIn(namespace)} pending tasks: quota max_pending is ${maxPending}`);
     }
     const task = newTask(id, spec, d.clock(), { namespace, name: p.name }, idempotencyKey);

@@ -71,7 +71,7 @@ export function feedDrains(kv: KV, view: NodeView, logger: Logger): Promise<{ st
         logger.warn({ node: e.key }, "unreadable drain record");
       }
     },
-    () => {},
+    () => view.markDrainsLoaded(),
     logger,
     "drains",
   );

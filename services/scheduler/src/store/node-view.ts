@@ -13,6 +13,9 @@ export class NodeView {
   private readonly drains = new Map<string, DrainRecord>();
   private loaded!: () => void;
   readonly ready = new Promise<void>((r) => (this.loaded = r));
+  private drainsLoaded!: () => void;
+  /** Resolves once the drains stored when the feed began were read: no placement before. */
+  readonly drainsReady = new Promise<void>((r) => (this.drainsLoaded = r));
 
   /** `onSeen` is told every heartbeat read (the scheduler makes the pools' consumers from them). */
   constructor(
@@ -22,6 +25,10 @@ export class NodeView {
 
   markLoaded(): void {
     this.loaded();
+  }
+
+  markDrainsLoaded(): void {
+    this.drainsLoaded();
   }
 
   /** Node `id`'s heartbeat, stored at `lastSeen` (epoch ms, server clock). */

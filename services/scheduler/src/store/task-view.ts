@@ -13,6 +13,7 @@ import type { StoredSink } from "./applier.js";
 export class TaskView implements StoredSink {
   private readonly tasks = new Map<string, { task: TaskRecord; revision: number }>();
   private readonly listeners = new Set<(t: TaskRecord, revision: number) => void>();
+  private readonly removeListeners = new Set<(id: string) => void>();
   /** PENDING tasks per namespace (max_pending). */
   private readonly pendingByNs = new Map<string, number>();
   private loaded!: () => void;
@@ -35,8 +36,16 @@ export class TaskView implements StoredSink {
 
   remove(id: string): void {
     const cur = this.tasks.get(id);
-    if (cur) this.count(cur.task, -1);
+    if (!cur) return;
+    this.count(cur.task, -1);
     this.tasks.delete(id);
+    for (const l of this.removeListeners) l(id);
+  }
+
+  /** Called with the id of every record removed from this view. Returns an unsubscribe. */
+  onRemove(listener: (id: string) => void): () => void {
+    this.removeListeners.add(listener);
+    return () => this.removeListeners.delete(listener);
   }
 
   /** How many of `namespace`'s tasks are PENDING. */

@@ -22,7 +22,7 @@ function setup(o: { held?: boolean } = {}) {
   const applier = createApplier({ store, systemLog: new MemorySystemLog(), view });
   const lease = { held: o.held ?? true };
   const nodes: NodeState[] = [{ record: node, lost: false }];
-  placer = new Placer({ view, held: () => (lease.held ? { epoch: 3 } : null), nodes: () => nodes, quotas: () => ({}), applier, clock: () => 1_000, logger: pino({ level: "silent" }), debounceMs: 1 });
+  placer = new Placer({ view, held: () => (lease.held ? { epoch: 3 } : null), nodes: () => nodes, quotas: () => ({}), applier, clock: () => 1_000, logger: pino({ level: "silent" }), debounceMs: 1, settleMs: 1 });
   return { store, view, applier, lease, placer };
 }
 

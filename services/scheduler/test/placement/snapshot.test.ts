@@ -38,7 +38,7 @@ describe("buildSnapshot", () => {
     const b = buildSnapshot(tasks, nodes, {}, 100);
     expect(b.snapshot.pending.map((p) => p.taskId)).toEqual(["t-due"]);
     expect(b.nextDue).toBe(500);
-    expect(b.unplace).toEqual([{ taskId: "t-on-lost", attempt: 1, nodeId: "gone" }]);
+    expect(b.unplace).toEqual([{ taskId: "t-on-lost", attempt: 1, nodeId: "gone", why: "node gone lost" }]);
     const held = Object.fromEntries(b.snapshot.running.map((r) => [r.taskId, r]));
     expect(held["t-placed"]).toMatchObject({ nodeId: "a", gpuIds: ["0"], preemptible: false });
     expect(held["t-run"]).toMatchObject({ nodeId: "a", preemptible: true, priority: 10, startTime: 7 });

@@ -29,13 +29,13 @@ describe("placement inputs", () => {
   });
 
   it("dispatched keeps the placement's message", () => {
-    const t = apply(record(), placed(), input.dispatched());
+    const t = apply(record(), placed(), input.dispatched(1, T.now, 7, T.dispatch));
     expect(t.message).toBe(`placed on node ${NODE} (GPU 0)`);
   });
 
   it("unplaced (its node lost before a claim) and dispatch-lost take the placement and dispatch back", () => {
-    for (const back of [{ type: "unplaced", taskId: TASK_ID, attempt: 1, why: "node n1 lost", time: T.now } as Input, input.dispatchLost()]) {
-      const t = transition(apply(record(), placed(), input.dispatched()), back);
+    for (const back of [{ type: "unplaced", taskId: TASK_ID, attempt: 1, nodeId: NODE, why: "node n1 lost", time: T.now } as Input, input.dispatchLost()]) {
+      const t = transition(apply(record(), placed(), input.dispatched(1, T.now, 7, T.dispatch)), back);
       expect(t.changed).toBe(true);
       const a = currentAttempt(t.task);
       expect(a).not.toHaveProperty("placedOn");
@@ -45,9 +45,33 @@ describe("placement inputs", () => {
     }
   });
 
+  it("dispatched, dispatch-lost and unplaced count only for the placement and message they name", () => {
+    const placedA = apply(record(), placed());
+    expect(transition(placedA, input.dispatched(1, T.now, 7, T.dispatch + 1)).changed).toBe(false); // an older placement's publish
+    const sent = apply(placedA, input.dispatched(1, T.now, 7, T.dispatch));
+    expect(transition(sent, input.dispatchLost(1, T.now, 6)).changed).toBe(false); // another message
+    expect(transition(sent, { type: "unplaced", taskId: TASK_ID, attempt: 1, nodeId: "n2", why: "x", time: T.now }).changed).toBe(false);
+  });
+
+  it("placed drops a dispatch from before placement (a pool's queue nothing reads)", () => {
+    const old = { ...record(), attempts: [{ ...record().attempts[0]!, dispatchTime: 5, dispatchSeq: 3, dispatches: 1 }] };
+    const a = currentAttempt(apply(old, placed()));
+    expect(a).toMatchObject({ placedOn: NODE, dispatches: 1 });
+    expect(a).not.toHaveProperty("dispatchTime");
+    expect(a).not.toHaveProperty("dispatchSeq");
+  });
+
+  it("claimed: the claimant's node and devices become the attempt's (it may have raced with a new placement)", () => {
+    const elsewhere = apply(record(), placed(1, "n2", ["5"]));
+    const claimed = transition(elsewhere, { ...input.claimed(1, T.now, NODE), gpuIds: ["0"] } as Input).task;
+    expect(currentAttempt(claimed)).toMatchObject({ state: "RUNNING", nodeId: NODE, placedOn: NODE, gpuIds: ["0"] });
+    const plain = transition(apply(record(), placed()), input.claimed()).task;
+    expect(currentAttempt(plain).gpuIds).toEqual(["0"]);
+  });
+
   it("unplaced does nothing once an agent claimed the attempt", () => {
-    const claimed = apply(record(), placed(), input.dispatched(), input.claimed());
-    expect(transition(claimed, { type: "unplaced", taskId: TASK_ID, attempt: 1, why: "x", time: T.now }).changed).toBe(false);
+    const claimed = apply(record(), placed(), input.dispatched(1, T.now, 7, T.dispatch), input.claimed());
+    expect(transition(claimed, { type: "unplaced", taskId: TASK_ID, attempt: 1, nodeId: NODE, why: "x", time: T.now }).changed).toBe(false);
   });
 
   it("reserved marks the node kept for a pending attempt, once; placing it clears the mark", () => {
@@ -69,7 +93,7 @@ describe("placement inputs", () => {
 });
 
 describe("preemption", () => {
-  const running = () => apply(record({}, spec({ preemptible: true })), placed(), input.dispatched(), input.claimed(), input.started());
+  const running = () => apply(record({}, spec({ preemptible: true })), placed(), input.dispatched(1, T.now, 7, T.dispatch), input.claimed(), input.started());
 
   it("stop: a running attempt is asked to stop for the task named, with a SYSTEM line, once", () => {
     const t = transition(running(), stop());

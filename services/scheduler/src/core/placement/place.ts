@@ -69,7 +69,8 @@ export function place(s: Snapshot): Decision {
   for (const r of s.running) if (r.preemptedFor !== undefined) beingStopped.set(r.preemptedFor, [...(beingStopped.get(r.preemptedFor) ?? []), r]);
   for (const p of s.pending) {
     for (const r of beingStopped.get(p.taskId) ?? []) reserve(r.nodeId, p.taskId);
-    if (p.reservedOn !== undefined && free.has(p.reservedOn)) reserve(p.reservedOn, p.taskId);
+    // A reservation is kept only while its attempt could use it (not held back by a quota).
+    if (p.reservedOn !== undefined && free.has(p.reservedOn) && !quotaPassed(p, use(p.namespace), s.quotas[p.namespace])) reserve(p.reservedOn, p.taskId);
   }
   const stoppingFor = (p: PendingAttempt) => beingStopped.get(p.taskId) ?? [];
   const lowestVictim = () => Math.min(...s.running.filter((r) => r.preemptible && r.preemptedFor === undefined && !chosen.has(r)).map((r) => r.priority));

@@ -4,7 +4,9 @@
  * - A RUNNING attempt holds its node's room and devices until it ends (being cancelled or
  *   stopped included); it may be preempted only while nothing stops it yet.
  * - A PENDING attempt already placed on a node (not yet claimed) holds that room too, and is
- *   never a victim; when its node is lost it is taken back (`unplace`).
+ *   never a victim; when its node is lost, gone from the view, drained or draining it is taken
+ *   back (`unplace`): it runs elsewhere rather than wait there (a claim racing with that wins,
+ *   and the claim's node and devices become the attempt's).
  * - A PENDING attempt not placed yet is pending once its retry delay has passed (`nextDue` says
  *   when the next one comes due).
  */
@@ -23,15 +25,22 @@ export interface NodeState {
 
 export interface Built {
   snapshot: Snapshot;
-  /** Placed, unclaimed attempts whose node is lost: to go back to the queue. */
-  unplace: { taskId: string; attempt: number; nodeId: string }[];
+  /** Placed, unclaimed attempts whose node can no longer take them: to go back to the queue. */
+  unplace: { taskId: string; attempt: number; nodeId: string; why: string }[];
   /** When the earliest attempt still in its retry delay comes due. */
   nextDue?: number;
 }
 
 export function buildSnapshot(tasks: Iterable<TaskRecord>, nodes: Iterable<NodeState>, quotas: Record<string, Quota>, now: number): Built {
   const nodeList = [...nodes].map(capacityOfNode);
-  const lost = new Set(nodeList.filter((n) => n.lost).map((n) => n.id));
+  const byId = new Map(nodeList.map((n) => [n.id, n]));
+  /** Why a node takes nothing placed on it any more, or null. */
+  const closed = (id: string): string | null => {
+    const n = byId.get(id);
+    if (!n) return `node ${id} is gone`;
+    if (n.lost) return `node ${id} lost`;
+    return n.schedulable ? null : `node ${id} drained`;
+  };
   const running: RunningAttempt[] = [];
   const pending: PendingAttempt[] = [];
   const unplace: Built["unplace"] = [];
@@ -54,7 +63,8 @@ export function buildSnapshot(tasks: Iterable<TaskRecord>, nodes: Iterable<NodeS
       running.push(held(a.nodeId, (t.spec.preemptible ?? false) && !t.cancel && !t.stop));
     } else if (t.state === "PENDING" && a.state === "PENDING") {
       if (a.placedOn !== undefined) {
-        if (lost.has(a.placedOn)) unplace.push({ taskId: t.id, attempt: a.number, nodeId: a.placedOn });
+        const why = closed(a.placedOn);
+        if (why) unplace.push({ taskId: t.id, attempt: a.number, nodeId: a.placedOn, why });
         else running.push(held(a.placedOn, false));
       } else if (a.notBefore > now) {
         nextDue = Math.min(nextDue ?? Infinity, a.notBefore);
