@@ -170,8 +170,13 @@ describe("soak", () => {
       const frames = await retrying(() => readLog(client, t.id));
       const expected = Array.from({ length: LINES }, (_, j) => `${i} ${j + 1}\n`).join("");
       for (const a of t.attempts) {
+        // What the container saw (an attempt lost with its host may not have shipped the line).
         const seen = text(frames.filter((f) => f.attempt === a.number), LogStream.STDERR).trim();
-        if (a.containerId && seen !== `gpu=${a.gpuIds.length ? a.gpuIds.join(",") : "void"}`) wrongDevices++;
+        const want = `gpu=${a.gpuIds.length ? a.gpuIds.join(",") : "void"}`;
+        if (seen !== "" && seen !== want) {
+          wrongDevices++;
+          problems.push(`${t.id} (#${i}) attempt ${a.number} on ${a.nodeId} (${TaskState[a.state]}): saw ${JSON.stringify(seen)}, record says ${want}`);
+        }
         for (const g of a.gpuIds) devices.set(`${a.nodeId}/${g}`, [...(devices.get(`${a.nodeId}/${g}`) ?? []), [ms(a.startTime), ms(a.endTime)]]);
         const out = text(frames.filter((f) => f.attempt === a.number), LogStream.STDOUT);
         if (!expected.startsWith(out)) duplicated++;
