@@ -5,7 +5,8 @@ import { connect } from "@nats-io/transport-node";
 import { Kvm } from "@nats-io/kv";
 import { describe, expect, it } from "vitest";
 import { BUCKET, type NodeRecord } from "@trainyard/common";
-import { clusterForSuite, type TestCluster } from "./harness/cluster.js";
+import { NodeState } from "@trainyard/client";
+import { clusterForSuite, createAgentClient, type TestCluster } from "./harness/cluster.js";
 
 let c: TestCluster;
 clusterForSuite(
@@ -42,6 +43,15 @@ describe("an agent's heartbeat", () => {
       });
     } finally {
       await nc.close();
+    }
+  });
+
+  it("and the agent's GetNode, and the scheduler's ListNodes, show the same", async () => {
+    const fromAgent = (await createAgentClient({ baseUrl: c.agents[0]!.url }).getNode({})).node!;
+    const fromScheduler = (await c.client.listNodes({})).nodes.find((n) => n.id === c.agents[0]!.nodeId)!;
+    for (const n of [fromAgent, fromScheduler]) {
+      expect(n).toMatchObject({ state: NodeState.READY, cpus: 6, memoryBytes: 12n * 2n ** 30n, labels: { zone: "a", gpu: "test" }, networkModes: ["none", "bridge"] });
+      expect(n.gpuDevices.map((d) => [d.id, d.taskId])).toEqual([["0", ""], ["GPU-1d2c", ""]]);
     }
   });
 });
