@@ -64,6 +64,11 @@ describe("with the generated configuration", () => {
     const done = await c.waitForState(task!.id, TaskState.FAILED);
     expect(done.attempts).toHaveLength(2);
     expect(text(await readLog(c.client, task!.id), LogStream.STDOUT)).toBe("hello\nhello\n");
+    // Placement's own writes: a drain through the scheduler and its undo, and a node listed.
+    const node = c.agents[0]!.nodeId;
+    expect((await c.client.drainNode({ nodeId: node })).node!.draining).toBe(true);
+    expect((await c.client.drainNode({ nodeId: node, undo: true })).node!.draining).toBe(false);
+    expect((await c.client.listNodes({})).nodes.map((n) => n.id)).toContain(node);
     expect(violations()).toEqual([]);
   });
 

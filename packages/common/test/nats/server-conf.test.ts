@@ -21,7 +21,7 @@ describe("permissions", () => {
 
   it("let the scheduler manage streams and write records, but not publish as an agent", () => {
     const p = schedulerPermissions();
-    expect(p.publish).toEqual(expect.arrayContaining(["$JS.API.>", "$KV.tasks.>", "trainyard.dispatch.>", "trainyard.logs.*.s"]));
+    expect(p.publish).toEqual(expect.arrayContaining(["$JS.API.>", "$KV.tasks.>", "$KV.drains.>", "trainyard.dispatch.>", "trainyard.logs.*.s"]));
     expect(p.publish.some((s) => s.startsWith("trainyard.events"))).toBe(false);
     expect(p.subscribe).toEqual(["_INBOX_scheduler.>"]);
   });

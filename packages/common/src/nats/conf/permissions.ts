@@ -32,6 +32,7 @@ export function schedulerPermissions(): Permissions {
       `$KV.${BUCKET.tasks}.>`,
       `$KV.${BUCKET.idempotency}.>`,
       `$KV.${BUCKET.leases}.>`,
+      `$KV.${BUCKET.drains}.>`,
       `${SUBJECT_PREFIX}.dispatch.>`,
       `${SUBJECT_PREFIX}.logs.*.s`,
     ],
