@@ -32,9 +32,12 @@ export interface SchedulerConfig {
   tls: TlsFiles | undefined;
   /** Server-streaming calls (StreamLogs, Watch) one principal may have open at once. */
   maxStreamsPerPrincipal: number;
+  /** TRAINYARD_TASK_RETENTION: final tasks older than this are deleted with their logs, claims and idempotency key. */
+  taskRetentionMs: number;
 }
 
 export function loadSchedulerConfig(env: Env = process.env): SchedulerConfig {
+  const taskRetentionMs = envDuration(env, "TRAINYARD_TASK_RETENTION", "7d");
   return {
     nats: envNats(env),
     grpcAddr: envString(env, "TRAINYARD_GRPC_ADDR", "127.0.0.1:50051"),
@@ -49,6 +52,7 @@ export function loadSchedulerConfig(env: Env = process.env): SchedulerConfig {
     maxMessageBytes: envInt(env, "TRAINYARD_GRPC_MAX_MESSAGE_BYTES", 4 * 1024 * 1024, 64 * 1024, 64 * 1024 * 1024),
     tls: envTls(env),
     maxStreamsPerPrincipal: envInt(env, "TRAINYARD_MAX_STREAMS_PER_PRINCIPAL", 256, 1, 100_000),
+    taskRetentionMs,
     resources: {
       defaultCpus: envNumber(env, "TRAINYARD_TASK_DEFAULT_CPUS", 2),
       defaultMemoryBytes: envBytes(env, "TRAINYARD_TASK_DEFAULT_MEMORY", "4g"),
@@ -56,7 +60,8 @@ export function loadSchedulerConfig(env: Env = process.env): SchedulerConfig {
     },
     infra: {
       replicas: envInt(env, "TRAINYARD_NATS_REPLICAS", 1, 1, 5),
-      logRetentionMs: envDuration(env, "TRAINYARD_LOG_RETENTION", "7d"),
+      // Frames outlive their task by a day; retention deletes them with it.
+      logRetentionMs: env.TRAINYARD_LOG_RETENTION ? envDuration(env, "TRAINYARD_LOG_RETENTION", "7d") : taskRetentionMs + 86_400_000,
       logMaxBytes: envInt(env, "TRAINYARD_LOG_MAX_BYTES", -1, -1),
     },
   };

@@ -21,6 +21,7 @@ import { LeaseLoop } from "./bus/lease-loop.js";
 import { NodeConsumers } from "./bus/node-consumers.js";
 import { Placer } from "./bus/placer.js";
 import { PlacerLease } from "./bus/placer-lease.js";
+import { RetentionLoop } from "./bus/retention-loop.js";
 import { JetStreamSystemLog } from "./bus/system-log.js";
 import type { SchedulerConfig } from "./config.js";
 import { taskId } from "./core/ids.js";
@@ -32,6 +33,7 @@ import { schedulerRoutes } from "./routes.js";
 import { createApplier } from "./store/applier.js";
 import { claimHolder } from "./store/claims.js";
 import { KvIdempotencyKeys } from "./store/idempotency.js";
+import { JetStreamPurger } from "./store/purge.js";
 import { KvDrains } from "./store/drains.js";
 import { feedDrains, feedNodeView, feedTaskView } from "./store/kv-mirror.js";
 import { NodeView } from "./store/node-view.js";
@@ -94,6 +96,14 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
   const drainFeed = await whileNatsStarts("watching the drains bucket", () => feedDrains(infra.drains, nodes, logger), logger);
   const lease = new PlacerLease({ kv: infra.leases, holder: `${hostname()}:${process.pid}`, logger, onChange: () => placer?.wake() });
   placer = new Placer({ view, held: () => lease.held, nodes: (now) => nodes.states(now), quotas, applier, clock, logger });
+  const retention = new RetentionLoop({
+    view,
+    purger: new JetStreamPurger(jsm, infra.tasks, infra.idempotency),
+    retentionMs: config.taskRetentionMs,
+    active: () => lease.held !== null,
+    clock,
+    logger,
+  });
   const stopping = new AbortController();
   const loop = new DispatchLoop({
     view,
@@ -112,6 +122,7 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
   void Promise.all([view.ready, nodes.ready, nodes.drainsReady]).then(() => {
     placer!.start();
     lease.start();
+    retention.start();
   });
   void Promise.all([view.ready, nodes.ready]).then(() => {
     loop.start();
@@ -151,6 +162,7 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
       stopping.abort();
       loop.stop();
       placer!.stop();
+      retention.stop();
       await lease.stop();
       leases.stop();
       drainFeed.stop();

@@ -18,8 +18,7 @@ export class KvIdempotencyKeys implements IdempotencyKeys {
   constructor(private readonly kv: KV) {}
 
   async bind(namespace: string, key: string, candidateId: string): Promise<string> {
-    const scoped = namespace === DEFAULT_NAMESPACE ? key : `${namespace}\0${key}`;
-    const k = createHash("sha256").update(scoped).digest("hex");
+    const k = idempotencyKeyOf(namespace, key);
     for (;;) {
       try {
         await this.kv.create(k, candidateId);
@@ -32,4 +31,10 @@ export class KvIdempotencyKeys implements IdempotencyKeys {
       if (e?.operation === "PUT") return e.string();
     }
   }
+}
+
+/** The bucket key of `key` in `namespace` ("default"'s keys hash as before namespaces existed). */
+export function idempotencyKeyOf(namespace: string, key: string): string {
+  const scoped = namespace === DEFAULT_NAMESPACE ? key : `${namespace}\0${key}`;
+  return createHash("sha256").update(scoped).digest("hex");
 }
