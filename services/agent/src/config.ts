@@ -50,6 +50,8 @@ export interface AgentConfig {
   logFileKeep: number;
   /** Per attempt: frames held while NATS is slow (back-pressure) or unreachable (then dropped, and said so). */
   logBufferBytes: number;
+  /** TRAINYARD_ATTEMPT_LOG_MAX_BYTES: an attempt's output past this is kept in the host file only (not published). */
+  attemptLogMaxBytes: number;
   leaseMs: number;
   /** After SIGTERM, how long logs and outcomes of ended attempts are still retried (NATS down). */
   reportGraceMs: number;
@@ -95,6 +97,7 @@ export function loadAgentConfig(env: Env = process.env): AgentConfig {
     logFileMaxBytes: envInt(env, "TRAINYARD_LOG_FILE_MAX_BYTES", 10 * 1024 * 1024, 1024),
     logFileKeep: envInt(env, "TRAINYARD_LOG_FILE_KEEP", 5, 1, 100),
     logBufferBytes: envInt(env, "TRAINYARD_AGENT_LOG_BUFFER", 8 * 1024 * 1024, 4096),
+    attemptLogMaxBytes: envBytes(env, "TRAINYARD_ATTEMPT_LOG_MAX_BYTES", "1g"),
     leaseMs: envDuration(env, "TRAINYARD_AGENT_LEASE", "15s"),
     reportGraceMs: envDuration(env, "TRAINYARD_AGENT_SHUTDOWN_GRACE", "30s"),
     pidsLimit: envInt(env, "TRAINYARD_AGENT_PIDS_LIMIT", 4096, 16),

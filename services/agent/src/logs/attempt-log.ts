@@ -1,5 +1,6 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { Logger } from "pino";
+import { formatBytes } from "@trainyard/client/units";
 import { attemptLogSubject, frameHeaders, retry, type StreamName } from "@trainyard/common";
 import { FrameBatcher } from "./frame-batcher.js";
 import { LocalLog } from "./local-log.js";
@@ -19,6 +20,11 @@ export interface AttemptLogOptions {
   fileKeep: number;
   /** Bytes of frames held before back-pressure, or dropping while NATS is unreachable (FrameBatcher). */
   bufferBytes?: number;
+  /**
+   * Container output published at most (TRAINYARD_ATTEMPT_LOG_MAX_BYTES); past it the output
+   * goes to the file and the local tail only, and one SYSTEM line says so. Unset: no limit.
+   */
+  maxPublishedBytes?: number;
   logger: Logger;
   /** Aborts publishing retries (agent shutdown); frames not yet out are then lost. */
   signal: AbortSignal;
@@ -44,6 +50,9 @@ export class AttemptLog {
   private readonly publishing: Promise<void>;
   private published: number;
   private dropped = 0;
+  /** Container output handed to the publisher so far (this run of the agent). */
+  private outputBytes = 0;
+  private overQuota = false;
   private resume?: string;
   private closed?: Promise<void>;
 
@@ -64,8 +73,24 @@ export class AttemptLog {
     this.local.append(stream, time, data);
     const line = `${stamp ?? new Date(time).toISOString()} ${stream} ${data.toString()}${endsWithNewline(data) ? "" : "\n"}`;
     const fileWrite = this.file.write(line);
-    const queued = this.batcher.push(stream, time, data, stamp);
+    const queued = this.publishes(stream, data.length) ? this.batcher.push(stream, time, data, stamp) : undefined;
     return fileWrite || queued ? Promise.all([fileWrite, queued]) : undefined;
+  }
+
+  /** Is this entry published? SYSTEM lines always; container output until the quota is reached. */
+  private publishes(stream: StreamName, bytes: number): boolean {
+    const max = this.o.maxPublishedBytes;
+    if (stream === "system" || max === undefined) return true;
+    if (!this.overQuota && this.outputBytes + bytes <= max) {
+      this.outputBytes += bytes;
+      return true;
+    }
+    if (!this.overQuota) {
+      this.overQuota = true;
+      this.o.logger.warn({ publishedBytes: this.outputBytes, maxBytes: max, file: this.o.filePath }, "attempt output past its quota: no longer published");
+      this.batcher.push("system", Date.now(), Buffer.from(`${logQuotaText(this.outputBytes, max, this.o.filePath, this.o.nodeId)}\n`));
+    }
+    return false;
   }
 
   /** A SYSTEM line. Never waits on back-pressure: the stop path must not block on NATS. */
@@ -133,6 +158,11 @@ export class AttemptLog {
       this.o.onPublished?.(f.data.length);
     }
   }
+}
+
+/** The SYSTEM line of an attempt whose output passed TRAINYARD_ATTEMPT_LOG_MAX_BYTES. */
+export function logQuotaText(published: number, max: number, file: string, nodeId: string): string {
+  return `output past ${formatBytes(max)} (TRAINYARD_ATTEMPT_LOG_MAX_BYTES) is no longer published after ${formatBytes(published)}; the task runs on, and the rest is in ${file} on node ${nodeId} (rotated: its newest part is kept)`;
 }
 
 function endsWithNewline(b: Buffer): boolean {

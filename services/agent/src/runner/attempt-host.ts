@@ -65,6 +65,7 @@ export class AttemptHost {
       fileMaxBytes: config.logFileMaxBytes,
       fileKeep: config.logFileKeep,
       bufferBytes: config.logBufferBytes,
+      maxPublishedBytes: config.attemptLogMaxBytes,
       logger: log,
       signal: this.lastCall.signal,
       onPublished: (bytes) => this.o.metrics.framePublished(bytes),

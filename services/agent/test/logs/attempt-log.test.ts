@@ -24,11 +24,37 @@ function fakeJs(publish: (p: Published) => Promise<void>): JetStreamClient {
   } as unknown as JetStreamClient;
 }
 
-function log(js: JetStreamClient, signal = new AbortController().signal) {
-  return new AttemptLog({ js, taskId: "t-1", attempt: 2, nodeId: "n1", filePath: join(dir, "t-1", "attempt-2.log"), fileMaxBytes: 1 << 20, fileKeep: 2, logger: pino({ level: "silent" }), signal });
+function log(js: JetStreamClient, signal = new AbortController().signal, maxPublishedBytes?: number) {
+  return new AttemptLog({
+    js,
+    taskId: "t-1",
+    attempt: 2,
+    nodeId: "n1",
+    filePath: join(dir, "t-1", "attempt-2.log"),
+    fileMaxBytes: 1 << 20,
+    fileKeep: 2,
+    logger: pino({ level: "silent" }),
+    signal,
+    ...(maxPublishedBytes !== undefined ? { maxPublishedBytes } : {}),
+  });
 }
 
 describe("AttemptLog", () => {
+  it("publishes container output up to its quota, then says so once and keeps the rest in the file only", async () => {
+    const got: Published[] = [];
+    const l = log(fakeJs(async (p) => void got.push(p)), undefined, 100);
+    for (let i = 0; i < 50; i++) await l.write("stdout", Date.now(), Buffer.from(`line ${String(i).padStart(2, "0")}\n`)); // 8 bytes each
+    l.system("exited with code 0");
+    await l.close();
+    const all = Buffer.concat(got.map((p) => p.data)).toString();
+    const lines = all.split("\n").filter(Boolean);
+    expect(lines.slice(0, 12)).toEqual(Array.from({ length: 12 }, (_, i) => `line ${String(i).padStart(2, "0")}`)); // 96 bytes
+    expect(lines[12]).toMatch(/^output past 100B \(TRAINYARD_ATTEMPT_LOG_MAX_BYTES\) is no longer published after 96B; the task runs on, and the rest is in .*attempt-2.log on node n1/);
+    expect(lines.slice(13)).toEqual(["exited with code 0"]);
+    const file = await readFile(join(dir, "t-1", "attempt-2.log"), "utf8");
+    expect(file).toContain("stdout line 49");
+  });
+
   it("publishes everything in order with ids <task>:<attempt>:<n>, and writes the file", async () => {
     const got: Published[] = [];
     const l = log(fakeJs(async (p) => void got.push(p)));
