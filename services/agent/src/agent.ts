@@ -32,6 +32,7 @@ import { fitsNode } from "./core/dispatch-decision.js";
 import { claimAttempt } from "./intake/claim.js";
 import { DockerGate } from "./intake/docker-gate.js";
 import { pullLoop } from "./intake/pull-loop.js";
+import { startLogDirSweeper } from "./logs/sweep-log-dir.js";
 import { Slots } from "./intake/slots.js";
 import { takeDispatch } from "./intake/take-dispatch.js";
 import { Heartbeat } from "./liveness/heartbeat.js";
@@ -106,6 +107,7 @@ export async function startAgent(config: AgentConfig, logger: Logger, runtime: C
   await heartbeat.start();
   const guard = new LeaseGuard(config.leaseMs, () => heartbeat.silentMs(), (cause) => host.stopAll(cause), log);
   guard.start();
+  const stopSweeping = startLogDirSweeper({ dir: config.logDir, retentionMs: config.logDirRetentionMs, held: (taskId) => host.running.get(taskId) !== undefined, logger: log });
 
   const take = takeDispatch({
     nodeId: config.nodeId,
@@ -150,6 +152,7 @@ export async function startAgent(config: AgentConfig, logger: Logger, runtime: C
     metricsUrl: metricsServer?.url,
     close: once(async () => {
       stopReloading();
+      stopSweeping();
       pulling.abort();
       await Promise.all(loops);
       guard.stop();

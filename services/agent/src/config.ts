@@ -46,6 +46,8 @@ export interface AgentConfig {
   /** TRAINYARD_AGENT_NETWORK_MODES: the network modes tasks may ask for here. */
   networkModes: NetworkMode[];
   logDir: string;
+  /** TRAINYARD_AGENT_LOG_RETENTION: task directories under logDir untouched this long are removed. */
+  logDirRetentionMs: number;
   logFileMaxBytes: number;
   logFileKeep: number;
   /** Per attempt: frames held while NATS is slow (back-pressure) or unreachable (then dropped, and said so). */
@@ -94,6 +96,7 @@ export function loadAgentConfig(env: Env = process.env): AgentConfig {
     labels: envParsed(env, "TRAINYARD_AGENT_LABELS", parseLabels),
     networkModes: envParsed(env, "TRAINYARD_AGENT_NETWORK_MODES", parseNetworkModes),
     logDir: resolve(envString(env, "TRAINYARD_LOG_DIR", "./logs")),
+    logDirRetentionMs: envDuration(env, "TRAINYARD_AGENT_LOG_RETENTION", "7d"),
     logFileMaxBytes: envInt(env, "TRAINYARD_LOG_FILE_MAX_BYTES", 10 * 1024 * 1024, 1024),
     logFileKeep: envInt(env, "TRAINYARD_LOG_FILE_KEEP", 5, 1, 100),
     logBufferBytes: envInt(env, "TRAINYARD_AGENT_LOG_BUFFER", 8 * 1024 * 1024, 4096),
