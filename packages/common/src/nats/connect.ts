@@ -21,7 +21,9 @@ export async function connectNats(
   signal?: AbortSignal,
 ): Promise<NatsConnection> {
   const { servers } = target;
-  const options = { ...natsConnectOptions(target, inbox), name, maxReconnectAttempts: -1, reconnectTimeWait: 500, waitOnFirstConnect: false, pingInterval: 10_000 };
+  // noAsyncTraces: nats.js would otherwise build an Error (a stack trace) for every request it
+  // sends, JetStream publishes and KV writes included, to decorate the rare failure.
+  const options = { ...natsConnectOptions(target, inbox), name, maxReconnectAttempts: -1, reconnectTimeWait: 500, waitOnFirstConnect: false, pingInterval: 10_000, noAsyncTraces: true };
   const nc = await retry(() => connect(options), {
     backoff: BACKOFF,
     signal,
