@@ -32,6 +32,8 @@ export interface SchedulerConfig {
   tls: TlsFiles | undefined;
   /** Server-streaming calls (StreamLogs, Watch) one principal may have open at once. */
   maxStreamsPerPrincipal: number;
+  /** TRAINYARD_GRPC_COMPRESS_MIN_BYTES: responses at least this large are gzip-compressed for clients that accept it; 0: never. */
+  compressMinBytes: number;
   /** TRAINYARD_TASK_RETENTION: final tasks older than this are deleted with their logs, claims and idempotency key. */
   taskRetentionMs: number;
 }
@@ -53,6 +55,7 @@ export function loadSchedulerConfig(env: Env = process.env): SchedulerConfig {
     tls: envTls(env),
     maxStreamsPerPrincipal: envInt(env, "TRAINYARD_MAX_STREAMS_PER_PRINCIPAL", 256, 1, 100_000),
     taskRetentionMs,
+    compressMinBytes: envInt(env, "TRAINYARD_GRPC_COMPRESS_MIN_BYTES", 0, 0),
     resources: {
       defaultCpus: envNumber(env, "TRAINYARD_TASK_DEFAULT_CPUS", 2),
       defaultMemoryBytes: envBytes(env, "TRAINYARD_TASK_DEFAULT_MEMORY", "4g"),

@@ -141,6 +141,7 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
     metrics: metrics.registry,
     interceptors: [authInterceptor(auth), streamLimitInterceptor(config.maxStreamsPerPrincipal)],
     readMaxBytes: config.maxMessageBytes,
+    compressMinBytes: config.compressMinBytes,
     ...(config.tls ? { tls: config.tls } : {}),
     ...(config.httpAddr
       ? { http1Address: config.httpAddr, corsOrigins: config.corsOrigins, allowedHosts: allowedHosts(config.httpAddr, config.allowedHosts) }

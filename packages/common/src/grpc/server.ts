@@ -59,6 +59,12 @@ export interface GrpcServerOptions {
   interceptors?: Interceptor[];
   /** Largest request message (after decompression); larger is RESOURCE_EXHAUSTED. Default 4 MiB. */
   readMaxBytes?: number;
+  /**
+   * Responses at least this large are compressed when the client accepts it; 0 (the default):
+   * never (compressing costs more CPU than it saves on a local network). Requests are always
+   * accepted compressed.
+   */
+  compressMinBytes?: number;
   /** When set, RPC latency (trainyard_rpc_duration_seconds) is recorded in this registry. */
   metrics?: Registry;
   /**
@@ -126,6 +132,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
     shutdownSignal: shutdown.signal,
     // Enforced on the message as decompressed: a small gzip body that inflates past it is refused too.
     readMaxBytes: opts.readMaxBytes ?? DEFAULT_READ_MAX_BYTES,
+    compressMinBytes: opts.compressMinBytes || Number.MAX_SAFE_INTEGER,
     ...(opts.maxTimeoutMs !== undefined && { maxTimeoutMs: opts.maxTimeoutMs }),
   });
 

@@ -1,6 +1,6 @@
 /**
  * A small SchedulerService on the kit, shared by the gRPC kit tests. Only Get and Watch exist:
- *   Get("t-1") → the task; Get("") → InvalidArgumentError(task_id); Get("boom") → a plain Error
+ *   Get("t-1") → the task; Get("big") → a task with an 8 KiB message; Get("") → InvalidArgumentError(task_id); Get("boom") → a plain Error
  *   carrying a secret; anything else → NotFoundError.
  *   Watch → one message, then waits (via abortableIterable) until the RPC's signal aborts;
  *     Watch("boom") and Watch("nats") fail after the first message (plain Error / NATS closed).
@@ -21,6 +21,7 @@ export function schedulerRoutes(router: ConnectRouter): void {
       if (req.taskId === "") throw new InvalidArgumentError("task_id", "must not be empty");
       if (req.taskId === "boom") throw new Error(`connection to postgres://${SECRET} failed`);
       if (req.taskId === "t-1") return { task: { id: "t-1" } };
+      if (req.taskId === "big") return { task: { id: "big", message: "x".repeat(8192) } };
       throw new NotFoundError("task", req.taskId);
     },
     async *watch(req, ctx) {

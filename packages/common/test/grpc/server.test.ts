@@ -1,3 +1,4 @@
+import http2 from "node:http2";
 import { describe, expect, it } from "vitest";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
@@ -15,6 +16,17 @@ const base: GrpcServerOptions = {
 };
 
 describe("startGrpcServer", () => {
+  it("compresses no response unless told a size (then those at least that large), whatever the client accepts", async () => {
+    const plain = await startGrpcServer(base);
+    const compressing = await startGrpcServer({ ...base, compressMinBytes: 1024 });
+    try {
+      expect(await firstResponseFlag(plain.url)).toBe(0); // the gRPC message's compressed flag
+      expect(await firstResponseFlag(compressing.url)).toBe(1);
+    } finally {
+      await Promise.all([plain.close(100), compressing.close(100)]);
+    }
+  });
+
   it("picks a port and reports a loopback URL for a wildcard host", async () => {
     const server = await startGrpcServer({ ...base, address: "0.0.0.0:0" });
     try {
@@ -58,3 +70,20 @@ describe("startGrpcServer", () => {
     }
   });
 });
+
+/** Calls Get("big") (an 8 KiB answer) over raw HTTP/2, accepting gzip, and returns the answer's compressed flag. */
+async function firstResponseFlag(url: string): Promise<number> {
+  const session = http2.connect(url);
+  try {
+    const req = session.request({ ":method": "POST", ":path": "/trainyard.v1.SchedulerService/Get", "content-type": "application/grpc", te: "trailers", "grpc-accept-encoding": "gzip" });
+    const body = Buffer.from([0x0a, 0x03, ...Buffer.from("big")]);
+    const frame = Buffer.alloc(5);
+    frame.writeUInt32BE(body.length, 1);
+    req.end(Buffer.concat([frame, body]));
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    return Buffer.concat(chunks)[0]!;
+  } finally {
+    session.close();
+  }
+}
