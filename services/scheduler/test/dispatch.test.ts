@@ -18,7 +18,7 @@ describe("dispatchDue", () => {
     expect(dispatchDue(placed(record()), T.create)).toEqual({ due: true, attempt: 1 });
   });
 
-  it.each<StateName>(["PENDING dispatched", "RUNNING claimed", "RUNNING started", "RUNNING cancel requested", "SUCCEEDED", "FAILED", "CANCELLED"])(
+  it.each<StateName>(["PENDING dispatched", "PENDING claimed", "RUNNING started", "RUNNING cancel requested", "SUCCEEDED", "FAILED", "CANCELLED"])(
     "%s is not due",
     (s) => {
       expect(dispatchDue(states[s](), T.now)).toEqual({ due: false });
@@ -47,7 +47,7 @@ describe("dispatchToVerify", () => {
     expect(dispatchToVerify(t, T.dispatch + 29_999, 30_000)).toBeNull();
   });
 
-  it.each<StateName>(["PENDING undispatched", "RUNNING claimed", "RUNNING started", "SUCCEEDED", "FAILED", "CANCELLED"])("has nothing to verify for %s", (s) => {
+  it.each<StateName>(["PENDING undispatched", "PENDING claimed", "RUNNING started", "SUCCEEDED", "FAILED", "CANCELLED"])("has nothing to verify for %s", (s) => {
     expect(dispatchToVerify(states[s](), T.now + 1e9, 30_000)).toBeNull();
   });
 });

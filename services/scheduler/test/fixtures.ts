@@ -42,10 +42,11 @@ export const states = {
   "PENDING undispatched": (s: TaskSpec = spec()): TaskRecord => withCurrent(record({}, s), { placedOn: NODE, placeEpoch: 1, placeTime: T.create }, {}),
   "PENDING dispatched": (s: TaskSpec = spec()): TaskRecord =>
     withCurrent(record({}, s), { placedOn: NODE, placeEpoch: 1, placeTime: T.create, dispatchTime: T.dispatch, dispatchSeq: 7, dispatches: 1 }, {}),
-  "RUNNING claimed": (s: TaskSpec = spec()): TaskRecord =>
-    withCurrent(states["PENDING dispatched"](s), { state: "RUNNING", nodeId: NODE, claimTime: T.claim }, { state: "RUNNING", message: `preparing on node ${NODE}` }),
+  /** Claimed by NODE, its container not started yet (an image may be pulling): still PENDING. */
+  "PENDING claimed": (s: TaskSpec = spec()): TaskRecord =>
+    withCurrent(states["PENDING dispatched"](s), { nodeId: NODE, claimTime: T.claim }, { message: `preparing on node ${NODE}` }),
   "RUNNING started": (s: TaskSpec = spec()): TaskRecord =>
-    withCurrent(states["RUNNING claimed"](s), { containerId: CONTAINER, startTime: T.start }, { startTime: T.start, message: `running on node ${NODE}` }),
+    withCurrent(states["PENDING claimed"](s), { state: "RUNNING", containerId: CONTAINER, startTime: T.start }, { state: "RUNNING", startTime: T.start, message: `running on node ${NODE}` }),
   "RUNNING cancel requested": (s: TaskSpec = spec()): TaskRecord => ({
     ...states["RUNNING started"](s),
     cancel: { reason: "by user", time: T.cancel },

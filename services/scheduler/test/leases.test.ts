@@ -48,7 +48,7 @@ describe("lostAttempts", () => {
   it.each<[string, TaskRecord[], Record<string, NodeLiveness>, { taskId: string; attempt: number; nodeId: string; lapse: LeaseLapse["kind"] }[]]>([
     ["a RUNNING attempt on a live node: kept", [on("RUNNING started", "n1")], { n1: alive }, []],
     ["a RUNNING attempt on a silent node: lost", [on("RUNNING started", "n1")], { n1: dead }, [{ taskId: TASK_ID, attempt: 1, nodeId: "n1", lapse: "silent" }]],
-    ["claimed but not started, on a silent node: lost", [on("RUNNING claimed", "n1")], { n1: dead }, [{ taskId: TASK_ID, attempt: 1, nodeId: "n1", lapse: "silent" }]],
+    ["claimed but not started, on a silent node: lost", [on("PENDING claimed", "n1")], { n1: dead }, [{ taskId: TASK_ID, attempt: 1, nodeId: "n1", lapse: "silent" }]],
     ["a cancel asked on a silent node: lost all the same", [on("RUNNING cancel requested", "n1")], { n1: dead }, [{ taskId: TASK_ID, attempt: 1, nodeId: "n1", lapse: "silent" }]],
     ["on a node never heard of, past the default lease from its claim: lost", [on("RUNNING started", "ghost")], {}, [{ taskId: TASK_ID, attempt: 1, nodeId: "ghost", lapse: "never-heartbeated" }]],
     ["PENDING, SUCCEEDED, FAILED and CANCELLED tasks: never judged", ["PENDING dispatched", "SUCCEEDED", "FAILED", "CANCELLED"].map((s, i) => on(s as keyof typeof states, "n1", `t-${i}`)), { n1: dead }, []],

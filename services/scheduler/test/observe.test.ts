@@ -20,7 +20,7 @@ describe("endedAttempts", () => {
   });
 
   it("is nothing for a write that ends no attempt, or re-applies one already ended", () => {
-    const running = states["RUNNING claimed"]();
+    const running = states["PENDING claimed"]();
     expect(endedAttempts(running, transition(running, input.started(), T.now).task)).toEqual([]);
     const done = states.SUCCEEDED();
     expect(endedAttempts(done, { ...done, message: "x" })).toEqual([]);
@@ -36,14 +36,14 @@ describe("endedAttempts", () => {
 
 describe("firstStartLatency", () => {
   it("is submit to start, in seconds, on the write that first starts the task", () => {
-    const before = states["RUNNING claimed"]();
+    const before = states["PENDING claimed"]();
     const after = transition(before, input.started(1, 7_500), T.now).task;
     expect(firstStartLatency(before, after)).toBe((7_500 - T.create) / 1000);
   });
 
   it("is undefined for any other write, including a retry's start", () => {
     const started = states["RUNNING started"]();
-    expect(firstStartLatency(states["PENDING dispatched"](), states["RUNNING claimed"]())).toBeUndefined();
+    expect(firstStartLatency(states["PENDING dispatched"](), states["PENDING claimed"]())).toBeUndefined();
     expect(firstStartLatency(started, { ...started, attempts: [...started.attempts, { number: 2, state: "RUNNING", notBefore: 0, startTime: 9_000 }] })).toBeUndefined();
   });
 });
@@ -66,7 +66,7 @@ describe("SchedulerMetrics", () => {
     const tasks = [states.SUCCEEDED(), states["PENDING undispatched"]()];
     const m = new SchedulerMetrics(registry, () => tasks);
     const running = states["RUNNING started"]();
-    m.stored(states["RUNNING claimed"](), running);
+    m.stored(states["PENDING claimed"](), running);
     m.stored(running, transition(running, input.finished(outcomes.success), T.now).task);
     m.stored(running, transition(running, input.finished(outcomes.OOM_KILLED), T.now).task);
     m.delivered([frame("abc"), frame("de", 2)]);

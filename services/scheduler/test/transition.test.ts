@@ -108,7 +108,7 @@ const allUnchanged = Object.fromEntries(Object.keys(inputs).map((k) => [k, "unch
 
 /** A PENDING task, dispatched or not, takes every input but the dispatch ones alike. */
 const pendingRow = {
-  claimed: running(`preparing on node ${NODE}`),
+  claimed: pending(`preparing on node ${NODE}`),
   started: running(`running on node ${NODE}`),
   progress: pending("pulling image busybox"),
   note: pending(),
@@ -124,15 +124,16 @@ const table: Record<StateName, Record<InputName, Expect>> = {
     "dispatch-lost": { ...pending(), lines: ["dispatch of attempt 1 was taken but not run; dispatching it again"] },
     ...pendingRow,
   },
-  "RUNNING claimed": {
+  "PENDING claimed": {
     dispatched: "unchanged",
     "dispatch-lost": "unchanged",
     claimed: "unchanged",
     started: running(`running on node ${NODE}`),
-    progress: running("pulling image busybox"),
-    note: running(`preparing on node ${NODE}`),
+    progress: pending("pulling image busybox"),
+    note: pending(`preparing on node ${NODE}`),
     ...finishedRow,
-    cancel: cancelWhileRunning,
+    // Its agent is preparing the container: the agent stops it, as a running one.
+    cancel: { ...cancelWhileRunning, state: "PENDING", attempts: ["PENDING"] },
     "node-lost": lostRetried,
   },
   "RUNNING started": {
@@ -253,15 +254,15 @@ describe("transition: what each input records", () => {
     expect(withFenceSeq(r.task, 1, 42).attempts.slice(1)).toEqual(r.task.attempts.slice(1));
   });
 
-  it("claimed records node and claim time on the attempt and makes the task RUNNING", () => {
+  it("claimed records node and claim time on the attempt; the task stays PENDING until its container runs", () => {
     const r = transition(states["PENDING dispatched"](), input.claimed(1, 3_500, "gpu-7"));
-    expect(r.task.attempts[0]).toMatchObject({ state: "RUNNING", nodeId: "gpu-7", claimTime: 3_500 });
-    expect(r.task).toMatchObject({ state: "RUNNING", message: "preparing on node gpu-7" });
+    expect(r.task.attempts[0]).toMatchObject({ state: "PENDING", nodeId: "gpu-7", claimTime: 3_500 });
+    expect(r.task).toMatchObject({ state: "PENDING", message: "preparing on node gpu-7" });
     expect(r.task.startTime).toBeUndefined();
   });
 
   it("started records container and start time on the attempt and the task", () => {
-    const r = transition(states["RUNNING claimed"](), input.started(1, 4_500));
+    const r = transition(states["PENDING claimed"](), input.started(1, 4_500));
     expect(r.task.attempts[0]).toMatchObject({ state: "RUNNING", nodeId: NODE, containerId: "c1", startTime: 4_500 });
     expect(r.task.startTime).toBe(4_500);
   });
@@ -269,7 +270,7 @@ describe("transition: what each input records", () => {
   it("an agent's event counts only from the node that holds the attempt: the recorded one, else the claims bucket's", () => {
     const ignored = (task: TaskRecord, e: Input) => expect(transition(deepFreeze(task), e).changed, JSON.stringify(e)).toBe(false);
     // Recorded holder n1: another node's events change nothing, whatever the claims bucket says.
-    for (const e of [input.started(1, 4_500, "n9"), input.finished(outcomes.success, 1, 5_000, "n9"), input.claimed(1, 4_000, "n9")]) ignored(states["RUNNING claimed"](), e);
+    for (const e of [input.started(1, 4_500, "n9"), input.finished(outcomes.success, 1, 5_000, "n9"), input.claimed(1, 4_000, "n9")]) ignored(states["PENDING claimed"](), e);
     // Nothing recorded yet: the claims bucket decides; nobody claimed means nobody holds it.
     ignored(states["PENDING dispatched"](), input.claimed(1, 3_500, "n9", "n1"));
     ignored(states["PENDING dispatched"](), input.claimed(1, 3_500, "n9", null));
@@ -565,11 +566,11 @@ describe("transition: events out of order", () => {
 
   it("claimed before dispatched is applied; the late dispatched is still recorded, the state and message stay", () => {
     const claimed = transition(states["PENDING undispatched"](), input.claimed()).task;
-    expect(claimed.state).toBe("RUNNING");
+    expect(claimed.state).toBe("PENDING");
     const late = transition(claimed, input.dispatched(1, 9_000, 3));
     expect(late.changed).toBe(true);
-    expect(late.task).toMatchObject({ state: "RUNNING", message: claimed.message });
-    expect(late.task.attempts[0]).toMatchObject({ state: "RUNNING", dispatchTime: 9_000, dispatchSeq: 3 });
+    expect(late.task).toMatchObject({ state: "PENDING", message: claimed.message });
+    expect(late.task.attempts[0]).toMatchObject({ state: "PENDING", nodeId: NODE, dispatchTime: 9_000, dispatchSeq: 3 });
     expect(transition(late.task, input.dispatched(1, 9_500, 3)).changed).toBe(false);
   });
 });

@@ -90,13 +90,15 @@ export async function runAttempt(c: AttemptContext): Promise<AttemptResult> {
       result = classify({ kind: "container-error", error: messageOf(err) });
     }
   }
+  // When the attempt ended (its container exited): its end time, not when the cleanup is done.
+  const endedAt = Date.now();
   watch?.stop();
   if (result === "detached") {
     await c.log.close();
     logger.info({ container: containerId?.slice(0, 12), frames: c.log.framesPublished }, "detached; the container keeps running");
     return result;
   }
-  return finish(c, result, containerId);
+  return finish(c, result, containerId, endedAt);
 }
 
 /** Image, create, start (or re-attach), supervise. Throws when stopped before the container runs. */
@@ -150,7 +152,7 @@ async function execute(c: AttemptContext, stop: AbortSignal, setContainer: (id: 
   return supervise(c, id, stop, Date.now());
 }
 
-async function finish(c: AttemptContext, outcome: Outcome, containerId: string | undefined): Promise<AttemptResult> {
+async function finish(c: AttemptContext, outcome: Outcome, containerId: string | undefined, endedAt: number): Promise<AttemptResult> {
   const { log, logger, runtime } = c;
   log.system(endLine(outcome));
   await log.close();
@@ -169,7 +171,7 @@ async function finish(c: AttemptContext, outcome: Outcome, containerId: string |
     );
   }
   logger.info({ outcome, frames: log.framesPublished }, "attempt finished");
-  await c.report({ type: "finished", taskId: c.task.id, attempt: c.attempt, nodeId: c.nodeId, outcome, time: Date.now() }).catch((err) =>
+  await c.report({ type: "finished", taskId: c.task.id, attempt: c.attempt, nodeId: c.nodeId, outcome, time: endedAt }).catch((err) =>
     logger.error({ err }, "outcome not reported"),
   );
   return outcome;

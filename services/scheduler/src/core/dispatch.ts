@@ -12,7 +12,8 @@ export type DispatchDue = { due: true; attempt: number } | { due: false; at?: nu
 export function dispatchToVerify(task: TaskRecord, now: number, minAgeMs: number): number | null {
   if (task.state !== "PENDING") return null;
   const a = currentAttempt(task);
-  if (a.dispatchTime === undefined || a.dispatchSeq === undefined || now - a.dispatchTime < minAgeMs) return null;
+  // A claimed attempt's node has it (the lease reconciler judges that node).
+  if (a.nodeId !== undefined || a.dispatchTime === undefined || a.dispatchSeq === undefined || now - a.dispatchTime < minAgeMs) return null;
   return a.dispatchSeq;
 }
 
@@ -24,7 +25,7 @@ export function dispatchToVerify(task: TaskRecord, now: number, minAgeMs: number
 export function dispatchDue(task: TaskRecord, now: number): DispatchDue {
   if (task.state !== "PENDING") return { due: false };
   const a = currentAttempt(task);
-  if (a.state !== "PENDING" || a.dispatchTime !== undefined || a.placedOn === undefined) return { due: false };
+  if (a.state !== "PENDING" || a.dispatchTime !== undefined || a.placedOn === undefined || a.nodeId !== undefined) return { due: false };
   if (a.notBefore > now) return { due: false, at: a.notBefore };
   return { due: true, attempt: a.number };
 }

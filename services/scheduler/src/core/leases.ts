@@ -6,7 +6,7 @@
  * A node is lost when lastSeen + leaseMs < now. A node with no heartbeat at all (never seen, or
  * its record expired) gets `defaultLeaseMs` from the moment the attempt was claimed.
  */
-import { currentAttempt, type LeaseLapse, type TaskRecord } from "@trainyard/common";
+import { currentAttempt, isFinal, type LeaseLapse, type TaskRecord } from "@trainyard/common";
 
 export interface NodeLiveness {
   /** When the node's last heartbeat was stored (NATS server clock, epoch ms). */
@@ -29,7 +29,8 @@ export function lostAttempts(
 ): LostAttempt[] {
   const lost: LostAttempt[] = [];
   for (const t of tasks) {
-    if (t.state !== "RUNNING") continue;
+    if (isFinal(t.state)) continue;
+    // Claimed (preparing, or running): the node holds it.
     const a = currentAttempt(t);
     if (!a.nodeId) continue;
     const lapse = nodeLost(a.nodeId, nodes.get(a.nodeId), a.claimTime ?? a.startTime ?? now, now, defaultLeaseMs);

@@ -1,13 +1,16 @@
 /**
  * The task state machine: what one input does to a task record. Pure; time is an input.
  *
- *   PENDING ──claimed/started──▶ RUNNING ──finished ok──▶ SUCCEEDED
+ *   PENDING ──started (the container runs)──▶ RUNNING ──finished ok──▶ SUCCEEDED
  *      │ ▲                          ├──failed, a retry left──▶ PENDING (attempt n+1, after the delay)
  *      │ └──────────────────────────┤──failed, none left──▶ FAILED
  *      └──cancel──▶ CANCELLED ◀─────┘──cancelled (asked, or the agent's outcome)
  *
+ * A claimed attempt stays PENDING (with its node) while its image is pulled and its container
+ * created: RUNNING means the container runs.
+ *
  * Inputs are agent events (claimed, started, progress, note, finished) and the scheduler's own
- * (dispatched, dispatch-lost, cancel, node-lost). Rules that make at-least-once delivery harmless:
+ * (placed, unplaced, reserved, waiting, stop, dispatched, dispatch-lost, cancel, node-lost). Rules that make at-least-once delivery harmless:
  *   - a final task never changes (cancel of a finished task returns it unchanged);
  *   - an input for an attempt that is not the current one is ignored (fencing);
  *   - an input that was already applied changes nothing (`changed: false`);
@@ -120,7 +123,7 @@ function decide(task: TaskRecord, input: Input, now: number): Transition {
 
     case "dispatch-lost": {
       // Placed again: the node that took the message and did not run it may be gone.
-      if (task.state !== "PENDING" || cur.dispatchTime === undefined || cur.dispatchSeq !== input.seq) return unchanged;
+      if (task.state !== "PENDING" || cur.nodeId !== undefined || cur.dispatchTime === undefined || cur.dispatchSeq !== input.seq) return unchanged;
       return changed(withAttempt(task, unplace(cur)), [{ attempt: cur.number, text: taskWords.dispatchLost(cur.number) }]);
     }
 
@@ -130,13 +133,9 @@ function decide(task: TaskRecord, input: Input, now: number): Transition {
       // even if the record was placed anew meanwhile (its node was taken for lost).
       const { gpuIds: _g, ...rest } = cur;
       const gpus = input.gpuIds ?? cur.gpuIds ?? [];
-      const a: Attempt = { ...rest, state: "RUNNING", nodeId: input.nodeId, placedOn: input.nodeId, claimTime: input.time, ...(gpus.length ? { gpuIds: gpus } : {}) };
-      return changed(
-        withAttempt(task, a, {
-          state: "RUNNING",
-          message: taskWords.preparing(input.nodeId),
-        }),
-      );
+      // The task stays PENDING until its container has started (an image may be pulling).
+      const a: Attempt = { ...rest, nodeId: input.nodeId, placedOn: input.nodeId, claimTime: input.time, ...(gpus.length ? { gpuIds: gpus } : {}) };
+      return changed(withAttempt(task, a, { message: taskWords.preparing(input.nodeId) }));
     }
 
     case "started":
@@ -216,7 +215,8 @@ function finished(
 
 function cancel(task: TaskRecord, cur: Attempt, reason: string, time: number): Transition {
   const why = taskWords.cancelled(reason);
-  if (task.state === "PENDING") {
+  // Not claimed yet: cancelled at once. Claimed (its container being prepared): the agent stops it, as a running one.
+  if (task.state === "PENDING" && cur.nodeId === undefined) {
     const ended: Attempt = { ...cur, state: "CANCELLED", failureReason: "CANCELLED", message: why, endTime: time };
     const { exitCode: _lastExit, ...rest } = withAttempt(task, ended);
     return changed(

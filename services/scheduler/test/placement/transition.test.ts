@@ -64,7 +64,7 @@ describe("placement inputs", () => {
   it("claimed: the claimant's node and devices become the attempt's (it may have raced with a new placement)", () => {
     const elsewhere = apply(record(), placed(1, "n2", ["5"]));
     const claimed = transition(elsewhere, { ...input.claimed(1, T.now, NODE), gpuIds: ["0"] } as Input).task;
-    expect(currentAttempt(claimed)).toMatchObject({ state: "RUNNING", nodeId: NODE, placedOn: NODE, gpuIds: ["0"] });
+    expect(currentAttempt(claimed)).toMatchObject({ state: "PENDING", nodeId: NODE, placedOn: NODE, gpuIds: ["0"] });
     const plain = transition(apply(record(), placed()), input.claimed()).task;
     expect(currentAttempt(plain).gpuIds).toEqual(["0"]);
   });

@@ -62,7 +62,9 @@ export function buildSnapshot(tasks: Iterable<TaskRecord>, nodes: Iterable<NodeS
     if (t.state === "RUNNING" && a.nodeId !== undefined) {
       running.push(held(a.nodeId, (t.spec.preemptible ?? false) && !t.cancel && !t.stop));
     } else if (t.state === "PENDING" && a.state === "PENDING") {
-      if (a.placedOn !== undefined) {
+      if (a.nodeId !== undefined) {
+        running.push(held(a.nodeId, false)); // claimed, its container not started yet
+      } else if (a.placedOn !== undefined) {
         const why = closed(a.placedOn);
         if (why) unplace.push({ taskId: t.id, attempt: a.number, nodeId: a.placedOn, why });
         else running.push(held(a.placedOn, false));

@@ -87,8 +87,9 @@ class SchedulerServiceServicer(object):
         raise NotImplementedError('Method not implemented!')
 
     def Cancel(self, request, context):
-        """Cancel a task: PENDING ends CANCELLED at once; RUNNING gets SIGTERM, then SIGKILL after the
-        grace period, and ends CANCELLED; a finished task is returned unchanged.
+        """Cancel a task: PENDING and not claimed by an agent ends CANCELLED at once; a claimed one
+        (its container being prepared) or RUNNING gets SIGTERM, then SIGKILL after the grace period,
+        and ends CANCELLED; a finished task is returned unchanged.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
