@@ -9,6 +9,25 @@ let c: TestCluster;
 clusterForSuite("outcomes", { agents: [{ slots: 4 }] }, (x) => (c = x));
 
 describe("task outcomes", () => {
+  it("is PENDING, saying where it is, until its container runs; RUNNING always has a container; times are the container's", async () => {
+    const { task } = await c.client.submit(spec({ command: sh("sleep 0.3; echo hi") }));
+    const seen: { state: TaskState; message: string; container: string; start: number }[] = [];
+    for await (const r of c.client.watch({ taskId: task!.id })) {
+      const t = r.task!;
+      const a = t.attempts.at(-1)!;
+      seen.push({ state: t.state, message: t.message, container: a.containerId, start: ms(a.startTime) });
+      if (t.state === TaskState.SUCCEEDED) break;
+    }
+    const running = seen.filter((s) => s.state === TaskState.RUNNING);
+    expect(running.length).toBeGreaterThan(0);
+    expect(running.every((s) => s.container !== "" && s.start > 0)).toBe(true);
+    expect(seen.filter((s) => s.state === TaskState.PENDING).map((s) => s.message)).toEqual(expect.arrayContaining([expect.stringMatching(/^preparing on node /)]));
+    const done = (await c.client.get({ taskId: task!.id })).task!;
+    const a = done.attempts[0]!;
+    expect(ms(a.endTime) - ms(a.startTime)).toBeGreaterThanOrEqual(250); // the container's run, sleep 0.3 included
+    expect(ms(done.startTime)).toBe(ms(a.startTime));
+  });
+
   it("succeeds with exact stdout and stderr, and removes its container", async () => {
     const { task } = await c.client.submit(spec({ command: sh('printf "one\\ntwo\\n"; printf "warn\\n" >&2; printf "no newline"') }));
     const done = await c.waitForState(task!.id, TaskState.SUCCEEDED);
