@@ -101,7 +101,7 @@ export async function startAgent(config: AgentConfig, logger: Logger, runtime: C
     logger: log,
   });
 
-  const heartbeat = new Heartbeat(infra.nodes, () => nodeRecord(state), Math.max(100, config.leaseMs / 3), log, () =>
+  const heartbeat = new Heartbeat(infra.nodes, () => nodeRecord(state), Math.max(100, config.leaseMs / 6), log, () =>
     reconcileContainers(host, records, runtime, config.nodeId, log),
   );
   await heartbeat.start();

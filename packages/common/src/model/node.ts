@@ -1,5 +1,5 @@
 /**
- * An agent's heartbeat, put in the KV bucket "nodes" under its id every lease/3. The entry's
+ * An agent's heartbeat, put in the KV bucket "nodes" under its id every lease/6. The entry's
  * KV timestamp (the NATS server's clock) is when the node was last seen: the scheduler
  * declares the node lost when lastSeen + leaseMs has passed.
  */
