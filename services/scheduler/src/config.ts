@@ -65,7 +65,8 @@ export function loadSchedulerConfig(env: Env = process.env): SchedulerConfig {
       replicas: envInt(env, "TRAINYARD_NATS_REPLICAS", 1, 1, 5),
       // Frames outlive their task by a day; retention deletes them with it.
       logRetentionMs: env.TRAINYARD_LOG_RETENTION ? envDuration(env, "TRAINYARD_LOG_RETENTION", "7d") : taskRetentionMs + 86_400_000,
-      logMaxBytes: envInt(env, "TRAINYARD_LOG_MAX_BYTES", -1, -1),
+      // Unset: the largest of 8, 4, 2, 1 or 0.5 GiB that nats-server can reserve.
+      ...(env.TRAINYARD_LOG_MAX_BYTES ? { logMaxBytes: envInt(env, "TRAINYARD_LOG_MAX_BYTES", -1, -1) } : {}),
     },
   };
 }

@@ -11,7 +11,7 @@ import { hostname } from "node:os";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { file_trainyard_v1_scheduler, SchedulerService } from "@trainyard/client";
-import { AuthFile, authInterceptor, connectNats, ensureInfrastructure, once, onSighup, SCHEDULER_INBOX, whileNatsStarts } from "@trainyard/common";
+import { AuthFile, authInterceptor, connectNats, ensureInfrastructure, once, onSighup, SCHEDULER_INBOX, STREAM, whileNatsStarts } from "@trainyard/common";
 import { allowedHosts, requireAuthBeyondLoopback, startGrpcServer, streamLimitInterceptor } from "@trainyard/common/grpc/index";
 import { createMetricsRegistry, startMetricsServer } from "@trainyard/common/metrics/index";
 import { DispatchLoop } from "./bus/dispatch-loop.js";
@@ -61,6 +61,8 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
     logger,
   );
   const js = jetstream(nc);
+  const logsCap = (await jsm.streams.info(STREAM.logs)).config.max_bytes;
+  logger.info({ maxBytes: logsCap }, logsCap > 0 ? "LOGS stream capped: the oldest frames go first past it" : "LOGS stream not capped (TRAINYARD_LOG_MAX_BYTES=-1)");
   const holder = claimHolder(infra.claims, jsm);
   const view = new TaskView();
   const metrics = new SchedulerMetrics(createMetricsRegistry(), () => view.values());

@@ -17,8 +17,11 @@ export interface InfraOptions {
   replicas: number;
   /** How long log frames are kept. */
   logRetentionMs: number;
-  /** Cap on the LOGS stream; oldest frames go first. -1: none. */
-  logMaxBytes: number;
+  /**
+   * Cap on the LOGS stream; oldest frames go first. -1: none. Undefined: the largest of
+   * LOG_CAPS that nats-server can reserve (a capped stream reserves its size on the server).
+   */
+  logMaxBytes?: number;
 }
 
 export interface Infra {
@@ -57,16 +60,19 @@ export async function ensureInfrastructure(nc: NatsConnection, opts: InfraOption
     retention: RetentionPolicy.Workqueue,
     duplicate_window: nanos(10 * 60_000),
   });
-  await ensureStream(jsm, {
-    ...common,
-    name: STREAM.logs,
-    subjects: [`${SUBJECT_PREFIX}.logs.>`],
-    retention: RetentionPolicy.Limits,
-    discard: DiscardPolicy.Old,
-    max_age: nanos(opts.logRetentionMs),
-    max_bytes: opts.logMaxBytes,
-    duplicate_window: nanos(2 * 60_000),
-  });
+  const logs = (maxBytes: number) =>
+    ensureStream(jsm, {
+      ...common,
+      name: STREAM.logs,
+      subjects: [`${SUBJECT_PREFIX}.logs.>`],
+      retention: RetentionPolicy.Limits,
+      discard: DiscardPolicy.Old,
+      max_age: nanos(opts.logRetentionMs),
+      max_bytes: maxBytes,
+      duplicate_window: nanos(2 * 60_000),
+    });
+  if (opts.logMaxBytes !== undefined) await logs(opts.logMaxBytes);
+  else await firstThatFits(LOG_CAPS, logs);
   await ensureConsumer(jsm, STREAM.events, {
     durable_name: SCHEDULER_CONSUMER,
     ack_policy: AckPolicy.Explicit,
@@ -118,6 +124,22 @@ export async function openInfrastructure(nc: NatsConnection): Promise<Infra> {
     drains: await open(BUCKET.drains),
     leases: await open(BUCKET.leases),
   };
+}
+
+/** The LOGS stream's default caps, largest first: the first nats-server can reserve is taken. */
+export const LOG_CAPS = [8, 4, 2, 1, 0.5].map((gib) => gib * 2 ** 30);
+
+/** JetStream's answers when a stream's max_bytes cannot be reserved. */
+const NO_ROOM = new Set([10023 /* insufficient resources */, 10047 /* insufficient storage resources available */]);
+
+async function firstThatFits(caps: readonly number[], make: (maxBytes: number) => Promise<void>): Promise<void> {
+  for (const [i, cap] of caps.entries()) {
+    try {
+      return await make(cap);
+    } catch (err) {
+      if (!(err instanceof JetStreamApiError && NO_ROOM.has(err.code)) || i === caps.length - 1) throw err;
+    }
+  }
 }
 
 /** How long a dispatch message may stay unacknowledged before another agent gets it. */
