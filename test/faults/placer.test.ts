@@ -2,11 +2,11 @@
 // other takes placement over within the lease (10 s), while both kept serving the API. Nothing
 // is placed twice: every attempt has exactly one "placed" event, and every task runs once.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTrainyardClient, TaskState, type SchedulerClient, type Task } from "@trainyard/client";
+import { TaskState, type SchedulerClient } from "@trainyard/client";
 import { dockerAvailable, listContainers, removeContainers } from "../harness/docker.js";
-import { freePort, startNats, type NatsServer } from "../harness/nats.js";
-import { startService, waitForLine, type ServiceProcess } from "../harness/processes.js";
-import { sh, spec } from "../harness/tasks.js";
+import { startNats, type NatsServer } from "../harness/nats.js";
+import { startSchedulerProcess, startService, waitForLine, type ServiceProcess } from "../harness/processes.js";
+import { sh, spec, waitFinal } from "../harness/tasks.js";
 
 let nats: NatsServer;
 const procs: ServiceProcess[] = [];
@@ -23,21 +23,9 @@ afterAll(async () => {
 });
 
 async function scheduler(name: string): Promise<{ proc: ServiceProcess; client: SchedulerClient }> {
-  const port = await freePort();
-  const proc = startService("scheduler", name, { TRAINYARD_NATS_URL: nats.url, TRAINYARD_GRPC_ADDR: `127.0.0.1:${port}` });
-  procs.push(proc);
-  await waitForLine(proc, "scheduler serving");
-  return { proc, client: createTrainyardClient({ baseUrl: `http://127.0.0.1:${port}` }) };
-}
-
-async function waitFinal(client: SchedulerClient, id: string, timeoutMs = 60_000): Promise<Task> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const t = (await client.get({ taskId: id })).task!;
-    if ([TaskState.SUCCEEDED, TaskState.FAILED, TaskState.CANCELLED].includes(t.state)) return t;
-    if (Date.now() > deadline) throw new Error(`task ${id} still ${TaskState[t.state]}: ${t.message}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const s = await startSchedulerProcess(name, nats.url);
+  procs.push(s.proc);
+  return s;
 }
 
 const placerOf = (s: { proc: ServiceProcess }) => s.proc.output().some((l) => l.includes("placer lease taken"));

@@ -2,11 +2,11 @@
 // (followers of StreamLogs and Watch reconnect and resume; the task finishes and is recorded),
 // and two replicas on one NATS at once (both serve; nothing applied or dispatched twice).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTrainyardClient, LogStream, TaskState, type LogFrame, type SchedulerClient, type Task } from "@trainyard/client";
-import { startNats, freePort, type NatsServer } from "../harness/nats.js";
+import { LogStream, TaskState, type LogFrame, type SchedulerClient } from "@trainyard/client";
+import { startNats, type NatsServer } from "../harness/nats.js";
 import { dockerAvailable, listContainers, removeContainers } from "../harness/docker.js";
-import { startService, waitForLine, type ServiceProcess } from "../harness/processes.js";
-import { readLog, sh, spec, text } from "../harness/tasks.js";
+import { startSchedulerProcess, startService, waitForLine, type ServiceProcess } from "../harness/processes.js";
+import { readLog, sh, spec, text, waitFinal } from "../harness/tasks.js";
 
 let nats: NatsServer;
 let agent: ServiceProcess;
@@ -32,21 +32,10 @@ function track(p: ServiceProcess): ServiceProcess {
 }
 
 async function scheduler(name: string): Promise<{ proc: ServiceProcess; client: SchedulerClient }> {
-  const port = await freePort();
-  const proc = track(startService("scheduler", name, { TRAINYARD_NATS_URL: nats.url, TRAINYARD_GRPC_ADDR: `127.0.0.1:${port}` }));
-  await waitForLine(proc, "scheduler serving");
+  const s = await startSchedulerProcess(name, nats.url);
+  track(s.proc);
   await waitForLine(agent, "agent serving");
-  return { proc, client: createTrainyardClient({ baseUrl: `http://127.0.0.1:${port}` }) };
-}
-
-async function waitFinal(client: SchedulerClient, id: string, ms = 60_000): Promise<Task> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const t = (await client.get({ taskId: id })).task!;
-    if ([TaskState.SUCCEEDED, TaskState.FAILED, TaskState.CANCELLED].includes(t.state)) return t;
-    if (Date.now() > deadline) throw new Error(`task ${id} still ${TaskState[t.state]}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return s;
 }
 
 describe("scheduler faults", () => {

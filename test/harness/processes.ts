@@ -5,6 +5,8 @@ import { createWriteStream, existsSync, mkdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { createTrainyardClient, type SchedulerClient } from "@trainyard/client";
+import { freePort } from "./nats.js";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const live = new Set<ChildProcess>();
@@ -61,4 +63,12 @@ export async function waitForLine(p: ServiceProcess, text: string, timeoutMs = 3
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`no "${text}" from the process within ${timeoutMs} ms; last lines:\n${p.output().slice(-10).join("\n")}`);
+}
+
+/** A scheduler process on NATS `natsUrl` and a free port, once it serves, with a client for it. */
+export async function startSchedulerProcess(name: string, natsUrl: string): Promise<{ proc: ServiceProcess; client: SchedulerClient }> {
+  const port = await freePort();
+  const proc = startService("scheduler", name, { TRAINYARD_NATS_URL: natsUrl, TRAINYARD_GRPC_ADDR: `127.0.0.1:${port}` });
+  await waitForLine(proc, "scheduler serving");
+  return { proc, client: createTrainyardClient({ baseUrl: `http://127.0.0.1:${port}` }) };
 }

@@ -1,7 +1,7 @@
 // Helpers for building task specs and reading logs in tests.
 import { create } from "@bufbuild/protobuf";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
-import { LogStream, MountType, SubmitRequestSchema, type LogFrame, type SchedulerClient, type SubmitRequest } from "@trainyard/client";
+import { LogStream, MountType, SubmitRequestSchema, TaskState, type LogFrame, type SchedulerClient, type SubmitRequest, type Task } from "@trainyard/client";
 import { TEST_IMAGE } from "./docker.js";
 
 export interface SpecOptions {
@@ -83,4 +83,15 @@ export function text(frames: LogFrame[], stream?: LogStream): string {
 /** A Timestamp as epoch milliseconds (NaN when unset). */
 export function ms(t?: { seconds: bigint; nanos: number }): number {
   return t ? Number(t.seconds) * 1000 + t.nanos / 1e6 : NaN;
+}
+
+/** Polls Get until the task is final (for clients of scheduler processes; TestCluster has waitFor). */
+export async function waitFinal(client: SchedulerClient, id: string, timeoutMs = 60_000): Promise<Task> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const t = (await client.get({ taskId: id })).task!;
+    if ([TaskState.SUCCEEDED, TaskState.FAILED, TaskState.CANCELLED].includes(t.state)) return t;
+    if (Date.now() > deadline) throw new Error(`task ${id} still ${TaskState[t.state]}: ${t.message}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

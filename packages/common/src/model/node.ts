@@ -30,6 +30,11 @@ export interface GpuDevice {
   memoryBytes?: number;
 }
 
+/** The node's GPU devices; an agent from before device ids advertised a count, meaning ids 0..N-1. */
+export function gpuDevicesOf(r: NodeRecord): GpuDevice[] {
+  return Array.isArray(r.gpuDevices) ? r.gpuDevices : Array.from({ length: r.gpus ?? 0 }, (_, i) => ({ id: String(i) }));
+}
+
 /** A drain asked of the scheduler (DrainNode), in the KV bucket "drains" under the node id. */
 export interface DrainRecord {
   /** When it was asked (epoch ms). */

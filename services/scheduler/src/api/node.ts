@@ -1,7 +1,7 @@
 /** A node as the scheduler knows it (heartbeat, liveness, drain, the records of what runs there) → trainyard.v1.Node. */
 import { create } from "@bufbuild/protobuf";
 import { NodeSchema, NodeState as PbNodeState, type Node } from "@trainyard/client";
-import { currentAttempt, type GpuDevice, type TaskRecord } from "@trainyard/common";
+import { currentAttempt, gpuDevicesOf, type TaskRecord } from "@trainyard/common";
 import type { NodeState } from "../core/placement/snapshot.js";
 import { ts } from "./convert.js";
 
@@ -12,7 +12,7 @@ import { ts } from "./convert.js";
 export function nodeToProto(n: NodeState, task: (id: string) => TaskRecord | undefined, holder: ReadonlyMap<string, string>): Node {
   const r = n.record;
   const running = Array.isArray(r.running) ? r.running : [];
-  const devices: GpuDevice[] = Array.isArray(r.gpuDevices) ? r.gpuDevices : Array.from({ length: r.gpus ?? 0 }, (_, i) => ({ id: String(i) }));
+  const devices = gpuDevicesOf(r);
   const draining = r.draining || n.drain !== undefined;
   return create(NodeSchema, {
     id: r.id,

@@ -19,6 +19,7 @@ import type { Logger } from "pino";
 import { currentAttempt, type TaskRecord } from "@trainyard/common";
 import { place } from "../core/placement/place.js";
 import { waitText } from "../core/placement/reasons.js";
+import { drainStops, nextDrainDeadline } from "../core/placement/drain.js";
 import { buildSnapshot, type NodeState } from "../core/placement/snapshot.js";
 import type { Decision, PendingAttempt, Quota } from "../core/placement/types.js";
 import type { Input } from "../core/transition.js";
@@ -177,7 +178,7 @@ export class Placer {
         await apply(s.taskId, { type: "stop", taskId: s.taskId, attempt: s.attempt, nodeId: s.nodeId, stop: { kind: "drain" }, time: now });
       }
       this.queueMessages(built.snapshot.pending, d);
-      this.scheduleDue(built.nextDue, nextDrainDeadline(nodes, now), now);
+      this.scheduleDue(now, built.nextDue, nextDrainDeadline(nodes, now));
     } catch (err) {
       failed = true;
       this.o.logger.error({ err }, "placement round failed; trying again");
@@ -193,8 +194,8 @@ export class Placer {
     }
   }
 
-  private scheduleDue(...times: (number | undefined)[]): void {
-    const now = times.pop()!;
+  /** Wakes at the earliest of `times` (a retry delay's end, a drain deadline), if any. */
+  private scheduleDue(now: number, ...times: (number | undefined)[]): void {
     const next = Math.min(...times.map((t) => t ?? Infinity));
     clearTimeout(this.due);
     if (Number.isFinite(next)) this.due = setTimeout(() => this.wake(), Math.max(0, next - now) + 5);
@@ -230,23 +231,6 @@ export class Placer {
       this.writers--;
     }
   }
-}
-
-/** Running attempts on nodes whose drain deadline has passed (and that nothing stops yet). */
-function drainStops(tasks: Iterable<TaskRecord>, nodes: NodeState[], now: number): { taskId: string; attempt: number; nodeId: string }[] {
-  const past = new Set(nodes.filter((n) => n.drain?.deadline !== undefined && n.drain.deadline <= now).map((n) => n.record.id));
-  if (past.size === 0) return [];
-  const out = [];
-  for (const t of tasks) {
-    const a = currentAttempt(t);
-    if (t.state === "RUNNING" && a.nodeId !== undefined && past.has(a.nodeId) && !t.stop && !t.cancel) out.push({ taskId: t.id, attempt: a.number, nodeId: a.nodeId });
-  }
-  return out;
-}
-
-function nextDrainDeadline(nodes: NodeState[], now: number): number | undefined {
-  const ds = nodes.map((n) => n.drain?.deadline).filter((d): d is number => d !== undefined && d > now);
-  return ds.length ? Math.min(...ds) : undefined;
 }
 
 /** What of a task record placement reads. */

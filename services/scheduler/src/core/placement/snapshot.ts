@@ -10,7 +10,7 @@
  * - A PENDING attempt not placed yet is pending once its retry delay has passed (`nextDue` says
  *   when the next one comes due).
  */
-import { currentAttempt, namespaceOf, priorityOf, type DrainRecord, type NodeRecord, type TaskRecord } from "@trainyard/common";
+import { currentAttempt, gpuDevicesOf, namespaceOf, priorityOf, type DrainRecord, type NodeRecord, type TaskRecord } from "@trainyard/common";
 import type { NetworkMode, NodeCapacity, PendingAttempt, Quota, RunningAttempt, Snapshot } from "./types.js";
 
 export interface NodeState {
@@ -104,7 +104,7 @@ function pendingOf(t: TaskRecord): PendingAttempt {
 /** A node's heartbeat as placement capacity (agents from before placement: their GPU count as ids 0..N-1). */
 export function capacityOfNode(n: NodeState): NodeCapacity {
   const r = n.record;
-  const gpuIds = Array.isArray(r.gpuDevices) ? r.gpuDevices.map((d) => d.id) : Array.from({ length: r.gpus ?? 0 }, (_, i) => String(i));
+  const gpuIds = gpuDevicesOf(r).map((d) => d.id);
   return {
     id: r.id,
     pools: r.pools ?? [],
