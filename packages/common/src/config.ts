@@ -109,7 +109,7 @@ export function envTls(env: Env): TlsFiles | undefined {
     return undefined;
   }
   if (!cert || !key) throw new InvalidArgumentError(cert ? "TRAINYARD_TLS_KEY" : "TRAINYARD_TLS_CERT", "TRAINYARD_TLS_CERT and TRAINYARD_TLS_KEY go together");
-  const files = { cert: pem("TRAINYARD_TLS_CERT", cert), key: pem("TRAINYARD_TLS_KEY", key), ...(ca ? { clientCa: pem("TRAINYARD_TLS_CLIENT_CA", ca) } : {}) };
+  const files = { cert: readEnvFile("TRAINYARD_TLS_CERT", cert), key: readEnvFile("TRAINYARD_TLS_KEY", key), ...(ca ? { clientCa: readEnvFile("TRAINYARD_TLS_CLIENT_CA", ca) } : {}) };
   try {
     createSecureContext({ cert: files.cert, key: files.key, ...(files.clientCa && { ca: files.clientCa }) });
   } catch (err) {
@@ -118,7 +118,8 @@ export function envTls(env: Env): TlsFiles | undefined {
   return files;
 }
 
-function pem(name: string, path: string): Buffer {
+/** The file an environment variable names, read now; unreadable: InvalidArgumentError naming the variable. */
+export function readEnvFile(name: string, path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (err) {

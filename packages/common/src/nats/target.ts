@@ -4,9 +4,8 @@
  * client certificate when the server verifies them). Read once at start-up; a bad value stops
  * it naming the variable.
  */
-import { readFileSync } from "node:fs";
 import { nkeyAuthenticator, type ConnectionOptions } from "@nats-io/transport-node";
-import { envList, envString, type Env } from "../config.js";
+import { envList, envString, readEnvFile, type Env } from "../config.js";
 import { InvalidArgumentError } from "../errors.js";
 
 export interface NatsTarget {
@@ -46,7 +45,7 @@ export function natsConnectOptions(target: NatsTarget, inboxPrefix: string): Con
 
 /** A user nkey seed ("SU…", as `nk -gen user` and scripts/nats-conf.mjs write it), the file's first such line. */
 function readSeed(file: string): Uint8Array {
-  const text = read("TRAINYARD_NATS_NKEY_FILE", file).toString("utf8");
+  const text = readEnvFile("TRAINYARD_NATS_NKEY_FILE", file).toString("utf8");
   const seed = text.split(/\s+/).find((w) => /^SU[A-Z2-7]{56}$/.test(w));
   if (!seed) throw new InvalidArgumentError("TRAINYARD_NATS_NKEY_FILE", `${file} holds no user nkey seed (SU...)`);
   return new TextEncoder().encode(seed);
@@ -54,14 +53,6 @@ function readSeed(file: string): Uint8Array {
 
 function readable(env: Env, name: string): string {
   const file = envString(env, name, "");
-  if (file) read(name, file);
+  if (file) readEnvFile(name, file);
   return file;
-}
-
-function read(name: string, file: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    throw new InvalidArgumentError(name, `${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
 }
