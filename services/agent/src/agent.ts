@@ -95,7 +95,7 @@ export async function startAgent(config: AgentConfig, logger: Logger, runtime: C
     runtime,
     reattach: (task, attempt, containerId, from, gpuIds) => {
       slots.take();
-      host.launch(task, attempt, { reattach: { containerId, gpuIds, ...(from.resume ? { since: from.resume } : {}) }, from });
+      host.launch(task, attempt, { reattach: { containerId, gpuIds, ...(from.resume ? { resume: from.resume } : {}) }, from });
     },
     report,
     logger: log,

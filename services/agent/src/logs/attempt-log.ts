@@ -2,6 +2,7 @@ import type { JetStreamClient } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { formatBytes } from "@trainyard/client/units";
 import { attemptLogSubject, frameHeaders, retry, type StreamName } from "@trainyard/common";
+import { formatCursor, parseCursor, type LogCursor } from "../core/log-cursor.js";
 import { FrameBatcher } from "./frame-batcher.js";
 import { LocalLog } from "./local-log.js";
 import { RotatingFile } from "./rotating-file.js";
@@ -53,7 +54,8 @@ export class AttemptLog {
   /** Container output handed to the publisher so far (this run of the agent). */
   private outputBytes = 0;
   private overQuota = false;
-  private resume?: string;
+  /** Container output published so far, per stream (the resume point a restarted agent reads). */
+  private position: LogCursor;
   private closed?: Promise<void>;
 
   constructor(private readonly o: AttemptLogOptions) {
@@ -61,7 +63,7 @@ export class AttemptLog {
     this.file = new RotatingFile(o.filePath, o.fileMaxBytes, o.fileKeep);
     this.local = new LocalLog(o.attempt);
     this.published = o.from?.frame ?? 0;
-    this.resume = o.from?.resume;
+    this.position = parseCursor(o.from?.resume);
     this.publishing = this.publishLoop();
   }
 
@@ -126,7 +128,8 @@ export class AttemptLog {
     const { js, taskId, attempt, nodeId, logger, signal } = this.o;
     for (let f = await this.batcher.take(); f; f = await this.batcher.take()) {
       const n = this.published + 1;
-      const resume = f.lastStamp ?? this.resume;
+      const position = f.lastStamp && f.stream !== "system" ? { ...this.position, [f.stream]: f.lastStamp } : this.position;
+      const resume = formatCursor(position);
       const publish = () =>
         js.publish(attemptLogSubject(taskId, attempt, nodeId), f.data, {
           headers: frameHeaders(attempt, f.stream, f.time, resume ? { frame: n, resume } : { frame: n }),
@@ -154,7 +157,7 @@ export class AttemptLog {
         return;
       }
       this.published = n;
-      this.resume = resume;
+      this.position = position;
       this.o.onPublished?.(f.data.length);
     }
   }

@@ -49,7 +49,7 @@ export class AttemptHost {
   launch(
     task: TaskRecord,
     attempt: number,
-    how: { reattach?: { containerId: string; since?: string; gpuIds?: string[] }; from?: { frame: number; resume?: string } } = {},
+    how: { reattach?: { containerId: string; resume?: string; gpuIds?: string[] }; from?: { frame: number; resume?: string } } = {},
   ): void {
     const { config, js } = this.o;
     const log = this.o.logger.child({ task: task.id, attempt });

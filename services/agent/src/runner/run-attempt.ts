@@ -38,7 +38,7 @@ export interface AttemptContext {
    */
   detach: AbortSignal;
   /** Re-attach to this attempt's container, which an earlier run of the agent started. */
-  reattach?: { containerId: string; since?: string };
+  reattach?: { containerId: string; resume?: string };
   /** Told the container id as soon as there is one. */
   onContainer: (id: string) => void;
   /** Handed the function that stops this attempt (heartbeat fencing, drain deadlines). */
@@ -109,7 +109,7 @@ async function execute(c: AttemptContext, stop: AbortSignal, setContainer: (id: 
     // Created, never started (the agent stopped in between): the command never ran.
     if (!st.running && !st.startedAt) return classify({ kind: "never-started" });
     c.say({ kind: "reattached", running: st.running });
-    return supervise(c, c.reattach.containerId, stop, st.startedAt || Date.now(), c.reattach.since);
+    return supervise(c, c.reattach.containerId, stop, st.startedAt || Date.now(), c.reattach.resume);
   }
   // Before the container starts, a shutdown stops the attempt rather than leaving it.
   const early = AbortSignal.any([stop, c.detach]);

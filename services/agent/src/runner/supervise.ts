@@ -1,5 +1,5 @@
 import type { Outcome } from "@trainyard/common";
-import { stampNs } from "../runtime/docker-demux.js";
+import { parseCursor, rereadFrom, shippedFilter, type LogCursor } from "../core/log-cursor.js";
 import type { AttemptContext } from "./run-attempt.js";
 import { classify, ended, type StopCause } from "../core/classify.js";
 import { stopContainer } from "./stop-container.js";
@@ -16,18 +16,18 @@ export class Detached extends Error {
  * timeout (from the container's start, so it survives a re-attach), obeys stop requests
  * (SIGTERM, grace, SIGKILL), and classifies the exit. On `detach` (agent SIGTERM) it stops
  * reading, flushes and throws Detached, leaving the container running for the next start.
- * `since`: resume the log after this engine timestamp (re-attach), skipping what was shipped.
+ * `resume`: where the log was shipped up to (re-attach; log-cursor.ts text), so nothing repeats.
  */
 export async function supervise(
   c: AttemptContext,
   id: string,
   stop: AbortSignal,
   startedAt: number,
-  since?: string,
+  resume?: string,
 ): Promise<Outcome> {
   const { runtime, log, task } = c;
   const logsDone = new AbortController();
-  const cursor: LogCursor = since ? { stamp: since, lastAt: Date.now() } : { lastAt: Date.now() };
+  const cursor: PumpCursor = { at: parseCursor(resume), lastAt: Date.now() };
   const pump = pumpLogs(c, id, logsDone.signal, cursor);
   const waiting = new AbortController(); // ends the wait when we leave early (detach, errors)
   const exited = runtime.wait(id, waiting.signal);
@@ -69,16 +69,16 @@ export async function supervise(
   }
 }
 
-/** The engine timestamp of the last entry copied into the attempt log, and when it came. */
-interface LogCursor {
-  stamp?: string;
+/** Where the copy into the attempt log stands, per stream, and when its last entry came. */
+interface PumpCursor {
+  at: LogCursor;
   lastAt: number;
 }
 
 const LOG_IDLE_MS = 10_000;
 
 /** Awaits a log pump, aborting it once it has brought nothing for LOG_IDLE_MS. */
-async function untilIdle(pump: Promise<void>, cursor: LogCursor, ac: AbortController): Promise<void> {
+async function untilIdle(pump: Promise<void>, cursor: PumpCursor, ac: AbortController): Promise<void> {
   cursor.lastAt = Date.now();
   const watchdog = setInterval(() => {
     if (Date.now() - cursor.lastAt > LOG_IDLE_MS) ac.abort();
@@ -92,21 +92,20 @@ async function untilIdle(pump: Promise<void>, cursor: LogCursor, ac: AbortContro
 
 /**
  * Copies the container's output into the attempt log, honouring its back-pressure, until the
- * stream ends or `signal`. Resumes after `cursor.stamp` (entries stamped at or before it are
- * skipped: Docker's `since` includes the entry stamped exactly then) and advances it.
+ * stream ends or `signal`. Resumes from `cursor.at`, skipping what it says was shipped (Docker's
+ * `since` includes the entry stamped exactly then), and advances it.
  */
-async function pumpLogs(c: AttemptContext, id: string, signal: AbortSignal, cursor: LogCursor): Promise<void> {
+async function pumpLogs(c: AttemptContext, id: string, signal: AbortSignal, cursor: PumpCursor): Promise<void> {
   const aborted = signalled(signal);
-  const since = cursor.stamp;
-  const after = since ? stampNs(since) : null;
+  const since = rereadFrom(cursor.at);
+  const wasShipped = shippedFilter(cursor.at);
   try {
     for await (const batch of c.runtime.logs(id, since ? { signal, since } : { signal })) {
       for (const e of batch) {
-        if (after !== null && e.stamp) {
-          const ns = stampNs(e.stamp);
-          if (ns !== null && ns <= after) continue;
+        if (e.stamp) {
+          if (wasShipped(e.stream, e.stamp)) continue;
+          cursor.at[e.stream] = e.stamp;
         }
-        if (e.stamp) cursor.stamp = e.stamp;
         cursor.lastAt = Date.now();
         const full = c.log.write(e.stream, e.time, e.data, e.stamp);
         if (full) await Promise.race([full, aborted]);

@@ -156,7 +156,7 @@ export interface LaunchOptions {
   runtime?: FakeRuntime;
   records?: MemoryRecords;
   allowedHostPaths?: string[];
-  reattach?: { containerId: string; since?: string };
+  reattach?: { containerId: string; resume?: string };
   /** Where the log starts (AttemptLog `from`, a re-attach's position). */
   from?: LogPosition;
   /** The log's publisher (e.g. one already `failing`). */

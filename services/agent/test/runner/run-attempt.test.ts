@@ -199,12 +199,12 @@ describe.concurrent("runAttempt: stopped before the container runs, or left at s
 });
 
 describe.concurrent("runAttempt: re-attach after an agent restart", () => {
-  it("follows a running container: says reattached, resumes the log after `since`, numbers frames on from `from`", async () => {
+  it("follows a running container: says reattached, resumes the log after the stamp shipped, numbers frames on from `from`", async () => {
     const runtime = fakeRuntime();
     const task = runningTask({ output: [{ stdout: "line %i", repeat: 3 }, { pauseMs: 100 }, { stdout: "after" }] });
     const id = await containerFor(runtime, task, 1);
     const since = runtime.container(id)!.entries[1]!.stamp!; // "line 2" was the last line shipped
-    const l = await launch({ task, runtime, reattach: { containerId: id, since }, from: { frame: 4, resume: since } });
+    const l = await launch({ task, runtime, reattach: { containerId: id, resume: since }, from: { frame: 4, resume: since } });
     const r = { ...(await l.ended()), launched: l };
     expect(r.result).toEqual({ exitCode: 0, end: { kind: "exited", exitCode: 0, oomKilled: false } });
     expect(r.notes).toEqual([{ kind: "reattached", running: true }]);
@@ -212,7 +212,7 @@ describe.concurrent("runAttempt: re-attach after an agent restart", () => {
     expect(r.system).toEqual(["agent restarted: re-attached to the running container", "exited with code 0"]);
     expect(eventKinds(r.events)).toEqual(["note reattached", "finished"]);
     // The first frame after the restart is frame 5, named with the resume stamp it carries on.
-    expect(l.publisher.frames[0]).toMatchObject({ position: { frame: 5, resume: since }, msgID: `${task.id}:1:5:${since}` });
+    expect(l.publisher.frames[0]).toMatchObject({ position: { frame: 5, resume: `${since},${since}` }, msgID: `${task.id}:1:5:${since},${since}` });
     expectEnded(r);
   });
 
@@ -222,7 +222,7 @@ describe.concurrent("runAttempt: re-attach after an agent restart", () => {
     const id = await containerFor(runtime, task, 1);
     await runtime.wait(id, AbortSignal.timeout(2_000));
     const since = runtime.container(id)!.entries[0]!.stamp!;
-    const l = await launch({ task, runtime, reattach: { containerId: id, since } });
+    const l = await launch({ task, runtime, reattach: { containerId: id, resume: since } });
     const r = { ...(await l.ended()), launched: l };
     expect(r.result).toEqual({ exitCode: 3, failureReason: "EXIT_CODE", end: { kind: "exited", exitCode: 3, oomKilled: false } });
     expect(r.notes).toEqual([{ kind: "reattached", running: false }]);
