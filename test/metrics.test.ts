@@ -14,6 +14,7 @@ import { SchedulerMetrics } from "@trainyard/scheduler/metrics";
 import { JetStreamSystemLog } from "@trainyard/scheduler/bus/system-log";
 import { createApplier } from "@trainyard/scheduler/store/applier";
 import { KvTaskStore } from "@trainyard/scheduler/store/task-store";
+import { TaskView } from "@trainyard/scheduler/store/task-view";
 import { taskSpec } from "../packages/common/test/fixtures.js";
 import { startCluster, type TestCluster } from "./harness/cluster.js";
 import { readLog, sh, spec } from "./harness/tasks.js";
@@ -163,7 +164,7 @@ describe("attempts counted on the successful compare-and-set", () => {
     try {
       const infra = await ensureInfrastructure(nc, loadSchedulerConfig({}).infra);
       const js = jetstream(nc);
-      const replicas = [new Registry(), new Registry()].map((r) => new SchedulerMetrics(r, () => []));
+      const replicas = [new Registry(), new Registry()].map((r) => new SchedulerMetrics(r, () => new TaskView().countByState()));
       const stores = replicas.map((m) => new KvTaskStore(infra.tasks, (before, after) => m.stored(before, after)));
       const appliers = stores.map((store) => createApplier({ store, systemLog: new JetStreamSystemLog(js), view: { offer: () => {} } }));
       const now = Date.now();

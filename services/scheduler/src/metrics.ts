@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
-import type { LogFrame, TaskRecord } from "@trainyard/common";
-import { countByState, endedAttempts, firstStartLatency, TASK_STATES } from "./core/observe.js";
+import type { LogFrame, TaskRecord, TaskState } from "@trainyard/common";
+import { endedAttempts, firstStartLatency, TASK_STATES } from "./core/observe.js";
 
 /** Seconds from submit to first start: queueing, retry delays of dispatch, image pulls. */
 const START_LATENCY_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
@@ -19,7 +19,8 @@ export class SchedulerMetrics {
 
   constructor(
     readonly registry: Registry,
-    tasks: () => Iterable<TaskRecord>,
+    /** Tasks by state (TaskView.countByState). */
+    counts: () => Record<TaskState, number>,
   ) {
     const registers = [registry];
     new Gauge({
@@ -28,8 +29,8 @@ export class SchedulerMetrics {
       labelNames: ["state"] as const,
       registers,
       collect() {
-        const counts = countByState(tasks());
-        for (const s of TASK_STATES) this.set({ state: s }, counts[s]);
+        const now = counts();
+        for (const s of TASK_STATES) this.set({ state: s }, now[s]);
       },
     });
     this.attempts = new Counter({

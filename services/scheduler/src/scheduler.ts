@@ -65,7 +65,7 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
   logger.info({ maxBytes: logsCap }, logsCap > 0 ? "LOGS stream capped: the oldest frames go first past it" : "LOGS stream not capped (TRAINYARD_LOG_MAX_BYTES=-1)");
   const holder = claimHolder(infra.claims, jsm);
   const view = new TaskView();
-  const metrics = new SchedulerMetrics(createMetricsRegistry(), () => view.values());
+  const metrics = new SchedulerMetrics(createMetricsRegistry(), () => view.countByState());
   const store = new KvTaskStore(infra.tasks, (before, after) => metrics.stored(before, after));
   const applier = createApplier({ store, systemLog: new JetStreamSystemLog(js), view });
   const taskFeed = await whileNatsStarts("watching the tasks bucket", () => feedTaskView(infra.tasks, view, logger), logger);

@@ -1,7 +1,8 @@
-/** List's filters and paging (core/list.ts). */
+/** List's filters and paging (core/list.ts over the task index). */
 import { describe, expect, it } from "vitest";
 import type { TaskRecord, TaskState } from "@trainyard/common";
-import { listTasks } from "../src/core/list.js";
+import { listTasks, type ListQuery } from "../src/core/list.js";
+import { TaskIndex, type TaskSummary } from "../src/core/task-index/task-index.js";
 import { taskId } from "../src/core/ids.js";
 import { record, spec } from "./fixtures.js";
 
@@ -15,19 +16,30 @@ const tasks: TaskRecord[] = Array.from({ length: 25 }, (_, i) =>
   ),
 );
 const shuffled = [...tasks].sort((a, b) => ((a.createTime * 7) % 25) - ((b.createTime * 7) % 25));
-const created = (page: TaskRecord[]) => page.map((t) => t.createTime);
+const createdOf = new Map<string, number>();
+const created = (page: TaskSummary[]) => page.map((t) => createdOf.get(t.id)!);
+
+/** listTasks over an index of `records`, put in the order given. */
+function list(records: TaskRecord[], q: ListQuery) {
+  const index = new TaskIndex();
+  records.forEach((t, i) => {
+    createdOf.set(t.id, t.createTime);
+    index.put({ id: t.id, namespace: "default", state: t.state, labels: t.spec.labels, at: t.createTime, revision: i + 1 });
+  });
+  return listTasks(index, q);
+}
 const all = (n: number) => Array.from({ length: n }, (_, i) => n - 1 - i);
 
 describe("listTasks", () => {
   it("no filters: every task, newest first, whatever the input order", () => {
-    expect(created(listTasks(shuffled, { states: [], labels: {}, pageSize: 100 }).tasks)).toEqual(all(25));
+    expect(created(list(shuffled, { states: [], labels: {}, pageSize: 100 }).tasks)).toEqual(all(25));
   });
 
   it.each([
     [["PENDING"], [20, 15, 10, 5, 0]],
     [["SUCCEEDED", "FAILED"], [23, 22, 18, 17, 13, 12, 8, 7, 3, 2]],
   ] as [TaskState[], number[]][])("states %j: any of them", (states, expected) => {
-    expect(created(listTasks(shuffled, { states, labels: {}, pageSize: 100 }).tasks)).toEqual(expected);
+    expect(created(list(shuffled, { states, labels: {}, pageSize: 100 }).tasks)).toEqual(expected);
   });
 
   it.each([
@@ -36,11 +48,11 @@ describe("listTasks", () => {
     [{ team: "none" }, []],
     [{ fizz: "" }, []],
   ])("labels %j: all of them", (labels, expected) => {
-    expect(created(listTasks(shuffled, { states: [], labels, pageSize: 100 }).tasks)).toEqual(expected);
+    expect(created(list(shuffled, { states: [], labels, pageSize: 100 }).tasks)).toEqual(expected);
   });
 
   it("states and labels combine", () => {
-    expect(created(listTasks(shuffled, { states: ["PENDING", "RUNNING"], labels: { team: "even" }, pageSize: 100 }).tasks)).toEqual([20, 16, 10, 6, 0]);
+    expect(created(list(shuffled, { states: ["PENDING", "RUNNING"], labels: { team: "even" }, pageSize: 100 }).tasks)).toEqual([20, 16, 10, 6, 0]);
   });
 
   it.each([1, 2, 3, 7, 24, 25, 26])("pages of %i cover every task exactly once, in order", (pageSize) => {
@@ -48,7 +60,7 @@ describe("listTasks", () => {
     let afterId: string | undefined;
     for (let pages = 0; ; pages++) {
       expect(pages).toBeLessThanOrEqual(25);
-      const page = listTasks(shuffled, { states: [], labels: {}, pageSize, ...(afterId ? { afterId } : {}) });
+      const page = list(shuffled, { states: [], labels: {}, pageSize, ...(afterId ? { afterId } : {}) });
       expect(page.tasks.length).toBeLessThanOrEqual(pageSize);
       seen.push(...created(page.tasks));
       if (!page.nextAfterId) break;
@@ -62,7 +74,7 @@ describe("listTasks", () => {
     const seen: number[] = [];
     let afterId: string | undefined;
     do {
-      const page = listTasks(shuffled, { states: ["FAILED", "PENDING"], labels: { team: "odd" }, pageSize: 2, ...(afterId ? { afterId } : {}) });
+      const page = list(shuffled, { states: ["FAILED", "PENDING"], labels: { team: "odd" }, pageSize: 2, ...(afterId ? { afterId } : {}) });
       seen.push(...created(page.tasks));
       afterId = page.nextAfterId;
     } while (afterId);
@@ -70,21 +82,21 @@ describe("listTasks", () => {
   });
 
   it("no next page token when the page holds exactly the rest", () => {
-    expect(listTasks(tasks, { states: [], labels: {}, pageSize: 25 })).not.toHaveProperty("nextAfterId");
+    expect(list(tasks, { states: [], labels: {}, pageSize: 25 })).not.toHaveProperty("nextAfterId");
   });
 
   it("a page token past the oldest task gives an empty page", () => {
-    expect(listTasks(tasks, { states: [], labels: {}, pageSize: 10, afterId: tasks[0]!.id })).toEqual({ tasks: [] });
+    expect(list(tasks, { states: [], labels: {}, pageSize: 10, afterId: tasks[0]!.id })).toEqual({ tasks: [] });
   });
 
   it("tasks created after the previous page was read do not shift the next page", () => {
-    const first = listTasks(tasks, { states: [], labels: {}, pageSize: 10 });
+    const first = list(tasks, { states: [], labels: {}, pageSize: 10 });
     const newer = record({ id: taskId(1_800_000_000_000, new Uint8Array(12)), createTime: 99 });
-    const second = listTasks([...tasks, newer], { states: [], labels: {}, pageSize: 10, afterId: first.nextAfterId! });
+    const second = list([...tasks, newer], { states: [], labels: {}, pageSize: 10, afterId: first.nextAfterId! });
     expect(created(second.tasks)).toEqual([14, 13, 12, 11, 10, 9, 8, 7, 6, 5]);
   });
 
   it("an empty snapshot gives an empty page", () => {
-    expect(listTasks([], { states: [], labels: {}, pageSize: 10 })).toEqual({ tasks: [] });
+    expect(list([], { states: [], labels: {}, pageSize: 10 })).toEqual({ tasks: [] });
   });
 });

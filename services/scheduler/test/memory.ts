@@ -139,7 +139,7 @@ export function memoryScheduler(o: { auth?: AuthConfig; resources?: ResourcePoli
     clock: () => now.ms,
     newId: () => `t-${String(++ids).padStart(22, "0")}`,
     logger,
-    metrics: new SchedulerMetrics(new Registry(), () => view.values()),
+    metrics: new SchedulerMetrics(new Registry(), () => view.countByState()),
     nodes,
     drains: { put: async (id, d) => nodes.drained(id, d), remove: async (id) => nodes.drained(id, null) },
     quotas: () => o.auth?.namespaces ?? {},

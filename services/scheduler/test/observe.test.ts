@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Registry } from "prom-client";
-import { countByState, endedAttempts, firstStartLatency } from "../src/core/observe.js";
+import { endedAttempts, firstStartLatency } from "../src/core/observe.js";
+import { TaskView } from "../src/store/task-view.js";
 import { transition } from "../src/core/transition.js";
 import { SchedulerMetrics } from "../src/metrics.js";
 import { frame, input, outcomes, spec, states, T } from "./fixtures.js";
@@ -48,23 +49,12 @@ describe("firstStartLatency", () => {
   });
 });
 
-describe("countByState", () => {
-  it("counts every state, zero for those with no task", () => {
-    expect(countByState([states.SUCCEEDED(), states.FAILED(), states.FAILED(), states["RUNNING started"]()])).toEqual({
-      PENDING: 0,
-      RUNNING: 1,
-      SUCCEEDED: 1,
-      FAILED: 2,
-      CANCELLED: 0,
-    });
-  });
-});
-
 describe("SchedulerMetrics", () => {
   it("exposes tasks by state, attempts by outcome and reason, start latency and delivered frames", async () => {
     const registry = new Registry();
-    const tasks = [states.SUCCEEDED(), states["PENDING undispatched"]()];
-    const m = new SchedulerMetrics(registry, () => tasks);
+    const view = new TaskView();
+    [states.SUCCEEDED(), { ...states["PENDING undispatched"](), id: "t-other" }].forEach((t, i) => view.offer(t, i + 1));
+    const m = new SchedulerMetrics(registry, () => view.countByState());
     const running = states["RUNNING started"]();
     m.stored(states["PENDING claimed"](), running);
     m.stored(running, transition(running, input.finished(outcomes.success), T.now).task);

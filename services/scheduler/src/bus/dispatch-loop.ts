@@ -53,7 +53,7 @@ export class DispatchLoop {
   }
 
   start(): void {
-    for (const t of this.view.values()) this.track(t);
+    for (const t of this.view.active()) this.track(t);
     const unsubscribe = [
       this.view.onChange((t) => {
         this.track(t);

@@ -52,7 +52,7 @@ export class LeaseLoop {
       const { logger } = this.o;
       const now = this.o.clock();
       if (now < this.judgeFrom) return;
-      for (const lost of lostAttempts(this.o.tasks.values(), this.o.nodes.liveness(), now, this.o.defaultLeaseMs)) {
+      for (const lost of lostAttempts(this.o.tasks.active(), this.o.nodes.liveness(), now, this.o.defaultLeaseMs)) {
         try {
           await this.o.applier.apply(lost.taskId, { type: "node-lost", ...lost, time: now });
           logger.warn({ task: lost.taskId, attempt: lost.attempt, node: lost.nodeId, why: lapseText(lost.lapse) }, "attempt lost with its node");

@@ -72,7 +72,7 @@ export class Placer {
   constructor(private readonly o: PlacerOptions) {}
 
   start(): void {
-    for (const t of this.o.view.values()) this.track(t);
+    for (const t of this.o.view.active()) this.track(t);
     const unsubscribe = [
       this.o.view.onChange((t) => {
         if (this.track(t)) this.wake();

@@ -1,13 +1,12 @@
 /**
  * Retention (TRAINYARD_TASK_RETENTION): every `everyMs`, the replica holding the placer lease
- * deletes the final tasks that have outlived the retention (core/retention.ts), each with its log
+ * deletes the final tasks that have outlived the retention (TaskView.expired), each with its log
  * frames, claims and idempotency key (store/purge.ts), at most BATCH a sweep. Another replica
  * doing the same at the same moment does no harm (every step is idempotent, the record goes by
  * compare-and-set). The purge markers left in the tasks bucket are removed MARKER_MS later, once
  * every replica's watch has seen them.
  */
 import type { Logger } from "pino";
-import { expiredTasks } from "../core/retention.js";
 import type { Purger } from "../store/purge.js";
 import type { TaskView } from "../store/task-view.js";
 
@@ -50,14 +49,13 @@ export class RetentionLoop {
     this.sweeping = true;
     try {
       const now = this.o.clock();
-      for (const t of expiredTasks(this.o.view.values(), now, this.o.retentionMs, BATCH)) {
-        const revision = this.o.view.revisionOf(t.id);
-        if (revision === undefined || !this.o.active()) continue;
+      for (const t of this.o.view.expired(now - this.o.retentionMs, BATCH)) {
+        if (!this.o.active()) break;
         try {
-          if (await this.o.purger.purge(t, revision)) {
+          if (await this.o.purger.purge(t.id, t.revision)) {
             this.deleted++;
             this.markers.set(t.id, now);
-            this.o.logger.info({ task: t.id, ended: t.endTime }, "task deleted: past its retention");
+            this.o.logger.info({ task: t.id, ended: t.at }, "task deleted: past its retention");
           }
         } catch (err) {
           this.o.logger.warn({ task: t.id, err: String(err) }, "task not deleted; trying again next sweep");

@@ -1,9 +1,10 @@
 /**
- * List's filter and paging over a snapshot of tasks. Pure.
+ * List's filter and paging over the task index. Pure.
  * Newest first (task ids sort by creation time); namespace: that one; states: any of; labels: all of.
  * The page token is the id of the last task of the previous page.
  */
-import { namespaceOf, type TaskRecord, type TaskState } from "@trainyard/common";
+import type { TaskState } from "@trainyard/common";
+import type { IndexQuery, TaskSummary } from "./task-index/task-index.js";
 
 export interface ListQuery {
   /** Only tasks of this namespace; undefined: of every namespace. */
@@ -15,22 +16,21 @@ export interface ListQuery {
 }
 
 export interface ListPage {
-  tasks: TaskRecord[];
+  tasks: TaskSummary[];
   nextAfterId?: string;
 }
 
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1_000;
 
-export function listTasks(all: Iterable<TaskRecord>, q: ListQuery): ListPage {
-  const states = new Set(q.states);
-  const labels = Object.entries(q.labels);
-  const matches = [...all]
-    .filter((t) => q.namespace === undefined || namespaceOf(t) === q.namespace)
-    .filter((t) => (states.size === 0 || states.has(t.state)) && labels.every(([k, v]) => t.spec.labels[k] === v))
-    .filter((t) => q.afterId === undefined || t.id < q.afterId)
-    .sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-  const tasks = matches.slice(0, q.pageSize);
+export function listTasks(index: { page(q: IndexQuery): { tasks: TaskSummary[]; more: boolean } }, q: ListQuery): ListPage {
+  const { tasks, more } = index.page({
+    ...(q.namespace !== undefined ? { namespace: q.namespace } : {}),
+    states: new Set(q.states),
+    labels: Object.entries(q.labels),
+    ...(q.afterId !== undefined ? { beforeId: q.afterId } : {}),
+    limit: q.pageSize,
+  });
   const last = tasks[tasks.length - 1];
-  return matches.length > q.pageSize && last ? { tasks, nextAfterId: last.id } : { tasks };
+  return more && last ? { tasks, nextAfterId: last.id } : { tasks };
 }

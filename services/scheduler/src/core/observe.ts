@@ -19,9 +19,3 @@ export function firstStartLatency(before: TaskRecord | undefined, after: TaskRec
 
 export const TASK_STATES: readonly TaskState[] = ["PENDING", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"];
 
-/** Tasks per state, every state present (0 when none). */
-export function countByState(tasks: Iterable<TaskRecord>): Record<TaskState, number> {
-  const counts = Object.fromEntries(TASK_STATES.map((s) => [s, 0])) as Record<TaskState, number>;
-  for (const t of tasks) counts[t.state]++;
-  return counts;
-}

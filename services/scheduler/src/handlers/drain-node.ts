@@ -33,6 +33,6 @@ export function drainNode(d: Pick<SchedulerDeps, "nodes" | "view" | "drains" | "
     }
     d.logger.info({ node: req.nodeId, undo: req.undo, principal: by }, req.undo ? "drain undone" : "node drained");
     const n = state();
-    return create(DrainNodeResponseSchema, n ? { node: nodeToProto(n, (id) => d.view.get(id), gpuHolders(d.view.values()).get(req.nodeId) ?? new Map()) } : {});
+    return create(DrainNodeResponseSchema, n ? { node: nodeToProto(n, (id) => d.view.get(id), gpuHolders(d.view.active()).get(req.nodeId) ?? new Map()) } : {});
   };
 }

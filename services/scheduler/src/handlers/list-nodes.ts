@@ -7,7 +7,7 @@ import type { SchedulerDeps } from "../deps.js";
 export function listNodes(d: Pick<SchedulerDeps, "nodes" | "view" | "clock">) {
   return async (): Promise<ListNodesResponse> => {
     const nodes = d.nodes.states(d.clock()).sort((a, b) => (a.record.id < b.record.id ? -1 : 1));
-    const holders = gpuHolders(d.view.values());
+    const holders = gpuHolders(d.view.active());
     return create(ListNodesResponseSchema, { nodes: nodes.map((n) => nodeToProto(n, (id) => d.view.get(id), holders.get(n.record.id) ?? new Map())) });
   };
 }

@@ -4,10 +4,13 @@ import { ALL_NAMESPACES, InvalidArgumentError, PermissionDeniedError, principalO
 import { stateFromProto, taskToProto } from "../api/convert.js";
 import { DEFAULT_PAGE_SIZE, listTasks, MAX_PAGE_SIZE } from "../core/list.js";
 import type { SchedulerDeps } from "../deps.js";
+import { readRecords } from "./read-records.js";
 
 /**
  * List from this replica's view: newest first, filtered, paged (page_size above 1000 is 1000).
  * Only the caller's namespace; a caller of every namespace (admin) may name one, or see all.
+ * The view filters summaries; the page's final tasks are then read from KV (the view holds only
+ * tasks not final whole), a task deleted meanwhile left out.
  */
 export function list(d: SchedulerDeps) {
   return async (req: ListRequest, ctx: HandlerContext): Promise<ListResponse> => {
@@ -23,10 +26,11 @@ export function list(d: SchedulerDeps) {
     const pageSize = Math.min(req.pageSize || DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
     const afterId = req.pageToken ? decodeToken(req.pageToken) : undefined;
     await d.view.ready;
-    const page = listTasks(d.view.values(), { ...(namespace !== undefined ? { namespace } : {}), states, labels: req.labels, pageSize, afterId });
+    const page = listTasks(d.view, { ...(namespace !== undefined ? { namespace } : {}), states, labels: req.labels, pageSize, afterId });
+    const records = await readRecords(d, page.tasks);
     return {
       $typeName: "trainyard.v1.ListResponse",
-      tasks: page.tasks.map((t) => taskToProto(d.positions.shown(t))),
+      tasks: records.map((t) => taskToProto(d.positions.shown(t))),
       nextPageToken: page.nextAfterId ? Buffer.from(page.nextAfterId).toString("base64url") : "",
     };
   };

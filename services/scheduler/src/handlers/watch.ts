@@ -1,18 +1,23 @@
 import type { HandlerContext } from "@connectrpc/connect";
 import type { WatchRequest, WatchResponse } from "@trainyard/client";
-import { namespaceOf, NotFoundError, principalOf, seesNamespace, TrainyardError, type TaskRecord } from "@trainyard/common";
+import { ALL_NAMESPACES, namespaceOf, NotFoundError, principalOf, seesNamespace, TrainyardError, type TaskRecord } from "@trainyard/common";
 import { taskToProto } from "../api/convert.js";
 import type { SchedulerDeps } from "../deps.js";
 import { BoundedQueue } from "./bounded-queue.js";
+import { readRecords } from "./read-records.js";
 import { requireTaskId } from "./task-id.js";
+
+/** Tasks read per step of Watch's first answer. */
+const SNAPSHOT_PAGE = 256;
 
 /** Updates a watcher may fall behind by before it is told to reconnect. */
 export const WATCH_MAX_BACKLOG = 10_000;
 
 /**
- * Watch: the current state (of one task, or of every task the caller's namespace holds), then
- * every change, served from this replica's view of the tasks bucket. The snapshot and the subscription are taken in the
- * same tick, so nothing falls between them and nothing is sent twice. A watcher that falls
+ * Watch: the current state (of one task, or of every task the caller's namespace holds, newest
+ * first), then every change, served from this replica's view of the tasks bucket (final tasks read
+ * from KV). The subscription is taken before the first answer is read, so nothing falls between
+ * them; a task that changes while the first answer goes out may be sent twice, the newer last. A watcher that falls
  * WATCH_MAX_BACKLOG updates behind gets RESOURCE_EXHAUSTED instead of growing this server's
  * memory; it reconnects and gets the current state again.
  */
@@ -22,28 +27,42 @@ export function watch(d: SchedulerDeps) {
     const p = principalOf(ctx);
     const shown = (t: TaskRecord) => (!id || t.id === id) && seesNamespace(p, namespaceOf(t));
     await d.view.ready;
-    if (id && d.view.revisionOf(id) === undefined) {
-      // This replica may not have seen a task created a moment ago on another one.
-      const s = await d.store.get(id);
-      if (!s) throw new NotFoundError("task", id);
-      d.view.offer(s.task, s.revision);
-    }
-    if (id && !shown(d.view.get(id)!)) throw new NotFoundError("task", id);
     const queue = new BoundedQueue<TaskRecord>(
       WATCH_MAX_BACKLOG,
       () => new TrainyardError("resource_exhausted", "watcher fell too far behind; reconnect"),
     );
-    const snapshot = id ? [d.view.get(id)!] : [...d.view.values()].filter(shown);
     const unsubscribe = d.view.onChange((t) => {
       if (shown(t)) queue.push(t);
     });
     try {
-      for (const task of snapshot) yield response(d.positions.shown(task));
+      const snapshot = id ? oneTask(d, id) : everyTask(d, p.namespace === ALL_NAMESPACES ? undefined : p.namespace);
+      for await (const task of snapshot) {
+        if (!shown(task)) throw new NotFoundError("task", task.id); // only a named task of another namespace is not shown
+        yield response(d.positions.shown(task));
+      }
       for (;;) yield response(d.positions.shown(await queue.take(ctx.signal)));
     } finally {
       unsubscribe();
     }
   };
+}
+
+/** The named task now: from the view when it holds it whole, else from KV (final, or created a moment ago on another replica). */
+async function* oneTask(d: SchedulerDeps, id: string): AsyncGenerator<TaskRecord> {
+  const t = d.view.get(id) ?? (await d.store.get(id))?.task;
+  if (!t) throw new NotFoundError("task", id);
+  yield t;
+}
+
+/** Every task of `namespace` (undefined: of all), newest first, a page at a time: memory stays bounded however many are kept. */
+async function* everyTask(d: SchedulerDeps, namespace: string | undefined): AsyncGenerator<TaskRecord> {
+  let beforeId: string | undefined;
+  for (;;) {
+    const { tasks, more } = d.view.page({ ...(namespace !== undefined && { namespace }), states: new Set(), labels: [], ...(beforeId !== undefined && { beforeId }), limit: SNAPSHOT_PAGE });
+    yield* await readRecords(d, tasks);
+    if (!more) return;
+    beforeId = tasks[tasks.length - 1]!.id;
+  }
 }
 
 function response(task: TaskRecord): WatchResponse {

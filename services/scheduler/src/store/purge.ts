@@ -7,12 +7,13 @@
  */
 import type { JetStreamManager } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
-import { BUCKET, namespaceOf, STREAM, taskLogFilter, type TaskRecord } from "@trainyard/common";
+import { BUCKET, namespaceOf, STREAM, taskLogFilter } from "@trainyard/common";
 import { idempotencyKeyOf } from "./idempotency.js";
+import { decodeRecord } from "./task-store.js";
 
 export interface Purger {
   /** Deletes the task and all that is its; false when its record changed since `revision` (it is kept). */
-  purge(task: TaskRecord, revision: number): Promise<boolean>;
+  purge(taskId: string, revision: number): Promise<boolean>;
   /** Removes the purge marker a purged task left in the tasks bucket. */
   dropMarker(taskId: string): Promise<void>;
 }
@@ -24,8 +25,10 @@ export class JetStreamPurger implements Purger {
     private readonly idempotency: KV,
   ) {}
 
-  async purge(task: TaskRecord, revision: number): Promise<boolean> {
-    const id = task.id;
+  async purge(id: string, revision: number): Promise<boolean> {
+    const e = await this.tasks.get(id);
+    const task = e?.operation === "PUT" && e.revision === revision ? decodeRecord(e.value) : null;
+    if (!task) return false;
     await this.jsm.streams.purge(STREAM.logs, { filter: taskLogFilter(id) });
     await this.jsm.streams.purge(`KV_${BUCKET.claims}`, { filter: `$KV.${BUCKET.claims}.${id}.>` });
     if (task.idempotencyKey) {

@@ -35,7 +35,7 @@ export class QueuePositions {
     this.dirty = false;
     this.rankedAt = this.clock();
     const pools = new Map<string, TaskRecord[]>();
-    for (const t of this.view.values()) {
+    for (const t of this.view.active()) {
       if (t.state !== "PENDING" || currentAttempt(t).placedOn !== undefined) continue;
       const q = pools.get(t.spec.pool) ?? [];
       pools.set(t.spec.pool, q);

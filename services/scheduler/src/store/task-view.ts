@@ -1,17 +1,22 @@
 /**
- * Each scheduler replica's in-memory view of every task, fed by a watch on the KV bucket
- * (store/kv-mirror.ts). Serves List and Watch and drives the dispatch loop; Get reads KV
- * directly. Eventually consistent with KV, except that a replica's own writes are applied at once
- * (the applier offers them), so a client that submits and then lists on the same replica sees
- * its task.
+ * Each scheduler replica's in-memory view of the tasks, fed by a watch on the KV bucket
+ * (store/kv-mirror.ts). Holds whole records only of tasks not yet final (what placement, dispatch
+ * and Watch work on); of every task, final ones included, a summary in the TaskIndex (what List
+ * filters and retention expires), so memory does not grow with the history kept: a final task's
+ * record is read from KV when it is asked for. Eventually consistent with KV, except that a
+ * replica's own writes are applied at once (the applier offers them), so a client that submits
+ * and then lists on the same replica sees its task.
  *
  *   loading ──markLoaded() (the records stored when the feed began were read)──▶ ready
  */
-import { namespaceOf, type TaskRecord } from "@trainyard/common";
+import { FINAL_STATES, isFinal, namespaceOf, type TaskRecord, type TaskState } from "@trainyard/common";
+import { TaskIndex, type IndexQuery, type TaskSummary } from "../core/task-index/task-index.js";
 import type { StoredSink } from "./applier.js";
 
 export class TaskView implements StoredSink {
-  private readonly tasks = new Map<string, { task: TaskRecord; revision: number }>();
+  private readonly index = new TaskIndex();
+  /** Tasks not final, whole. */
+  private readonly live = new Map<string, { task: TaskRecord; revision: number }>();
   private readonly listeners = new Set<(t: TaskRecord, revision: number) => void>();
   private readonly removeListeners = new Set<(id: string) => void>();
   /** PENDING tasks per namespace (max_pending). */
@@ -26,19 +31,23 @@ export class TaskView implements StoredSink {
 
   /** Takes a record at a revision unless a newer one is already here. */
   offer(task: TaskRecord, revision: number): void {
-    const cur = this.tasks.get(task.id);
+    const cur = this.index.get(task.id);
     if (cur && cur.revision >= revision) return;
-    if (cur) this.count(cur.task, -1);
-    this.count(task, 1);
-    this.tasks.set(task.id, { task, revision });
+    if (cur) this.count(cur, -1);
+    const summary = summarize(task, revision);
+    this.count(summary, 1);
+    this.index.put(summary);
+    if (isFinal(task.state)) this.live.delete(task.id);
+    else this.live.set(task.id, { task, revision });
     for (const l of this.listeners) l(task, revision);
   }
 
   remove(id: string): void {
-    const cur = this.tasks.get(id);
+    const cur = this.index.get(id);
     if (!cur) return;
-    this.count(cur.task, -1);
-    this.tasks.delete(id);
+    this.count(cur, -1);
+    this.index.remove(id);
+    this.live.delete(id);
     for (const l of this.removeListeners) l(id);
   }
 
@@ -53,28 +62,48 @@ export class TaskView implements StoredSink {
     return this.pendingByNs.get(namespace) ?? 0;
   }
 
-  private count(t: TaskRecord, by: 1 | -1): void {
-    if (t.state !== "PENDING") return;
-    const ns = namespaceOf(t);
-    this.pendingByNs.set(ns, (this.pendingByNs.get(ns) ?? 0) + by);
+  private count(s: TaskSummary, by: 1 | -1): void {
+    if (s.state !== "PENDING") return;
+    this.pendingByNs.set(s.namespace, (this.pendingByNs.get(s.namespace) ?? 0) + by);
   }
 
   revisionOf(id: string): number | undefined {
-    return this.tasks.get(id)?.revision;
+    return this.live.get(id)?.revision ?? this.index.get(id)?.revision;
   }
 
-  values(): IterableIterator<TaskRecord> {
+  /** The summary of any task this view knows. */
+  summary(id: string): TaskSummary | undefined {
+    return this.index.get(id);
+  }
+
+  /** Tasks not final, whole. */
+  active(): IterableIterator<TaskRecord> {
     return (function* (m) {
       for (const v of m.values()) yield v.task;
-    })(this.tasks);
+    })(this.live);
   }
 
+  /** A task not final, whole; undefined for final ones (read those from the store). */
   get(id: string): TaskRecord | undefined {
-    return this.tasks.get(id)?.task;
+    return this.live.get(id)?.task;
+  }
+
+  /** Summaries of every task matching `q`, newest first (TaskIndex.page). */
+  page(q: IndexQuery): { tasks: TaskSummary[]; more: boolean } {
+    return this.index.page(q);
+  }
+
+  /** Final tasks that ended at or before `cutoff`, up to `limit`. */
+  expired(cutoff: number, limit: number): TaskSummary[] {
+    return this.index.expired(cutoff, limit, FINAL_STATES);
+  }
+
+  countByState(): Record<TaskState, number> {
+    return this.index.countByState();
   }
 
   get size(): number {
-    return this.tasks.size;
+    return this.index.size;
   }
 
   /** Called with every record this view takes, after it takes it. Returns an unsubscribe. */
@@ -82,4 +111,15 @@ export class TaskView implements StoredSink {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
+}
+
+function summarize(t: TaskRecord, revision: number): TaskSummary {
+  return {
+    id: t.id,
+    namespace: namespaceOf(t),
+    state: t.state,
+    labels: t.spec.labels,
+    at: isFinal(t.state) ? (t.endTime ?? t.createTime) : t.createTime,
+    revision,
+  };
 }
