@@ -36,6 +36,11 @@ export interface SchedulerConfig {
   compressMinBytes: number;
   /** TRAINYARD_TASK_RETENTION: final tasks older than this are deleted with their logs, claims and idempotency key. */
   taskRetentionMs: number;
+  /**
+   * TRAINYARD_TASKS_MAX_BYTES: the task records kept, at most (0: no bound). Near it finished
+   * tasks go before their retention, and past 90% of it Submit is refused (core/retention.ts).
+   */
+  tasksMaxBytes: number;
 }
 
 export function loadSchedulerConfig(env: Env = process.env): SchedulerConfig {
@@ -55,6 +60,7 @@ export function loadSchedulerConfig(env: Env = process.env): SchedulerConfig {
     tls: envTls(env),
     maxStreamsPerPrincipal: envInt(env, "TRAINYARD_MAX_STREAMS_PER_PRINCIPAL", 256, 1, 100_000),
     taskRetentionMs,
+    tasksMaxBytes: envBytes(env, "TRAINYARD_TASKS_MAX_BYTES", "4g"),
     compressMinBytes: envInt(env, "TRAINYARD_GRPC_COMPRESS_MIN_BYTES", 0, 0),
     resources: {
       defaultCpus: envNumber(env, "TRAINYARD_TASK_DEFAULT_CPUS", 2),

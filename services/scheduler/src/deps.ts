@@ -9,6 +9,7 @@ import type { ResourcePolicy } from "./core/resources.js";
 import type { LogReader } from "./logs/log-reader.js";
 import type { SchedulerMetrics } from "./metrics.js";
 import type { Applier } from "./store/applier.js";
+import type { TasksSpace } from "./store/bucket-usage.js";
 import type { Drains } from "./store/drains.js";
 import type { IdempotencyKeys } from "./store/idempotency.js";
 import type { NodeView } from "./store/node-view.js";
@@ -38,4 +39,6 @@ export interface SchedulerDeps {
   quotas: () => Record<string, NamespaceQuota>;
   /** A waiting task's place in line, added as it is read (Get, List, Watch). */
   positions: QueuePositions;
+  /** The task records' size against their cap (Submit refuses new tasks near it). */
+  tasksSpace: TasksSpace;
 }

@@ -40,6 +40,7 @@ import { NodeView } from "./store/node-view.js";
 import { QueuePositions } from "./store/queue-positions.js";
 import { KvTaskStore } from "./store/task-store.js";
 import { TaskView } from "./store/task-view.js";
+import { tasksSpace } from "./store/bucket-usage.js";
 
 export interface Scheduler {
   url: string;
@@ -63,6 +64,8 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
   const js = jetstream(nc);
   const logsCap = (await jsm.streams.info(STREAM.logs)).config.max_bytes;
   logger.info({ maxBytes: logsCap }, logsCap > 0 ? "LOGS stream capped: the oldest frames go first past it" : "LOGS stream not capped (TRAINYARD_LOG_MAX_BYTES=-1)");
+  const tasksCap = config.tasksMaxBytes;
+  logger.info({ maxBytes: tasksCap }, tasksCap > 0 ? "task records bounded: near it finished tasks go early, past 90% Submit is refused" : "task records not bounded (TRAINYARD_TASKS_MAX_BYTES=0)");
   const holder = claimHolder(infra.claims, jsm);
   const view = new TaskView();
   const metrics = new SchedulerMetrics(createMetricsRegistry(), () => view.countByState());
@@ -77,6 +80,7 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
     () => placer?.wake(),
   );
   const quotas = () => auth?.current.namespaces ?? {};
+  const space = tasksSpace(jsm, config.tasksMaxBytes, clock);
   const deps: SchedulerDeps = {
     store,
     applier,
@@ -92,6 +96,7 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
     drains: new KvDrains(infra.drains),
     quotas,
     positions: new QueuePositions(view, clock),
+    tasksSpace: space,
   };
 
   const nodeFeed = await whileNatsStarts("watching the nodes bucket", () => feedNodeView(infra.nodes, nodes, logger), logger);
@@ -105,6 +110,7 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
     active: () => lease.held !== null,
     clock,
     logger,
+    usage: () => space.usage(),
   });
   const stopping = new AbortController();
   const loop = new DispatchLoop({

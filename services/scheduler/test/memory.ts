@@ -144,6 +144,7 @@ export function memoryScheduler(o: { auth?: AuthConfig; resources?: ResourcePoli
     drains: { put: async (id, d) => nodes.drained(id, d), remove: async (id) => nodes.drained(id, null) },
     quotas: () => o.auth?.namespaces ?? {},
     positions: new QueuePositions(view, () => now.ms),
+    tasksSpace: { usage: async () => undefined, created: () => {} },
   };
   const router = { interceptors: [errorInterceptor(logger), authInterceptor(o.auth ? { current: o.auth } : undefined, () => now.ms)] };
   const clientWith = (interceptors: Interceptor[]) =>

@@ -1,5 +1,6 @@
 /** Which final tasks have outlived the retention (TaskView.expired, from the task index). */
 import { describe, expect, it } from "vitest";
+import { retentionCut, submitRefusal } from "../src/core/retention.js";
 import { TaskView } from "../src/store/task-view.js";
 import { record } from "./fixtures.js";
 
@@ -11,5 +12,24 @@ describe("TaskView.expired", () => {
     tasks.forEach((t, i) => view.offer(t, i + 1));
     expect(new Set(view.expired(1_000 - 100, 10).map((t) => t.id))).toEqual(new Set(["old", "older", "edge", "no-end"]));
     expect(view.expired(1_000 - 100, 2)).toHaveLength(2);
+  });
+});
+
+describe("retentionCut and submitRefusal (TRAINYARD_TASKS_MAX_BYTES)", () => {
+  const usage = (bytes: number, maxBytes = 1_000, records = 100) => ({ bytes, maxBytes, records });
+  it("below 80% of the bound: the retention alone decides", () => {
+    expect(retentionCut(10_000, 1_000, 500)).toEqual({ cutoff: 9_000, limit: 500, early: 0 });
+    expect(retentionCut(10_000, 1_000, 500, usage(800))).toEqual({ cutoff: 9_000, limit: 500, early: 0 });
+    expect(retentionCut(10_000, 1_000, 500, usage(5_000, 0))).toEqual({ cutoff: 9_000, limit: 500, early: 0 }); // no bound
+  });
+  it("above it: any finished task may go, as many as bring it to 70%, at most a batch", () => {
+    expect(retentionCut(10_000, 1_000, 500, usage(850))).toEqual({ cutoff: 10_000, limit: 18, early: 18 }); // 150 bytes over 70%, 8.5 bytes a record
+    expect(retentionCut(10_000, 1_000, 5, usage(850))).toEqual({ cutoff: 10_000, limit: 5, early: 5 });
+  });
+  it("Submit is refused from 90% of the bound, saying how full and which variable", () => {
+    expect(submitRefusal(undefined)).toBeNull();
+    expect(submitRefusal(usage(899))).toBeNull();
+    expect(submitRefusal(usage(5_000, 0))).toBeNull();
+    expect(submitRefusal(usage(900))).toMatch(/90% full \(TRAINYARD_TASKS_MAX_BYTES=1000\)/);
   });
 });

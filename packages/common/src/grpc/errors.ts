@@ -10,6 +10,7 @@
  *   AbortError / the request's signal    → the signal's ConnectError reason if any, else CANCELED
  *   DOMException TimeoutError            → DEADLINE_EXCEEDED
  *   NATS connection trouble              → UNAVAILABLE "NATS unavailable"
+ *   a capped stream or bucket full       → RESOURCE_EXHAUSTED (retention makes room: retry later)
  *   anything else                        → INTERNAL "internal error"; the original (with stack) is
  *                                          logged here and never sent to the client
  */
@@ -17,7 +18,7 @@ import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "../logger.js";
 import { InvalidArgumentError, TrainyardError, type ErrorKind } from "../errors.js";
 import { badRequestDetail } from "./bad-request.js";
-import { isNatsUnavailable } from "../nats/unavailable.js";
+import { isNatsUnavailable, isStoreFull } from "../nats/unavailable.js";
 import { rpcName } from "./rpc-name.js";
 
 const codeByKind: Record<ErrorKind, Code> = {
@@ -47,6 +48,10 @@ export function toConnectError(err: unknown, signal?: AbortSignal): ConnectError
     return signal.reason instanceof ConnectError ? signal.reason : new ConnectError("operation canceled", Code.Canceled, undefined, undefined, err);
   }
   if (isNatsUnavailable(err)) return new ConnectError("NATS unavailable", Code.Unavailable, undefined, undefined, err);
+  if (isStoreFull(err)) {
+    const msg = "NATS storage is full (a capped stream or bucket refused the write): retry later";
+    return new ConnectError(msg, Code.ResourceExhausted, undefined, undefined, err);
+  }
   if (isAbortError(err)) return new ConnectError("operation canceled", Code.Canceled, undefined, undefined, err);
   if (err instanceof Error && err.name === "TimeoutError") {
     return new ConnectError("operation timed out", Code.DeadlineExceeded, undefined, undefined, err);

@@ -60,6 +60,22 @@ export async function ensureInfrastructure(nc: NatsConnection, opts: InfraOption
     retention: RetentionPolicy.Workqueue,
     duplicate_window: nanos(10 * 60_000),
   });
+  const kvm = new Kvm(nc);
+  // No direct gets: on a replicated bucket they may be answered by a lagging follower, and
+  // agents and replicas decide on what they read (claims, CAS). Reads go to the leader.
+  const kvOpts = { replicas: opts.replicas, storage: StorageType.File, allow_direct: false };
+  const bucket = (name: string, o: { history: number; ttl?: number; max_bytes: number }) => ensureBucket(jsm, kvm, name, { ...kvOpts, ...o });
+  // The small buckets first (each reserves its cap), then the LOGS stream takes what the server can reserve.
+  const claims = await bucket(BUCKET.claims, { history: 1, ttl: 30 * DAY, max_bytes: BUCKET_CAPS.claims });
+  const idempotency = await bucket(BUCKET.idempotency, { history: 1, ttl: 30 * DAY, max_bytes: BUCKET_CAPS.idempotency });
+  const nodes = await bucket(BUCKET.nodes, { history: 1, ttl: 7 * DAY, max_bytes: BUCKET_CAPS.nodes });
+  const leases = await bucket(BUCKET.leases, { history: 1, ttl: LEASE_TTL_MS, max_bytes: BUCKET_CAPS.leases });
+  const drains = await bucket(BUCKET.drains, { history: 1, max_bytes: BUCKET_CAPS.drains });
+  // One revision a task: the record is rewritten on every change and nothing reads old ones.
+  // No cap in NATS: nats-server 2.9 makes room for an update that grows a record in a full capped
+  // bucket by dropping the oldest message, another task's record (seen in test/tasks-cap.test.ts
+  // before this). The scheduler bounds it instead (TRAINYARD_TASKS_MAX_BYTES, core/retention.ts).
+  const tasks = await bucket(BUCKET.tasks, { history: 1, max_bytes: -1 });
   const logs = (maxBytes: number) =>
     ensureStream(jsm, {
       ...common,
@@ -72,7 +88,7 @@ export async function ensureInfrastructure(nc: NatsConnection, opts: InfraOption
       duplicate_window: nanos(2 * 60_000),
     });
   if (opts.logMaxBytes !== undefined) await logs(opts.logMaxBytes);
-  else await firstThatFits(LOG_CAPS, logs);
+  else await firstThatFits(LOG_CAPS.length, (level) => logs(LOG_CAPS[level]!));
   await ensureConsumer(jsm, STREAM.events, {
     durable_name: SCHEDULER_CONSUMER,
     ack_policy: AckPolicy.Explicit,
@@ -80,18 +96,25 @@ export async function ensureInfrastructure(nc: NatsConnection, opts: InfraOption
     max_deliver: -1,
     max_ack_pending: 1_000,
   });
-  const kvm = new Kvm(nc);
-  // No direct gets: on a replicated bucket they may be answered by a lagging follower, and
-  // agents and replicas decide on what they read (claims, CAS). Reads go to the leader.
-  const kvOpts = { replicas: opts.replicas, storage: StorageType.File, allow_direct: false };
-  return {
-    tasks: await kvm.create(BUCKET.tasks, { ...kvOpts, history: 5 }),
-    claims: await kvm.create(BUCKET.claims, { ...kvOpts, history: 1, ttl: 30 * DAY }),
-    idempotency: await kvm.create(BUCKET.idempotency, { ...kvOpts, history: 1, ttl: 30 * DAY }),
-    nodes: await kvm.create(BUCKET.nodes, { ...kvOpts, history: 1, ttl: 7 * DAY }),
-    leases: await kvm.create(BUCKET.leases, { ...kvOpts, history: 1, ttl: LEASE_TTL_MS }),
-    drains: await kvm.create(BUCKET.drains, { ...kvOpts, history: 1 }),
-  };
+  return { tasks, claims, idempotency, nodes, leases, drains };
+}
+
+/**
+ * Opens bucket `name`, creating it when missing, and brings its size cap and history in line
+ * with `o` (nats.js opens an existing bucket as it is). A full bucket refuses new keys' writes.
+ */
+async function ensureBucket(jsm: Jsm, kvm: Kvm, name: string, o: Parameters<Kvm["create"]>[1] & { history: number; max_bytes: number }): Promise<KV> {
+  const kv = await kvm.create(name, o);
+  const stream = `KV_${name}`;
+  const { config, state } = await jsm.streams.info(stream);
+  // A bucket already holding more than the new cap leaves room is left uncapped rather than
+  // shrunk under its data (set the cap explicitly once retention has made room).
+  const room = o.max_bytes <= 0 || state.bytes <= o.max_bytes * 0.7;
+  const maxBytes = room ? o.max_bytes : config.max_bytes;
+  if (config.max_bytes !== maxBytes || config.max_msgs_per_subject !== o.history) {
+    await jsm.streams.update(stream, { ...config, max_bytes: maxBytes, max_msgs_per_subject: o.history });
+  }
+  return kv;
 }
 
 /** Thrown by openInfrastructure while a stream or bucket does not exist yet. */
@@ -128,16 +151,23 @@ export async function openInfrastructure(nc: NatsConnection): Promise<Infra> {
 
 /** The LOGS stream's default caps, largest first: the first nats-server can reserve is taken. */
 export const LOG_CAPS = [8, 4, 2, 1, 0.5].map((gib) => gib * 2 ** 30);
+const MIB = 2 ** 20;
+/**
+ * The small buckets' caps: many times what they hold on a busy fleet, small next to the disk.
+ * Their keys are written once (claims, idempotency keys) or rewritten at about the same size.
+ */
+export const BUCKET_CAPS = { claims: 128 * MIB, idempotency: 64 * MIB, nodes: 16 * MIB, leases: 1 * MIB, drains: 4 * MIB };
 
 /** JetStream's answers when a stream's max_bytes cannot be reserved. */
 const NO_ROOM = new Set([10023 /* insufficient resources */, 10047 /* insufficient storage resources available */]);
 
-async function firstThatFits(caps: readonly number[], make: (maxBytes: number) => Promise<void>): Promise<void> {
-  for (const [i, cap] of caps.entries()) {
+/** make(0), make(1), ... until one is not refused for room; the last refusal is thrown. */
+async function firstThatFits<T>(levels: number, make: (level: number) => Promise<T>): Promise<T> {
+  for (let level = 0; ; level++) {
     try {
-      return await make(cap);
+      return await make(level);
     } catch (err) {
-      if (!(err instanceof JetStreamApiError && NO_ROOM.has(err.code)) || i === caps.length - 1) throw err;
+      if (!(err instanceof JetStreamApiError && NO_ROOM.has(err.code)) || level === levels - 1) throw err;
     }
   }
 }

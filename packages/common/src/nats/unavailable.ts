@@ -9,6 +9,7 @@
  * (RequestError{cause: TimeoutError | NoRespondersError}, JetStreamNotEnabled{cause: RequestError}).
  * Pure; safe to call with anything.
  */
+import { JetStreamApiError } from "@nats-io/jetstream";
 import { errors } from "@nats-io/transport-node";
 
 const unavailable: ReadonlyArray<abstract new (...args: never[]) => Error> = [
@@ -25,4 +26,12 @@ export function isNatsUnavailable(err: unknown): boolean {
     if (unavailable.some((cls) => e instanceof cls)) return true;
   }
   return false;
+}
+
+/** JetStream's "store failed" error code: a capped stream (or bucket, discard new) is full. */
+const STORE_FAILED = 10077;
+
+/** Whether NATS refused a write because a capped stream or bucket is full. */
+export function isStoreFull(err: unknown): boolean {
+  return err instanceof JetStreamApiError && err.code === STORE_FAILED && /maximum (bytes|messages) exceeded/.test(err.message);
 }

@@ -4,9 +4,10 @@
  * frames, claims and idempotency key (store/purge.ts), at most BATCH a sweep. Another replica
  * doing the same at the same moment does no harm (every step is idempotent, the record goes by
  * compare-and-set). The purge markers left in the tasks bucket are removed MARKER_MS later, once
- * every replica's watch has seen them.
+ * every replica's watch has seen them. A tasks bucket near its cap makes finished tasks go early.
  */
 import type { Logger } from "pino";
+import { retentionCut, type BucketUsage } from "../core/retention.js";
 import type { Purger } from "../store/purge.js";
 import type { TaskView } from "../store/task-view.js";
 
@@ -19,6 +20,8 @@ export interface RetentionLoopOptions {
   clock: () => number;
   logger: Logger;
   everyMs?: number;
+  /** The tasks bucket's size and cap: above most of it, finished tasks go early (core/retention.ts). */
+  usage?: () => Promise<BucketUsage | undefined>;
 }
 
 const BATCH = 500;
@@ -49,7 +52,10 @@ export class RetentionLoop {
     this.sweeping = true;
     try {
       const now = this.o.clock();
-      for (const t of this.o.view.expired(now - this.o.retentionMs, BATCH)) {
+      const usage = await this.o.usage?.();
+      const cut = retentionCut(now, this.o.retentionMs, BATCH, usage);
+      if (cut.early) this.o.logger.warn({ ...usage, deleting: cut.early }, "tasks bucket near its cap (TRAINYARD_TASKS_MAX_BYTES): finished tasks deleted before their retention, oldest first");
+      for (const t of this.o.view.expired(cut.cutoff, cut.limit)) {
         if (!this.o.active()) break;
         try {
           if (await this.o.purger.purge(t.id, t.revision)) {

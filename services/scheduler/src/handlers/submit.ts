@@ -2,19 +2,23 @@ import type { HandlerContext } from "@connectrpc/connect";
 import type { SubmitRequest, SubmitResponse } from "@trainyard/client";
 import { ConflictError, principalOf, submitNamespace, TrainyardError } from "@trainyard/common";
 import { newTask } from "../core/new-task.js";
+import { submitRefusal } from "../core/retention.js";
 import { validateSubmit } from "../core/spec.js";
 import { taskToProto } from "../api/convert.js";
 import type { SchedulerDeps } from "../deps.js";
 
 /**
  * Submit: validate (nothing is stored for a bad spec), bind the idempotency key, create the
- * record (RESOURCE_EXHAUSTED past the namespace's max_pending, as this replica counts). The
+ * record (RESOURCE_EXHAUSTED past the namespace's max_pending, as this replica counts, or when
+ * the tasks bucket is near its cap). The
  * placer (woken by the view) places it. May be called twice
  * with the same key from any replica: both calls return the first task.
  */
 export function submit(d: SchedulerDeps) {
   return async (req: SubmitRequest, ctx: HandlerContext): Promise<SubmitResponse> => {
     const { spec, idempotencyKey } = validateSubmit(req, d.resources);
+    const full = submitRefusal(await d.tasksSpace.usage());
+    if (full) throw new TrainyardError("resource_exhausted", full);
     const p = principalOf(ctx);
     const namespace = submitNamespace(p);
     const fresh = d.newId();
@@ -29,6 +33,7 @@ export function submit(d: SchedulerDeps) {
     const task = newTask(id, spec, d.clock(), { namespace, name: p.name }, idempotencyKey);
     try {
       await d.applier.create(task);
+      d.tasksSpace.created();
       d.logger.info({ task: id, attempt: 1, image: spec.image, pool: spec.pool, namespace, principal: p.name }, "task submitted");
       return { $typeName: "trainyard.v1.SubmitResponse", task: taskToProto(task) };
     } catch (err) {

@@ -26,6 +26,7 @@ export class TaskView implements StoredSink {
   readonly ready = new Promise<void>((r) => (this.loaded = r));
 
   markLoaded(): void {
+    this.index.merge();
     this.loaded();
   }
 

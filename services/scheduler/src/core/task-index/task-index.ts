@@ -115,23 +115,24 @@ export class TaskIndex {
   }
 
   /**
-   * Up to `limit` tasks in a final state whose time is at or before `cutoff`, oldest ids first.
+   * Up to `limit` tasks in a final state whose time is at or before `cutoff`, the oldest first
+   * (of the buffer's and the segment's first `limit` in id order, which is close to time order).
    */
   expired(cutoff: number, limit: number, final: ReadonlySet<TaskState>): TaskSummary[] {
     const out: TaskSummary[] = [];
-    for (const s of this.buffer.values()) if (s && final.has(s.state) && s.at <= cutoff && out.length < limit) out.push(s);
+    for (const s of this.buffer.values()) if (s && final.has(s.state) && s.at <= cutoff) out.push(s);
     const seg = this.segment;
     const finalCodes = new Set([...final].map((s) => STATE_CODE[s]));
-    for (let i = 0; i < seg.length && out.length < limit; i++) {
-      if (!finalCodes.has(seg.stateCode(i)) || seg.at[i]! > cutoff) continue;
-      const id = seg.idAt(i);
-      if (!this.buffer.has(id)) out.push(seg.summaryAt(i));
+    for (let i = 0, found = 0; i < seg.length && found < limit; i++) {
+      if (!finalCodes.has(seg.stateCode(i)) || seg.at[i]! > cutoff || this.buffer.has(seg.idAt(i))) continue;
+      out.push(seg.summaryAt(i));
+      found++;
     }
-    return out;
+    return out.sort((a, b) => a.at - b.at).slice(0, limit);
   }
 
-  /** Folds the buffer (ids that encode) into a new segment. */
-  private merge(): void {
+  /** Folds the buffer (ids that encode) into a new segment: after a bulk load, so that queries do not sort it. */
+  merge(): void {
     const moving: { parts: IdParts; id: string; s: TaskSummary | null }[] = [];
     for (const [id, s] of this.buffer) {
       const parts = encodeId(id);
