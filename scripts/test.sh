@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs Trainyard's whole test suite: scripts/setup.sh, `buf lint`, a type-check of the tests,
-# then vitest (projects
-# `unit` and `integration`). Extra arguments go to vitest, e.g.
+# then vitest (projects `unit` and `integration`), then the benchmarks in smoke mode (project
+# `bench` with TRAINYARD_BENCH_SMOKE=1, when no arguments were given). Extra arguments go to vitest, e.g.
 #   npm test -- test/harness             # one folder
 #   npm run test:unit                    # the unit project alone (no setup)
 # Exits with vitest's exit code. After vitest, prints a closing line "tests: N passed,
@@ -30,6 +30,12 @@ fi
 log "vitest run ${*:-}"
 rc=0
 npx --no-install vitest run --project unit --project integration "${reporter_args[@]}" "$@" || rc=$?
+
+# The benchmarks, in smoke mode: small sizes, only to show they still run (figures: npm run bench).
+if ((rc == 0)) && [[ $# -eq 0 ]]; then
+  log "benchmarks, smoke mode"
+  TRAINYARD_BENCH_SMOKE=1 npx --no-install vitest run --project bench || rc=$?
+fi
 
 if ((${#reporter_args[@]})) && [[ -s $report ]]; then
   # shellcheck disable=SC2016
