@@ -27,7 +27,9 @@ import type { SchedulerConfig } from "./config.js";
 import { taskId } from "./core/ids.js";
 import { nodeLost } from "./core/leases.js";
 import type { SchedulerDeps } from "./deps.js";
+import { lastFrameSeq } from "./logs/frames.js";
 import { JetStreamLogReader } from "./logs/log-reader.js";
+import { SharedFollows } from "./logs/shared-follow.js";
 import { SchedulerMetrics } from "./metrics.js";
 import { schedulerRoutes } from "./routes.js";
 import { createApplier } from "./store/applier.js";
@@ -85,7 +87,7 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
     store,
     applier,
     view,
-    logs: new JetStreamLogReader(js, jsm, store, holder),
+    logs: new SharedFollows(new JetStreamLogReader(js, jsm, store, holder), (id) => lastFrameSeq(jsm, id)),
     idempotency: new KvIdempotencyKeys(infra.idempotency),
     resources: config.resources,
     clock,

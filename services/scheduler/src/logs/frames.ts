@@ -2,7 +2,7 @@
  * Low-level reads of a task's frames on the LOGS stream. A frame's seq is its stream sequence.
  */
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
-import { decodeFrame, STREAM, taskLogFilter, UnavailableError, type LogFrame } from "@trainyard/common";
+import { decodeFrame, sleep, STREAM, taskLogFilter, UnavailableError, type LogFrame } from "@trainyard/common";
 
 /** Seq of the task's last frame, 0 when it has none. */
 export async function lastFrameSeq(jsm: JetStreamManager, taskId: string): Promise<number> {
@@ -15,6 +15,7 @@ export interface FrameBatch {
 }
 
 const BATCH_BYTES = 256 * 1024;
+const CLOSE_WAIT_MS = 1_000;
 const BATCH_FRAMES = 512;
 
 /**
@@ -74,7 +75,10 @@ export async function* readFrames(
     if (batch.length) yield batch;
   } finally {
     signal.removeEventListener("abort", close);
-    await messages.close().catch(() => {});
+    // nats.js's close() of these messages can stay pending for good (seen when two reads of one
+    // task ended together just after a reconnect): the consumer is ephemeral and goes by itself,
+    // so its close gets a moment, not an unbounded wait.
+    await Promise.race([messages.close().catch(() => {}), sleep(CLOSE_WAIT_MS)]);
   }
   signal.throwIfAborted();
 }
