@@ -16,8 +16,10 @@ export const WATCH_MAX_BACKLOG = 10_000;
 /**
  * Watch: the current state (of one task, or of every task the caller's namespace holds, newest
  * first), then every change, served from this replica's view of the tasks bucket (final tasks read
- * from KV). The subscription is taken before the first answer is read, so nothing falls between
- * them; a task that changes while the first answer goes out may be sent twice, the newer last. A watcher that falls
+ * from KV). For one task the record and the subscription are taken in the same tick: nothing falls
+ * between them, nothing is sent twice. For every task the subscription comes first and the first
+ * answer is read a page at a time: a task that changes meanwhile may be sent twice, the newer
+ * last. A watcher that falls
  * WATCH_MAX_BACKLOG updates behind gets RESOURCE_EXHAUSTED instead of growing this server's
  * memory; it reconnects and gets the current state again.
  */
@@ -27,6 +29,9 @@ export function watch(d: SchedulerDeps) {
     const p = principalOf(ctx);
     const shown = (t: TaskRecord) => (!id || t.id === id) && seesNamespace(p, namespaceOf(t));
     await d.view.ready;
+    // One task: its current record, then the subscription in the same tick (nothing between them).
+    const first = id ? await currentRecord(d, id) : undefined;
+    if (first && !shown(first)) throw new NotFoundError("task", id!);
     const queue = new BoundedQueue<TaskRecord>(
       WATCH_MAX_BACKLOG,
       () => new TrainyardError("resource_exhausted", "watcher fell too far behind; reconnect"),
@@ -35,11 +40,8 @@ export function watch(d: SchedulerDeps) {
       if (shown(t)) queue.push(t);
     });
     try {
-      const snapshot = id ? oneTask(d, id) : everyTask(d, p.namespace === ALL_NAMESPACES ? undefined : p.namespace);
-      for await (const task of snapshot) {
-        if (!shown(task)) throw new NotFoundError("task", task.id); // only a named task of another namespace is not shown
-        yield response(d.positions.shown(task));
-      }
+      if (first) yield response(d.positions.shown(first));
+      else for await (const task of everyTask(d, p.namespace === ALL_NAMESPACES ? undefined : p.namespace)) yield response(d.positions.shown(task));
       for (;;) yield response(d.positions.shown(await queue.take(ctx.signal)));
     } finally {
       unsubscribe();
@@ -47,11 +49,22 @@ export function watch(d: SchedulerDeps) {
   };
 }
 
-/** The named task now: from the view when it holds it whole, else from KV (final, or created a moment ago on another replica). */
-async function* oneTask(d: SchedulerDeps, id: string): AsyncGenerator<TaskRecord> {
-  const t = d.view.get(id) ?? (await d.store.get(id))?.task;
-  if (!t) throw new NotFoundError("task", id);
-  yield t;
+/**
+ * The named task now: from the view when it holds it whole, else from KV (final, or created a
+ * moment ago on another replica), offered to the view so that no older revision follows it, and
+ * read again if the view meanwhile took a newer one.
+ */
+async function currentRecord(d: SchedulerDeps, id: string): Promise<TaskRecord> {
+  for (;;) {
+    const live = d.view.get(id);
+    if (live) return live;
+    const s = await d.store.get(id);
+    if (!s) throw new NotFoundError("task", id);
+    d.view.offer(s.task, s.revision);
+    const now = d.view.get(id);
+    if (now) return now;
+    if ((d.view.revisionOf(id) ?? 0) <= s.revision) return s.task;
+  }
 }
 
 /** Every task of `namespace` (undefined: of all), newest first, a page at a time: memory stays bounded however many are kept. */
