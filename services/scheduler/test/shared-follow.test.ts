@@ -173,6 +173,24 @@ describe("SharedFollows", () => {
     expect(shared.started).toBe(2);
   });
 
+  it("a follower joining as the last one leaves shares its read or, once it stopped, gets a fresh one", async () => {
+    const log = new LiveLog();
+    const shared = new SharedFollows(log, async () => log.frames.length);
+    const a = shared.read("t", opts());
+    log.append(2);
+    expect((await a.next()).value!.map((f: LogFrame) => f.seq)).toEqual([1, 2]);
+    const left = a.return(undefined);
+    const b = collect(shared.read("t", opts(2))); // joins before a's finally has run: shares the read
+    await left;
+    const c = collect(shared.read("t", opts(2))); // joins after: the read goes on for b
+    await tick();
+    log.append(1);
+    log.end();
+    expect(await b).toEqual([3]);
+    expect(await c).toEqual([3]);
+    expect(shared.started).toBe(1);
+  });
+
   it("passes tail and replay calls through untouched", async () => {
     const log = new LiveLog();
     log.append(5);

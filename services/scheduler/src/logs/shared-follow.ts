@@ -79,19 +79,26 @@ export class SharedFollows implements LogReader {
   }
 
   private async join(taskId: string): Promise<Hub> {
-    let p = this.hubs.get(taskId);
-    if (p && (await p.catch(() => null))?.failed) p = undefined; // its followers are leaving: a fresh read for the newcomer
-    if (!p) {
-      p = this.lastSeq(taskId).then((start) => {
-        this.started++;
-        return new Hub(start, this.limits, (signal) => this.inner.read(taskId, { afterSeq: start, follow: true, tailLines: 0, signal }));
-      });
-      this.hubs.set(taskId, p);
-      p.catch(() => this.hubs.get(taskId) === p && this.hubs.delete(taskId));
+    for (;;) {
+      let p = this.hubs.get(taskId);
+      if (!p) {
+        p = this.lastSeq(taskId).then((start) => {
+          this.started++;
+          return new Hub(start, this.limits, (signal) => this.inner.read(taskId, { afterSeq: start, follow: true, tailLines: 0, signal }));
+        });
+        this.hubs.set(taskId, p);
+        const made = p;
+        made.catch(() => this.hubs.get(taskId) === made && this.hubs.delete(taskId));
+      }
+      const hub = await p;
+      // A hub whose read failed, or that its last follower just stopped: a fresh one for the newcomer.
+      if (hub.failed || hub.stopped) {
+        if (this.hubs.get(taskId) === p) this.hubs.delete(taskId);
+        continue;
+      }
+      hub.followers++;
+      return hub;
     }
-    const hub = await p;
-    hub.followers++;
-    return hub;
   }
 
   private leave(taskId: string, hub: Hub): void {
@@ -144,6 +151,10 @@ class Hub {
 
   stop(): void {
     this.ac.abort();
+  }
+
+  get stopped(): boolean {
+    return this.ac.signal.aborted;
   }
 
   get failed(): boolean {
