@@ -72,9 +72,9 @@ export async function ensureInfrastructure(nc: NatsConnection, opts: InfraOption
   const leases = await bucket(BUCKET.leases, { history: 1, ttl: LEASE_TTL_MS, max_bytes: BUCKET_CAPS.leases });
   const drains = await bucket(BUCKET.drains, { history: 1, max_bytes: BUCKET_CAPS.drains });
   // One revision a task: the record is rewritten on every change and nothing reads old ones.
-  // No cap in NATS: nats-server 2.9 makes room for an update that grows a record in a full capped
-  // bucket by dropping the oldest message, another task's record (seen in test/tasks-cap.test.ts
-  // before this). The scheduler bounds it instead (TRAINYARD_TASKS_MAX_BYTES, core/retention.ts).
+  // No cap in NATS: with one, a waiting task's record vanished from a full bucket in
+  // test/tasks-cap.test.ts, by a path of nats-server's not pinned down (docs/operations.md#sizes).
+  // The scheduler bounds it instead (TRAINYARD_TASKS_MAX_BYTES, core/retention.ts).
   const tasks = await bucket(BUCKET.tasks, { history: 1, max_bytes: -1 });
   const logs = (maxBytes: number) =>
     ensureStream(jsm, {
