@@ -9,7 +9,7 @@ import type { ResourcePolicy } from "./core/resources.js";
 import type { LogReader } from "./logs/log-reader.js";
 import type { SchedulerMetrics } from "./metrics.js";
 import type { Applier } from "./store/applier.js";
-import type { TasksSpace } from "./store/bucket-usage.js";
+import type { TasksSpace } from "./store/tasks-space.js";
 import type { Drains } from "./store/drains.js";
 import type { IdempotencyKeys } from "./store/idempotency.js";
 import type { NodeView } from "./store/node-view.js";

@@ -42,7 +42,7 @@ import { NodeView } from "./store/node-view.js";
 import { QueuePositions } from "./store/queue-positions.js";
 import { KvTaskStore } from "./store/task-store.js";
 import { TaskView } from "./store/task-view.js";
-import { tasksSpace } from "./store/bucket-usage.js";
+import { tasksSpace } from "./store/tasks-space.js";
 
 export interface Scheduler {
   url: string;

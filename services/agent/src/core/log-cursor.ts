@@ -10,7 +10,7 @@
  * either side empty when that stream has shipped nothing. A bare stamp (older agents) counts
  * for both streams.
  */
-import { stampNs } from "../runtime/docker-demux.js";
+import { nsToStamp, stampNs } from "./log-stamps.js";
 
 /** The engine stamp of the newest line shipped, per stream. */
 export interface LogCursor {
@@ -69,11 +69,4 @@ export function parseCursor(text: string | undefined): LogCursor {
   if (!text) return {};
   const [out, err] = text.includes(",") ? text.split(",", 2) : [text, text];
   return { ...(out && { stdout: out }), ...(err && { stderr: err }) };
-}
-
-/** Nanoseconds since the epoch → "2026-11-28T15:12:58.644945409Z" (the engine's RFC 3339 form). */
-export function nsToStamp(ns: bigint): string {
-  const seconds = ns / 1_000_000_000n;
-  const frac = String(ns % 1_000_000_000n).padStart(9, "0");
-  return `${new Date(Number(seconds) * 1000).toISOString().slice(0, 19)}.${frac}Z`;
 }

@@ -64,19 +64,3 @@ export function parseRfc3339Nano(s: string): number {
   const frac = m[2] ? Number(`0.${m[2]}`) * 1000 : 0;
   return base + frac;
 }
-
-/** "2026-11-28T15:12:58.644945409Z" → nanoseconds since the epoch, exactly; null if unreadable. */
-export function stampNs(stamp: string): bigint | null {
-  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/.exec(stamp);
-  if (!m) return null;
-  const seconds = Date.parse(`${m[1]}Z`) / 1000;
-  if (Number.isNaN(seconds)) return null;
-  return BigInt(seconds) * 1_000_000_000n + BigInt((m[2] ?? "").padEnd(9, "0") || "0");
-}
-
-/** A stamp as the Engine API's `since` ("seconds.nanoseconds"). */
-export function stampToSince(stamp: string): string {
-  const ns = stampNs(stamp);
-  if (ns === null) throw new Error(`not a log timestamp: ${stamp}`);
-  return `${ns / 1_000_000_000n}.${String(ns % 1_000_000_000n).padStart(9, "0")}`;
-}

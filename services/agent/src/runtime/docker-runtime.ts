@@ -10,7 +10,8 @@ import {
   type PullProgress,
 } from "./container-runtime.js";
 import { sleep } from "@trainyard/common";
-import { demuxLogBatches, stampToSince } from "./docker-demux.js";
+import { stampToSince } from "../core/log-stamps.js";
+import { demuxLogBatches } from "./docker-demux.js";
 import { pullImage } from "./docker-pull.js";
 import { messageOf } from "./error-message.js";
 

@@ -24,7 +24,7 @@
 // Cost: no polling; a container holds at most one timer (fake-container.ts). Introspection:
 // containers(), container(), calls, volumes.
 import { createHash } from "node:crypto";
-import { stampNs } from "./docker-demux.js";
+import { stampNs } from "../core/log-stamps.js";
 import { encodeBehaviour, decodeBehaviour, type Behaviour } from "./fake-behaviour.js";
 import { atOrAfter, FakeContainer, LogClock, type FakeSignal } from "./fake-container.js";
 import { engineError, engineLost, FakeEngine, unreachable } from "./fake-engine.js";

@@ -1,7 +1,7 @@
 /** The per-stream log cursor: re-reads after the engine wrote streams out of stamp order repeat nothing and lose nothing. */
 import { describe, expect, it } from "vitest";
-import { formatCursor, nsToStamp, parseCursor, REREAD_WINDOW_NS, rereadFrom, shippedFilter, type LogCursor } from "../../src/core/log-cursor.js";
-import { stampNs } from "../../src/runtime/docker-demux.js";
+import { formatCursor, parseCursor, REREAD_WINDOW_NS, rereadFrom, shippedFilter, type LogCursor } from "../../src/core/log-cursor.js";
+import { nsToStamp, stampNs } from "../../src/core/log-stamps.js";
 
 const T = 1_796_000_000_000_000_000n; // some instant, in ns
 const at = (ms: number) => nsToStamp(T + BigInt(ms) * 1_000_000n);

@@ -1,7 +1,7 @@
 // Contract cases for containers: run, logs (follow, `since`), signals, names, labels, failures,
 // OOM. Defined by runtimeContract (contract.ts) for each runtime.
 import { expect, it } from "vitest";
-import { stampNs } from "../../src/runtime/docker-demux.js";
+import { stampNs } from "../../src/core/log-stamps.js";
 import { lines, readLogs, stopped, untilLine, type ContractCtx } from "./contract-support.js";
 
 export function containerCases(ctx: ContractCtx): void {

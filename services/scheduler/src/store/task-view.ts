@@ -72,11 +72,6 @@ export class TaskView implements StoredSink {
     return this.live.get(id)?.revision ?? this.index.get(id)?.revision;
   }
 
-  /** The summary of any task this view knows. */
-  summary(id: string): TaskSummary | undefined {
-    return this.index.get(id);
-  }
-
   /** Tasks not final, whole. */
   active(): IterableIterator<TaskRecord> {
     return (function* (m) {
@@ -101,10 +96,6 @@ export class TaskView implements StoredSink {
 
   countByState(): Record<TaskState, number> {
     return this.index.countByState();
-  }
-
-  get size(): number {
-    return this.index.size;
   }
 
   /** Called with every record this view takes, after it takes it. Returns an unsubscribe. */

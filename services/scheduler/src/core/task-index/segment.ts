@@ -18,7 +18,6 @@ export interface TaskSummary {
   revision: number;
 }
 
-export { TASK_STATES as STATES } from "../observe.js";
 export const STATE_CODE: Readonly<Record<TaskState, number>> = { PENDING: 0, RUNNING: 1, SUCCEEDED: 2, FAILED: 3, CANCELLED: 4 };
 const STATE_BITS = 3;
 const STATE_MASK = (1 << STATE_BITS) - 1;
@@ -94,8 +93,8 @@ export class SegmentBuilder {
   private readonly nsByName = new Map<string, number>();
   private readonly labelSets: Readonly<Record<string, string>>[] = [];
   private readonly labelsByKey = new Map<string, number>();
-  /** Per source segment: its namespace / label-set index → ours (-1: not yet seen). */
-  private readonly remaps = new Map<Segment, { ns: Int32Array; labels: Int32Array }>();
+  /** The source segment's namespace / label-set index → ours (-1: not yet seen). A merge copies from one segment. */
+  private remap?: { from: Segment; ns: Int32Array; labels: Int32Array };
 
   constructor(capacity: number) {
     this.time = new Float64Array(capacity);
@@ -109,12 +108,10 @@ export class SegmentBuilder {
 
   /** Copies entries [start, end) of `from`. */
   copyRange(from: Segment, start: number, end: number): void {
-    let r = this.remaps.get(from);
-    if (!r) {
-      r = { ns: new Int32Array(from.namespaces.length).fill(-1), labels: new Int32Array(from.labelSets.length).fill(-1) };
-      this.remaps.set(from, r);
+    if (this.remap?.from !== from) {
+      this.remap = { from, ns: new Int32Array(from.namespaces.length).fill(-1), labels: new Int32Array(from.labelSets.length).fill(-1) };
     }
-    const { ns, labels } = r;
+    const { ns, labels } = this.remap;
     for (let i = start; i < end; i++) {
       const nsFrom = from.meta[i]! >>> STATE_BITS;
       if (ns[nsFrom]! < 0) ns[nsFrom] = this.namespace(from.namespaces[nsFrom]!);

@@ -10,7 +10,8 @@
  */
 import type { TaskState } from "@trainyard/common";
 import { compareParts, encodeId, type IdParts } from "./id-codec.js";
-import { Segment, SegmentBuilder, STATE_CODE, STATES, type TaskSummary } from "./segment.js";
+import { TASK_STATES as STATES } from "../observe.js";
+import { Segment, SegmentBuilder, STATE_CODE, type TaskSummary } from "./segment.js";
 
 export type { TaskSummary } from "./segment.js";
 
