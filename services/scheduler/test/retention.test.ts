@@ -1,6 +1,8 @@
 /** Which final tasks have outlived the retention (TaskView.expired, from the task index). */
 import { describe, expect, it } from "vitest";
 import { retentionCut, submitRefusal } from "../src/core/retention.js";
+import type { JetStreamManager } from "@nats-io/jetstream";
+import { tasksSpace } from "../src/store/tasks-space.js";
 import { TaskView } from "../src/store/task-view.js";
 import { record } from "./fixtures.js";
 
@@ -31,5 +33,23 @@ describe("retentionCut and submitRefusal (TRAINYARD_TASKS_MAX_BYTES)", () => {
     expect(submitRefusal(usage(899))).toBeNull();
     expect(submitRefusal(usage(5_000, 0))).toBeNull();
     expect(submitRefusal(usage(900))).toMatch(/90% full \(TRAINYARD_TASKS_MAX_BYTES=1000\)/);
+  });
+});
+
+describe("tasksSpace: the tasks bucket's size between readings", () => {
+  const jsmWith = (bytes: number, messages: number) => ({ streams: { info: async () => ({ state: { bytes, messages } }) } }) as unknown as JetStreamManager;
+  it("counts the records created since the last reading, at the average size, or 2 KiB each when the bucket was empty", async () => {
+    const now = 0;
+    const empty = tasksSpace(jsmWith(0, 0), 65_536, () => now);
+    expect(await empty.usage()).toEqual({ bytes: 0, maxBytes: 65_536, records: 0 });
+    for (let i = 0; i < 30; i++) empty.created();
+    expect(submitRefusal(await empty.usage())).toContain("TRAINYARD_TASKS_MAX_BYTES"); // 60 KiB of 64: refused before the next reading
+    const some = tasksSpace(jsmWith(10_000, 10), 65_536, () => now);
+    await some.usage();
+    some.created();
+    expect(await some.usage()).toEqual({ bytes: 11_000, maxBytes: 65_536, records: 11 });
+  });
+  it("has nothing to say without a bound", async () => {
+    expect(await tasksSpace(jsmWith(5, 1), 0).usage()).toBeUndefined();
   });
 });
