@@ -43,6 +43,9 @@ export default defineConfig({
         test: {
           name: "bench",
           include: ["bench/**/*.bench.test.ts"],
+          // One table at the end (bench/lib/table.ts); one bench at a time, so none measures another.
+          globalSetup: ["bench/lib/global.ts"],
+          fileParallelism: false,
           testTimeout: 300_000,
           hookTimeout: 120_000,
           sequence: { groupOrder: 2 },

@@ -8,6 +8,7 @@ import { startCluster, type TestCluster } from "../test/harness/cluster.js";
 import { TEST_IMAGE } from "../test/harness/docker.js";
 import { ms, readLog, sh, spec, text } from "../test/harness/tasks.js";
 import { execFileSync } from "node:child_process";
+import { fmt, row, SMOKE } from "./lib/table.js";
 
 let c: TestCluster;
 beforeAll(async () => {
@@ -15,8 +16,6 @@ beforeAll(async () => {
 });
 afterAll(() => c?.stop());
 
-/** TRAINYARD_BENCH_SMOKE=1 (CI): a small log, only to show the bench still works. */
-const SMOKE = process.env.TRAINYARD_BENCH_SMOKE === "1";
 const N = SMOKE ? 20_000 : 500_000;
 const BURSTS = SMOKE ? 2 : 50;
 const rows: string[][] = [];
@@ -59,6 +58,8 @@ it(`follows ${N} lines as fast as the writer makes them`, async () => {
     ["Trainyard follow, from container start to the last frame", fmt(N / follow), (N / follow / dockerRate).toFixed(2)],
     ["Trainyard replay of the finished task from JetStream", fmt(N / replay), (N / replay / dockerRate).toFixed(2)],
   );
+  row({ row: `P1 logs: seq 1 ${fmt(N)}, container start → last line followed`, trainyard: `${fmt(N / follow)} lines/s`, baseline: `Docker logs API replay of the finished container ${fmt(dockerRate)} lines/s`, ratio: N / follow / dockerRate });
+  row({ row: "P1 logs: replay of the finished task", trainyard: `${fmt(N / replay)} lines/s from JetStream`, baseline: `Docker logs API replay ${fmt(dockerRate)} lines/s`, ratio: N / replay / dockerRate });
   rows.push(["frames for the task", String(frames.length), `${Math.round(N / frames.length)} lines/frame`]);
 });
 
@@ -74,7 +75,3 @@ it("keeps up with a writer paced at about 100,000 lines a second for 5 s", async
   rows.push([`paced writer: ${fmt(lines)} lines, container run time`, `${run.toFixed(2)} s`, `${fmt(lines / run)} lines/s written and delivered`]);
   console.log(`\n| measurement | lines/s | ratio to Docker |\n| --- | --- | --- |\n${rows.map((r) => `| ${r.join(" | ")} |`).join("\n")}\n`);
 });
-
-function fmt(n: number): string {
-  return Math.round(n).toLocaleString("en-US");
-}

@@ -5,6 +5,7 @@
 // priority queue must do: sorting the same pending records by priority and age. Ratios stay
 // meaningful on shared, noisy machines where absolute numbers do not.
 import { expect, it } from "vitest";
+import { median, row, SMOKE } from "./lib/table.js";
 import type { NodeRecord, TaskRecord } from "@trainyard/common";
 import { taskSpec } from "../packages/common/test/fixtures.js";
 import { place } from "../services/scheduler/src/core/placement/place.js";
@@ -13,8 +14,6 @@ import { buildSnapshot, type NodeState } from "../services/scheduler/src/core/pl
 const NODES = 100;
 const SLOTS = 8;
 const GPUS = 4;
-/** TRAINYARD_BENCH_SMOKE=1 (CI): one small round, only to show the bench still works. */
-const SMOKE = process.env.TRAINYARD_BENCH_SMOKE === "1";
 const RUNS = SMOKE ? 1 : 5;
 
 function nodes(): NodeState[] {
@@ -64,11 +63,6 @@ function record(id: string, state: "PENDING" | "RUNNING", o: { gpus: number; pri
   };
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
 function time(f: () => void): number {
   const t0 = process.hrtime.bigint();
   f();
@@ -100,6 +94,7 @@ it.each(SMOKE ? [1_000] : [1_000, 10_000, 100_000])("one placement round with %i
   expect(placed + waiting).toBe(n);
   const perTask = (median(round) * 1000) / n;
   const perPlacement = (median(round) * 1000) / placed;
+  row({ row: `P4 one placement round, ${n.toLocaleString("en-US")} pending, ${NODES} nodes`, trainyard: `${median(round).toFixed(1)} ms (${perPlacement.toFixed(0)} µs a placement)`, baseline: `sorting the pending by priority, age: ${median(sort).toFixed(1)} ms`, ratio: median(sort) / median(round) });
   rows.push([String(n), `${median(round).toFixed(1)} ms`, String(placed), `${perPlacement.toFixed(0)} µs`, `${perTask.toFixed(2)} µs`, `${median(sort).toFixed(1)} ms`, (median(round) / median(sort)).toFixed(1)]);
 });
 
