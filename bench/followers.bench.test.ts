@@ -4,7 +4,7 @@
 // reached a follower minus the engine's time of its first line. The baseline, measured in the same
 // run, is one follower: the ratio says what the other 99 cost. Before shared follows (issue 11's
 // table), 100 followers saw p99 2.2 s with the scheduler at 81% CPU.
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -12,7 +12,7 @@ import { createTrainyardClient, LogStream, type SchedulerClient } from "@trainya
 import { freePort, startNats, type NatsServer } from "../test/harness/nats.js";
 import { startService, waitForLine, type ServiceProcess } from "../test/harness/processes.js";
 import { ms, sh, spec } from "../test/harness/tasks.js";
-import { row, SMOKE } from "./lib/table.js";
+import { cpuSeconds, row, SMOKE } from "./lib/table.js";
 
 const SECONDS = SMOKE ? 1 : 6;
 const MANY = SMOKE ? 10 : 100;
@@ -44,10 +44,6 @@ afterAll(async () => {
   await nats?.stop();
 });
 
-const cpuSeconds = (pid: number) => {
-  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks of 1/100 s
-};
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
 const rows: string[][] = [];
 const p99s = new Map<number, number>();

@@ -8,7 +8,7 @@
  * them, oriented so that higher is better for Trainyard (a rate over a rate, or a baseline's
  * time over Trainyard's time), with the goal the issue set, when there is one.
  */
-import { appendFileSync, mkdirSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 
 export interface BenchRow {
@@ -61,4 +61,10 @@ export function percentile(xs: number[], p: number): number {
 
 export function median(xs: number[]): number {
   return percentile(xs, 50);
+}
+
+/** CPU seconds a process has used so far (utime + stime from /proc/<pid>/stat). */
+export function cpuSeconds(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(f[11]) + Number(f[12])) / 100; // clock ticks of 1/100 s
 }

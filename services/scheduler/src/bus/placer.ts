@@ -14,6 +14,13 @@
  * task it is for); stops of attempts on nodes whose drain deadline passed. Wait reasons become
  * task messages in the background, only when their words change ("Nth in line" is added when a
  * task is read, not stored).
+ *
+ * A backlog that only grows costs what is new, not what waits: when the last full round changed
+ * nothing (placed, preempted, took back nothing) and since then tasks have only arrived, a round
+ * looks at the arrivals alone, against the last full round's running attempts. place() on that
+ * small snapshot decides exactly what a full round would for them when it examines none of them
+ * (no slot is free, and none outranks a preemptible attempt): then each just waits, and says
+ * why. Otherwise, and after any other change, the round is a full one.
  */
 import type { Logger } from "pino";
 import { currentAttempt, type TaskRecord } from "@trainyard/common";
@@ -21,7 +28,7 @@ import { place } from "../core/placement/place.js";
 import { waitText } from "../core/placement/reasons.js";
 import { drainStops, nextDrainDeadline } from "../core/placement/drain.js";
 import { buildSnapshot, type NodeState } from "../core/placement/snapshot.js";
-import type { Decision, PendingAttempt, Quota } from "../core/placement/types.js";
+import type { Decision, PendingAttempt, Quota, RunningAttempt } from "../core/placement/types.js";
 import type { Input } from "../core/transition.js";
 import type { Applier } from "../store/applier.js";
 import type { TaskView } from "../store/task-view.js";
@@ -48,6 +55,8 @@ const CHECK_EVERY_MS = 1_000;
 const SETTLE_MS = 500;
 /** Wait-reason messages written at once. */
 const MESSAGE_WRITERS = 4;
+/** A round's placements (and unplacements) written at once. */
+const WRITES_AT_ONCE = 32;
 
 export class Placer {
   /** Tasks that hold or want room: PENDING or RUNNING. */
@@ -66,8 +75,13 @@ export class Placer {
   /** Wait messages not yet written (task → its words), newest words only. */
   private readonly messages = new Map<string, { attempt: number; text: string }>();
   private writers = 0;
-  /** Rounds run, attempts placed, preempted: for metrics and tests. */
-  readonly stats = { rounds: 0, placed: 0, preempted: 0, lastRoundMs: 0 };
+  /** Tasks that arrived PENDING since the last round, while nothing else changed (needFull false). */
+  private readonly arrived = new Map<string, TaskRecord>();
+  private needFull = true;
+  /** The running attempts of the last full round, when it changed nothing: arrivals alone are placed against them. */
+  private quiet?: RunningAttempt[];
+  /** Rounds run (of them, rounds over arrivals alone), attempts placed, preempted: for metrics and tests. */
+  readonly stats = { rounds: 0, arrivalRounds: 0, placed: 0, preempted: 0, lastRoundMs: 0 };
 
   constructor(private readonly o: PlacerOptions) {}
 
@@ -75,7 +89,9 @@ export class Placer {
     for (const t of this.o.view.active()) this.track(t);
     const unsubscribe = [
       this.o.view.onChange((t) => {
-        if (this.track(t)) this.wake();
+        const change = this.track(t);
+        if (change === "arrived") this.arrived.set(t.id, t);
+        if (change) this.wake(change !== "arrived");
       }),
       this.o.view.onRemove((id) => {
         if (this.active.delete(id)) this.wake();
@@ -94,8 +110,12 @@ export class Placer {
     clearInterval(this.checker);
   }
 
-  /** Something outside the task view changed (a heartbeat, a drain, a quota reload): place again soon. */
-  wake(): void {
+  /**
+   * Something outside the task view changed (a heartbeat, a drain, a quota reload): place again
+   * soon. `full` false: only tasks arrived (a round over them may do), or only to run again.
+   */
+  wake(full = true): void {
+    if (full) this.needFull = true;
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
@@ -120,15 +140,18 @@ export class Placer {
   }
 
   /**
-   * Keeps `active` in line with the record; true when what placement reads of it changed (not
-   * its message, history or a pull's progress: the placer's own wait messages wake nothing).
+   * Keeps `active` in line with the record; says whether what placement reads of it changed
+   * (not its message, history or a pull's progress: the placer's own wait messages wake
+   * nothing), and "arrived" for a task new to the placer waiting for its first placement.
    */
-  private track(t: TaskRecord): boolean {
+  private track(t: TaskRecord): "arrived" | boolean {
     const before = this.active.get(t.id);
     if (t.state === "PENDING" || t.state === "RUNNING") this.active.set(t.id, t);
     else this.active.delete(t.id);
-    if (!before) return this.active.has(t.id);
-    return !this.active.has(t.id) || placementKey(before) !== placementKey(t);
+    if (!before) return this.active.has(t.id) && (isArrival(t) ? "arrived" : true);
+    if (!this.active.has(t.id) || placementKey(before) !== placementKey(t)) return true;
+    if (this.arrived.has(t.id)) this.arrived.set(t.id, t);
+    return false;
   }
 
   private async round(): Promise<void> {
@@ -144,11 +167,18 @@ export class Placer {
     this.running = true;
     const started = performance.now();
     let failed = false;
+    const arrivals = this.needFull ? undefined : [...this.arrived.values()];
+    this.needFull = false;
+    this.arrived.clear();
     try {
       const now = this.o.clock();
       const nodes = this.o.nodes(now);
+      if (arrivals && this.quiet && this.arrivalsOnly(arrivals, nodes, now, this.quiet)) return;
+      this.quiet = undefined;
       const built = buildSnapshot(this.active.values(), nodes, this.o.quotas(), now);
       const d = place(built.snapshot);
+      const drains = drainStops(this.active.values(), nodes, now);
+      if (!built.unplace.length && !d.place.length && !d.preempt.length && !drains.length) this.quiet = built.snapshot.running;
       const apply = async (taskId: string, input: Input) => {
         // A lease lost during the round (not renewed in time) ends it: the next placer decides anew.
         if (this.o.held()?.epoch !== holding.epoch) return false;
@@ -161,12 +191,13 @@ export class Placer {
           return false;
         }
       };
-      for (const u of built.unplace) await apply(u.taskId, { type: "unplaced", taskId: u.taskId, attempt: u.attempt, nodeId: u.nodeId, why: u.why, time: now });
-      for (const p of d.place) {
+      // Each is one task's compare-and-set: different tasks, so written WRITES_AT_ONCE at a time.
+      await atOnce(built.unplace, WRITES_AT_ONCE, (u) => apply(u.taskId, { type: "unplaced", taskId: u.taskId, attempt: u.attempt, nodeId: u.nodeId, why: u.why, time: now }));
+      await atOnce(d.place, WRITES_AT_ONCE, async (p) => {
         const ok = await apply(p.taskId, { type: "placed", ...p, epoch: holding.epoch, time: now });
         if (ok) this.stats.placed++;
         if (ok) this.o.logger.info({ task: p.taskId, attempt: p.attempt, node: p.nodeId, gpus: p.gpuIds, epoch: holding.epoch }, "placed");
-      }
+      });
       for (const v of d.preempt) {
         const ok = await apply(v.taskId, { type: "stop", taskId: v.taskId, attempt: v.attempt, nodeId: v.nodeId, stop: { kind: "preempted", forTaskId: v.forTaskId }, time: now });
         const beneficiary = this.active.get(v.forTaskId);
@@ -174,7 +205,7 @@ export class Placer {
         if (ok) this.stats.preempted++;
         if (ok) this.o.logger.info({ task: v.taskId, attempt: v.attempt, node: v.nodeId, for: v.forTaskId }, "preempting");
       }
-      for (const s of drainStops(this.active.values(), nodes, now)) {
+      for (const s of drains) {
         await apply(s.taskId, { type: "stop", taskId: s.taskId, attempt: s.attempt, nodeId: s.nodeId, stop: { kind: "drain" }, time: now });
       }
       this.queueMessages(built.snapshot.pending, d);
@@ -188,10 +219,29 @@ export class Placer {
       this.running = false;
       if (this.again || failed) {
         this.again = false;
-        if (failed) setTimeout(() => this.wake(), CHECK_EVERY_MS).unref();
-        else this.wake();
+        if (failed) {
+          this.needFull = true;
+          setTimeout(() => this.wake(), CHECK_EVERY_MS).unref();
+        }
+        else this.wake(false);
       }
     }
+  }
+
+  /**
+   * A round over the tasks that arrived since a full round that changed nothing: true when none
+   * of them could be placed or preempt (each waits, as in a full round), false when a full round
+   * must decide.
+   */
+  private arrivalsOnly(arrivals: TaskRecord[], nodes: NodeState[], now: number, running: RunningAttempt[]): boolean {
+    const current = arrivals.map((t) => this.active.get(t.id)).filter((t): t is TaskRecord => t !== undefined);
+    const built = buildSnapshot(current, nodes, this.o.quotas(), now);
+    if (built.unplace.length || built.nextDue !== undefined || built.snapshot.running.length || built.snapshot.pending.length !== current.length) return false;
+    const d = place({ ...built.snapshot, running });
+    if (d.place.length || d.preempt.length || d.unexamined !== current.length) return false;
+    this.stats.arrivalRounds++;
+    this.queueMessages(built.snapshot.pending, d);
+    return true;
   }
 
   /** Wakes at the earliest of `times` (a retry delay's end, a drain deadline), if any. */
@@ -231,6 +281,21 @@ export class Placer {
       this.writers--;
     }
   }
+}
+
+/** A task waiting for its first placement, due now or soon: what Submit makes. */
+function isArrival(t: TaskRecord): boolean {
+  const a = currentAttempt(t);
+  return t.state === "PENDING" && a.state === "PENDING" && a.number === 1 && a.placedOn === undefined && a.nodeId === undefined && a.reservedOn === undefined && !t.cancel && !t.stop;
+}
+
+/** Runs `fn` over `items`, at most `limit` at once; resolves when all have. */
+async function atOnce<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 /** What of a task record placement reads. */

@@ -6,7 +6,7 @@ import { Placer } from "../../src/bus/placer.js";
 import type { NodeState } from "../../src/core/placement/snapshot.js";
 import { createApplier } from "../../src/store/applier.js";
 import { TaskView } from "../../src/store/task-view.js";
-import { record } from "../fixtures.js";
+import { record, spec, states } from "../fixtures.js";
 import { MemorySystemLog, MemoryTaskStore } from "../memory.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -51,5 +51,45 @@ describe("Placer", () => {
     p.wake();
     await sleep(50);
     expect(currentAttempt(view.get("t-a")!).placedOn).toBe("n1");
+  });
+
+  it("looks at arrivals alone while nothing else changes, then places the oldest once room frees", async () => {
+    const { applier, view, store, placer: p } = setup();
+    await applier.create({ ...states["RUNNING started"](), id: "t-run" }); // n1's one slot
+    p.start();
+    await sleep(50);
+    const fullRounds = () => p.stats.rounds - p.stats.arrivalRounds;
+    const before = fullRounds();
+    for (let i = 0; i < 20; i++) {
+      await applier.create(record({ id: `t-${String(i).padStart(2, "0")}`, createTime: 2_000 + i }));
+      if (i % 5 === 4) await sleep(20);
+    }
+    await sleep(100);
+    expect(p.stats.arrivalRounds).toBeGreaterThan(1);
+    expect(fullRounds()).toBe(before);
+    for (let i = 0; i < 20; i++) expect(view.get(`t-${String(i).padStart(2, "0")}`)!.message).toBe('waiting for room in pool "default"');
+
+    // The running one ends: a full round places the oldest waiting.
+    const run = (await store.get("t-run"))!;
+    const ended = { ...run.task, state: "SUCCEEDED" as const, attempts: [{ ...run.task.attempts[0]!, state: "SUCCEEDED" as const, endTime: 6_000 }] };
+    view.offer(ended, await store.update(ended, run.revision));
+    await sleep(100);
+    expect(fullRounds()).toBeGreaterThan(before);
+    expect(currentAttempt(view.get("t-00")!).placedOn).toBe("n1");
+    expect(currentAttempt(view.get("t-01")!).placedOn).toBeUndefined();
+  });
+
+  it("takes a full round for an arrival that outranks a preemptible running task", async () => {
+    const { applier, view, placer: p } = setup();
+    await applier.create({ ...states["RUNNING started"](spec({ priority: 10, preemptible: true })), id: "t-low" });
+    p.start();
+    await sleep(50);
+    await applier.create(record({ id: "t-wait", createTime: 2_000 }, spec({ priority: 5 })));
+    await sleep(50);
+    expect(p.stats.arrivalRounds).toBe(1);
+    await applier.create(record({ id: "t-urgent", createTime: 3_000 }, spec({ priority: 90 })));
+    await sleep(50);
+    expect(p.stats.arrivalRounds).toBe(1);
+    expect(view.get("t-low")!.stop).toMatchObject({ kind: "preempted", forTaskId: "t-urgent" });
   });
 });
