@@ -18,12 +18,19 @@ export async function mirrorBucket(
   logger: Logger,
   what: string,
 ): Promise<{ stop(): void }> {
-  if ((await kv.status()).values === 0) onLoaded();
+  let loaded = false;
+  const once = () => {
+    if (loaded) return;
+    loaded = true;
+    onLoaded();
+  };
+  if ((await kv.status()).values === 0) once();
   const w = await kv.watch();
   void (async () => {
     for await (const e of w) {
       onEntry(e);
-      if (e.delta === 0) onLoaded();
+      // delta 0: caught up. It is 0 again on nearly every change after: loaded is said once.
+      if (e.delta === 0) once();
     }
   })().catch((err) => logger.error({ err }, `${what} watch ended`));
   return { stop: () => w.stop() };
