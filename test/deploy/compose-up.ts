@@ -1,0 +1,143 @@
+// Running a compose file for real, with Debian's docker-compose (1.29), for compose-up*.test.ts.
+//
+// No registry answers here and dockerd runs with --bridge=none, so a stack is the main file plus
+// an override (compose-local*.yml): images built locally (scripts/compose-images.sh), every
+// service on the host's network listening on 127.0.0.1 on ports picked here. Compose merges the
+// two (`docker-compose config`); the merge is written out without the main file's published
+// `ports`, the one thing an override cannot take away and that Docker refuses with
+// network_mode: host (on the host's network they would mean nothing). Every later command runs
+// on that one file, under a project name of its own, so `down -v` leaves nothing behind.
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { vi } from "vitest";
+import { parse } from "yaml";
+import { freePort } from "../harness/nats.js";
+import { repo } from "./compose-file.js";
+
+/** Runs a command; resolves with its stdout, rejects with its output in the message. */
+export function run(cmd: string, args: string[], o: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(cmd, args, { cwd: repo, env: o.env ?? process.env, timeout: o.timeoutMs ?? 120_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${cmd} ${args.join(" ")}: ${err.message}\n${stderr.slice(-4000)}`));
+      else resolve(stdout);
+    });
+    if (o.input !== undefined) child.stdin?.end(o.input);
+  });
+}
+
+/**
+ * scripts/compose-images.sh: builds trainyard/{nats,scheduler,agent}:local from this machine's
+ * binaries and the checkout's dist when missing or stale; a second or so when current.
+ */
+export async function buildLocalImages(): Promise<void> {
+  await run("bash", [path.join(repo, "scripts/compose-images.sh")], { timeoutMs: 280_000 });
+}
+
+export interface ComposeStack {
+  project: string;
+  /** The ports the override's variables were given, by variable name. */
+  ports: Record<string, number>;
+  agentId: string;
+  /** `docker-compose -p <project> -f <merged file> ...args`. */
+  compose(...args: string[]): Promise<string>;
+  /** Waits until each service's containers run and pass their healthcheck (a one-shot: exited 0). */
+  healthy(services: string[], timeoutMs?: number): Promise<void>;
+  /** Each container's name, state and health, one a line, and the last log lines: for failure messages. */
+  describe(): Promise<string>;
+  /** `down -v`, then removes whatever is left under the project's label and the agent's task containers. */
+  down(): Promise<void>;
+}
+
+interface ContainerState {
+  Name: string;
+  Config: { Labels: Record<string, string> };
+  State: { Status: string; ExitCode: number; Health?: { Status: string } };
+}
+
+/**
+ * Merges `file` and `override` with the given port variables (each a fresh free port) and
+ * TRAINYARD_AGENT_ID, and returns the stack (not started).
+ */
+export async function composeStack(o: { name: string; file: string; override: string; portVars: string[] }): Promise<ComposeStack> {
+  const suffix = `${process.pid}-${Date.now().toString(36)}`;
+  const project = `trainyard-${o.name}-${suffix}`;
+  const agentId = `${o.name}-${suffix}`;
+  const ports: Record<string, number> = {};
+  for (const v of o.portVars) ports[v] = await freePort();
+  const env: NodeJS.ProcessEnv = { ...process.env, TRAINYARD_AGENT_ID: agentId, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
+  delete env.COMPOSE_FILE;
+  delete env.COMPOSE_PROJECT_NAME;
+
+  const config = await run("docker-compose", ["-p", project, "-f", path.join(repo, o.file), "-f", path.join(repo, o.override), "config"], { env });
+  const merged = parse(config) as { services: Record<string, Record<string, unknown>> };
+  for (const s of Object.values(merged.services)) delete s.ports;
+  const dir = mkdtempSync(path.join(os.tmpdir(), "trainyard-compose-up-"));
+  const mergedFile = path.join(dir, "docker-compose.json");
+  // Interpolated already: a "$" left (a shell's $(...)) must reach the container as written.
+  writeFileSync(mergedFile, JSON.stringify(escapeDollars(merged), null, 2));
+
+  const compose = (...args: string[]) => run("docker-compose", ["-p", project, "-f", mergedFile, "--project-directory", repo, ...args], { env, timeoutMs: 180_000 });
+
+  async function states(): Promise<ContainerState[]> {
+    const ids = (await run("docker", ["ps", "-aq", "--filter", `label=com.docker.compose.project=${project}`])).split("\n").filter(Boolean);
+    return ids.length ? (JSON.parse(await run("docker", ["inspect", ...ids])) as ContainerState[]) : [];
+  }
+
+  async function describe(): Promise<string> {
+    const lines = (await states().catch((): ContainerState[] => [])).map(
+      (c) => `${c.Name} ${c.State.Status} exit=${c.State.ExitCode} ${c.State.Health?.Status ?? ""}`,
+    );
+    const logs = await compose("logs", "--no-color", "--tail", "15").catch((e: Error) => e.message);
+    return `${lines.join("\n")}\n${logs}`;
+  }
+
+  return {
+    project,
+    ports,
+    agentId,
+    compose,
+    describe,
+    async healthy(services, timeoutMs = 90_000) {
+      const ok = (c: ContainerState) =>
+        c.Config.Labels["com.docker.compose.oneoff"] === "False" &&
+        (c.State.Health ? c.State.Status === "running" && c.State.Health.Status === "healthy" : c.State.Status === "exited" && c.State.ExitCode === 0);
+      try {
+        await vi.waitFor(
+          async () => {
+            const byService = new Map<string, ContainerState[]>();
+            for (const c of await states()) byService.set(c.Config.Labels["com.docker.compose.service"]!, [...(byService.get(c.Config.Labels["com.docker.compose.service"]!) ?? []), c]);
+            const waiting = services.filter((s) => !(byService.get(s)?.length && byService.get(s)!.every(ok)));
+            if (waiting.length) throw new Error(`not healthy yet: ${waiting.join(", ")}`);
+          },
+          { timeout: timeoutMs, interval: 500 },
+        );
+      } catch (err) {
+        throw new Error(`${(err as Error).message}\n${await describe()}`);
+      }
+    },
+    async down() {
+      try {
+        await compose("down", "-v", "--remove-orphans", "-t", "20");
+      } finally {
+        // Whatever `down` could not remove (it failed, or a container was created behind its back).
+        const ids = (await run("docker", ["ps", "-aq", "--filter", `label=com.docker.compose.project=${project}`]).catch(() => "")).split("\n").filter(Boolean);
+        if (ids.length) await run("docker", ["rm", "-fv", ...ids]).catch(() => "");
+        const tasks = (await run("docker", ["ps", "-aq", "--filter", `label=trainyard.node=${agentId}`]).catch(() => "")).split("\n").filter(Boolean);
+        if (tasks.length) await run("docker", ["rm", "-fv", ...tasks]).catch(() => "");
+        const volumes = (await run("docker", ["volume", "ls", "-q", "--filter", `label=com.docker.compose.project=${project}`]).catch(() => "")).split("\n").filter(Boolean);
+        if (volumes.length) await run("docker", ["volume", "rm", "-f", ...volumes]).catch(() => "");
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** Every string with "$" doubled: Compose reads the merged file again and would interpolate them. */
+function escapeDollars(v: unknown): unknown {
+  if (typeof v === "string") return v.replace(/\$/g, "$$$$");
+  if (Array.isArray(v)) return v.map(escapeDollars);
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, escapeDollars(x)]));
+  return v;
+}
