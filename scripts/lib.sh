@@ -31,8 +31,9 @@ TRAINYARD_TEST_IMAGE_REV=1
 #                            test/clients/python.test.ts installs clients/python offline with pip
 #   ca-certificates          HTTPS to the package registries
 #   mmdebstrap               builds the training example's image (examples/train/build-local.sh)
+#   docker-compose           Compose v1 (1.29): test/deploy/compose-up*.test.ts run the compose files
 TRAINYARD_APT_PACKAGES=(
-  nats-server docker.io busybox-static mmdebstrap
+  nats-server docker.io busybox-static mmdebstrap docker-compose
   protobuf-compiler protobuf-compiler-grpc python3-grpcio python3-protobuf libprotobuf-dev
   python3-pip python3-setuptools ca-certificates
 )

@@ -4,8 +4,8 @@
 # everything is in place it only checks, in a few seconds.
 #
 # Steps (see scripts/lib.sh):
-#   1. system packages   nats-server docker.io busybox-static mmdebstrap protobuf-compiler
-#                        protobuf-compiler-grpc python3-grpcio python3-protobuf
+#   1. system packages   nats-server docker.io busybox-static mmdebstrap docker-compose
+#                        protobuf-compiler protobuf-compiler-grpc python3-grpcio python3-protobuf
 #                        libprotobuf-dev python3-pip python3-setuptools ca-certificates
 #                        (apt-get, only the missing ones)
 #   2. dockerd           started in the background when `docker info` fails:
