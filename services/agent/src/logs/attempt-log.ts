@@ -2,7 +2,7 @@ import type { JetStreamClient } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { formatBytes } from "@trainyard/client/units";
 import { attemptLogSubject, frameHeaders, retry, type StreamName } from "@trainyard/common";
-import { formatCursor, parseCursor, type LogCursor } from "../core/log-cursor.js";
+import { advance, formatPosition, parsePosition, type LogPosition } from "../core/log-position.js";
 import { FrameBatcher } from "./frame-batcher.js";
 import { LocalLog } from "./local-log.js";
 import { RotatingFile } from "./rotating-file.js";
@@ -39,8 +39,8 @@ export interface AttemptLogOptions {
  * Everything one attempt writes: container output and Trainyard's SYSTEM lines, in order,
  * to three places: the LOGS stream (coalesced frames on trainyard.logs.<task>.<attempt>.<node>,
  * published one at a time with message ids "<task>:<attempt>:<n>" so a retried publish is
- * stored once, each carrying n and the engine timestamp of the newest container line shipped
- * so far, from which a restarted agent resumes), the local rotating file, and the in-memory
+ * stored once, each carrying n and where the container output shipped so far ends, per stream
+ * (core/log-position.ts), from which a restarted agent resumes), the local rotating file, and the in-memory
  * tail that AgentService.StreamLogs serves.
  * write() applies back-pressure; close() flushes everything and returns when all is stored.
  */
@@ -54,8 +54,8 @@ export class AttemptLog {
   /** Container output handed to the publisher so far (this run of the agent). */
   private outputBytes = 0;
   private overQuota = false;
-  /** Container output published so far, per stream (the resume point a restarted agent reads). */
-  private position: LogCursor;
+  /** Where the container output published so far ends (the resume point a restarted agent reads). */
+  private position: LogPosition;
   private closed?: Promise<void>;
 
   constructor(private readonly o: AttemptLogOptions) {
@@ -63,19 +63,22 @@ export class AttemptLog {
     this.file = new RotatingFile(o.filePath, o.fileMaxBytes, o.fileKeep);
     this.local = new LocalLog(o.attempt);
     this.published = o.from?.frame ?? 0;
-    this.position = parseCursor(o.from?.resume);
+    this.position = parsePosition(o.from?.resume);
     this.publishing = this.publishLoop();
   }
 
   /**
    * Takes one entry. Returns a promise only when a queue is full: the caller awaits it before
    * writing more (back-pressure). `stamp` is the engine's timestamp text, used in the file.
+   * `mark`: where the container's output stands once this entry is shipped (log-position.ts),
+   * counting what is dropped or over the quota too; the frame that ends with it carries it.
+   * Without one, the position is worked out from the entries published (stamps and counts).
    */
-  write(stream: StreamName, time: number, data: Buffer, stamp?: string): Promise<unknown> | undefined {
+  write(stream: StreamName, time: number, data: Buffer, stamp?: string, mark?: LogPosition): Promise<unknown> | undefined {
     this.local.append(stream, time, data);
     const line = `${stamp ?? new Date(time).toISOString()} ${stream} ${data.toString()}${endsWithNewline(data) ? "" : "\n"}`;
     const fileWrite = this.file.write(line);
-    const queued = this.publishes(stream, data.length) ? this.batcher.push(stream, time, data, stamp) : undefined;
+    const queued = this.publishes(stream, data.length) ? this.batcher.push(stream, time, data, stamp, mark) : undefined;
     return fileWrite || queued ? Promise.all([fileWrite, queued]) : undefined;
   }
 
@@ -128,12 +131,12 @@ export class AttemptLog {
     const { js, taskId, attempt, nodeId, logger, signal } = this.o;
     for (let f = await this.batcher.take(); f; f = await this.batcher.take()) {
       const n = this.published + 1;
-      const position = f.lastStamp && f.stream !== "system" ? { ...this.position, [f.stream]: f.lastStamp } : this.position;
-      const resume = formatCursor(position);
+      const position = f.stream === "system" ? this.position : (f.mark ?? advance(this.position, f.stream, f.data, f.lastStamp));
+      const resume = formatPosition(position);
       const publish = () =>
         js.publish(attemptLogSubject(taskId, attempt, nodeId), f.data, {
           headers: frameHeaders(attempt, f.stream, f.time, resume ? { frame: n, resume } : { frame: n }),
-          // The resume stamp makes the id name this content: a restarted agent that reuses a
+          // The resume position makes the id name this content: a restarted agent that reuses a
           // frame number for different lines is never mistaken for a duplicate.
           msgID: `${taskId}:${attempt}:${n}${resume ? `:${resume}` : ""}`,
         });

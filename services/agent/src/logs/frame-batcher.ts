@@ -13,6 +13,7 @@
  *     └──abandon()──▶ abandoned (queue dropped; push() counts and drops; take() → null)
  */
 import { outputDroppedText, type StreamName } from "@trainyard/common";
+import type { LogPosition } from "../core/log-position.js";
 
 export interface PendingFrame {
   stream: StreamName;
@@ -21,6 +22,8 @@ export interface PendingFrame {
   bytes: number;
   /** The engine's timestamp of the newest container entry in the frame, if any. */
   lastStamp?: string;
+  /** Where the container's output stood after the newest entry in the frame, if the writer said. */
+  mark?: LogPosition;
 }
 
 export interface Frame {
@@ -28,6 +31,7 @@ export interface Frame {
   time: number;
   data: Buffer;
   lastStamp?: string;
+  mark?: LogPosition;
 }
 
 export class FrameBatcher {
@@ -48,7 +52,7 @@ export class FrameBatcher {
     private readonly maxQueuedBytes = 8 * 1024 * 1024,
   ) {}
 
-  push(stream: StreamName, time: number, data: Buffer, stamp?: string): Promise<void> | undefined {
+  push(stream: StreamName, time: number, data: Buffer, stamp?: string, mark?: LogPosition): Promise<void> | undefined {
     if (this.abandoned) {
       this.droppedBytes += data.length;
       return undefined;
@@ -61,7 +65,7 @@ export class FrameBatcher {
       return undefined;
     }
     this.reportGap();
-    this.append(stream, time, data, stamp);
+    this.append(stream, time, data, stamp, mark);
     if (this.queued < this.maxQueuedBytes) return undefined;
     return new Promise((r) => this.drainWaiters.push(r));
   }
@@ -90,7 +94,7 @@ export class FrameBatcher {
     this.append("system", since, Buffer.from(`${outputDroppedText(lines, bytes, this.maxQueuedBytes)}\n`));
   }
 
-  private append(stream: StreamName, time: number, data: Buffer, stamp?: string): void {
+  private append(stream: StreamName, time: number, data: Buffer, stamp?: string, mark?: LogPosition): void {
     for (let off = 0; off < data.length; ) {
       let last = this.frames[this.frames.length - 1];
       if (!last || last.stream !== stream || last.bytes >= this.maxFrameBytes) {
@@ -101,6 +105,7 @@ export class FrameBatcher {
       last.chunks.push(data.subarray(off, off + n));
       last.bytes += n;
       if (stamp) last.lastStamp = stamp;
+      if (mark) last.mark = mark;
       this.queued += n;
       off += n;
     }
@@ -117,7 +122,7 @@ export class FrameBatcher {
     this.queued -= f.bytes;
     if (this.queued < this.maxQueuedBytes) this.drainWaiters.splice(0).forEach((r) => r());
     const data = f.chunks.length === 1 ? f.chunks[0]! : Buffer.concat(f.chunks);
-    return f.lastStamp ? { stream: f.stream, time: f.time, data, lastStamp: f.lastStamp } : { stream: f.stream, time: f.time, data };
+    return { stream: f.stream, time: f.time, data, ...(f.lastStamp && { lastStamp: f.lastStamp }), ...(f.mark && { mark: f.mark }) };
   }
 
   end(): void {

@@ -11,7 +11,7 @@ import { ensureImage } from "./ensure-image.js";
 import { watchForStop } from "./record-watch.js";
 import { MountRefusedError, resolveMounts } from "./resolve-mounts.js";
 import type { Say } from "./say.js";
-import { Detached, supervise } from "./supervise.js";
+import { Detached, supervise, type Attached } from "./supervise.js";
 
 export interface AttemptContext {
   task: TaskRecord;
@@ -109,7 +109,7 @@ async function execute(c: AttemptContext, stop: AbortSignal, setContainer: (id: 
     // Created, never started (the agent stopped in between): the command never ran.
     if (!st.running && !st.startedAt) return classify({ kind: "never-started" });
     c.say({ kind: "reattached", running: st.running });
-    return supervise(c, c.reattach.containerId, stop, st.startedAt || Date.now(), c.reattach.resume);
+    return supervise(c, c.reattach.containerId, stop, st.startedAt || Date.now(), { resume: c.reattach.resume });
   }
   // Before the container starts, a shutdown stops the attempt rather than leaving it.
   const early = AbortSignal.any([stop, c.detach]);
@@ -134,22 +134,45 @@ async function execute(c: AttemptContext, stop: AbortSignal, setContainer: (id: 
   }
   const startStart = performance.now();
   let id: string;
+  let attached: Attached | undefined;
   try {
     id = await runtime.create(containerSpec(task, attempt, nodeId, c.pidsLimit, mounts, c.gpuMode));
     setContainer(id);
     early.throwIfAborted();
+    attached = await attach(c, id);
     await runtime.start(id);
   } catch (err) {
+    attached?.close.abort();
     if (!early.aborted) c.metrics.containerStarted(false, seconds(startStart));
     throw err;
   }
   c.metrics.containerStarted(true, seconds(startStart));
   logger.info({ container: id.slice(0, 12), image: task.spec.image }, "container started");
   // The container runs: a shutdown while its start is being reported leaves it (supervise detaches).
-  await c.report({ type: "started", taskId: task.id, attempt, nodeId, containerId: id, time: Date.now() }).catch((err) => {
-    if (!c.detach.aborted) throw err;
-  });
-  return supervise(c, id, stop, Date.now());
+  try {
+    await c.report({ type: "started", taskId: task.id, attempt, nodeId, containerId: id, time: Date.now() }).catch((err) => {
+      if (!c.detach.aborted) throw err;
+    });
+  } catch (err) {
+    attached?.close.abort();
+    throw err;
+  }
+  return supervise(c, id, stop, Date.now(), attached ? { attached } : {});
+}
+
+/**
+ * Attaches to the created container's output, to read it live (several times faster than the
+ * engine's log follow). When the runtime cannot, the output is read from the engine's log.
+ */
+async function attach(c: AttemptContext, id: string): Promise<Attached | undefined> {
+  if (!c.runtime.attach) return undefined;
+  const close = new AbortController();
+  try {
+    return { entries: await c.runtime.attach(id, close.signal), close };
+  } catch (err) {
+    c.logger.warn({ err }, "could not attach to the container's output; reading it from the engine's log");
+    return undefined;
+  }
 }
 
 async function finish(c: AttemptContext, outcome: Outcome, containerId: string | undefined, endedAt: number): Promise<AttemptResult> {

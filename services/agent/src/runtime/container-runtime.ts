@@ -89,6 +89,15 @@ export interface ContainerRuntime {
    * `since` on (that entry included); ends when the container stops.
    */
   logs(id: string, opts: { signal: AbortSignal; since?: string }): AsyncIterable<LogEntry[]>;
+  /**
+   * Attaches to a created container's stdout and stderr: called before start(), nothing it
+   * writes is missed. Resolves once attached. Entries have no stamp, each stream's output cut
+   * at line ends (core/log-lines.ts), in order within a stream; they end when the container
+   * stops, after its last output, or when `signal` aborts; a failed connection throws.
+   * A reader that does not keep up slows the container's writes (the engine buffers little).
+   * Optional: a runtime without it is read through logs() alone.
+   */
+  attach?(id: string, signal: AbortSignal): Promise<AsyncIterable<LogEntry[]>>;
   /** Resolves once the container is not running. */
   wait(id: string, signal?: AbortSignal): Promise<void>;
   inspect(id: string): Promise<ContainerState>;

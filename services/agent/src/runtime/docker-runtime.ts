@@ -11,6 +11,8 @@ import {
 } from "./container-runtime.js";
 import { sleep } from "@trainyard/common";
 import { stampToSince } from "../core/log-stamps.js";
+import type { Readable } from "node:stream";
+import { demuxAttachBatches } from "./docker-attach.js";
 import { demuxLogBatches } from "./docker-demux.js";
 import { pullImage } from "./docker-pull.js";
 import { messageOf } from "./error-message.js";
@@ -24,8 +26,9 @@ const WAIT_END_GRACE_MS = 3_000;
 /**
  * ContainerRuntime on the Docker Engine API (dockerode; DOCKER_HOST or the local socket).
  * Task containers run with Tty off (so stdout and stderr stay apart), no network, the
- * json-file log driver (so logs can be re-read from any point), and docker-init as PID 1
- * (so SIGTERM reaches the command).
+ * json-file log driver (so logs can be re-read from any point: a restarted agent's recovery),
+ * and docker-init as PID 1 (so SIGTERM reaches the command). Output is read live from the
+ * attach stream, several times faster than the engine's json-file follow.
  */
 export class DockerRuntime implements ContainerRuntime {
   constructor(private readonly docker = new Docker()) {}
@@ -112,6 +115,20 @@ export class DockerRuntime implements ContainerRuntime {
       opts.signal.removeEventListener("abort", onAbort);
       stream.destroy();
     }
+  }
+
+  async attach(id: string, signal: AbortSignal): Promise<AsyncIterable<LogEntry[]>> {
+    const stream = (await this.docker.getContainer(id).attach({ stream: true, stdout: true, stderr: true, abortSignal: signal })) as unknown as Readable;
+    return (async function* () {
+      const onAbort = () => stream.destroy();
+      signal.addEventListener("abort", onAbort, { once: true });
+      try {
+        if (!signal.aborted) yield* demuxAttachBatches(stream);
+      } finally {
+        signal.removeEventListener("abort", onAbort);
+        stream.destroy();
+      }
+    })();
   }
 
   /**

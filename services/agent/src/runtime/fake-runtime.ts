@@ -18,8 +18,9 @@
 // (services/agent/test/runtime/contract.ts) holds both to: create replaces a leftover of the
 // same name; kill and remove of a missing or stopped container are not errors; logs come in
 // order in batches with strictly increasing stamps, from the entry stamped `since` (included),
-// following until the container stops; list finds containers in any state; a volume a mount
-// names is created, with the mount's labels, at create.
+// following until the container stops; attach (before start) gets the same entries, unstamped;
+// list finds containers in any state; a volume a mount names is created, with the mount's
+// labels, at create.
 //
 // Cost: no polling; a container holds at most one timer (fake-container.ts). Introspection:
 // containers(), container(), calls, volumes.
@@ -165,6 +166,12 @@ export class FakeRuntime implements ContainerRuntime {
     return this.follow(id, opts.signal, opts.since);
   }
 
+  async attach(id: string, signal: AbortSignal): Promise<AsyncIterable<LogEntry[]>> {
+    this.enter("attach", id);
+    const c = this.get(id);
+    return this.stream(c, c.entries.length, signal, true);
+  }
+
   async wait(id: string, signal?: AbortSignal): Promise<void> {
     this.enter("wait", id);
     const c = this.get(id);
@@ -212,17 +219,22 @@ export class FakeRuntime implements ContainerRuntime {
     const c = this.get(id);
     const from = since === undefined ? undefined : stampNs(since);
     if (from === null) throw engineError(400, `not a log timestamp: ${since}`);
-    let i = from === undefined ? 0 : c.entryAt.findIndex((at) => atOrAfter(at.ms, at.sub, from));
-    if (i < 0) i = c.entries.length;
+    const i = from === undefined ? 0 : c.entryAt.findIndex((at) => atOrAfter(at.ms, at.sub, from));
+    yield* this.stream(c, i < 0 ? c.entries.length : i, signal, false);
+  }
+
+  /** The container's entries from index `i` on, following until it stops; `bare`: without stamps (attach). */
+  private async *stream(c: FakeContainer, i: number, signal: AbortSignal, bare: boolean): AsyncGenerator<LogEntry[]> {
     for (;;) {
       if (signal.aborted) return;
       if (i < c.entries.length) {
         const batch = c.entries.slice(i);
         i = c.entries.length;
-        yield batch;
+        yield bare ? batch.map(({ stream, time, data }) => ({ stream, time, data })) : batch;
         continue;
       }
-      if (!c.running) return;
+      // An attach made before the start waits for it.
+      if (!c.running && !(bare && c.state === "created" && !c.removed)) return;
       if ((await this.engine.until({ container: c, signal })) === "lost") throw unreachable();
     }
   }

@@ -62,7 +62,9 @@ describe("AttemptLog", () => {
     l.system("done");
     await l.close();
     expect(got.every((p) => p.subject === "trainyard.logs.t-1.2.n1")).toBe(true);
-    expect(got.map((p) => p.msgID)).toEqual(got.map((_, i) => `t-1:2:${i + 1}`));
+    // Each id: the frame number and the position the frame brings the output to (log-position.ts).
+    expect(got.map((p) => p.msgID!.split(":").slice(0, 3).join(":"))).toEqual(got.map((_, i) => `t-1:2:${i + 1}`));
+    expect(got.at(-1)!.msgID).toBe(`t-1:2:${got.length}:n:500.0,500.0`);
     const all = Buffer.concat(got.map((p) => p.data)).toString();
     expect(all).toBe(Array.from({ length: 1000 }, (_, i) => `line ${i}\n`).join("") + "done\n");
     const file = await readFile(join(dir, "t-1", "attempt-2.log"), "utf8");
@@ -78,7 +80,7 @@ describe("AttemptLog", () => {
     }));
     await l.write("stdout", Date.now(), Buffer.from("x\n"));
     await l.close();
-    expect(ids).toEqual(["t-1:2:1", "t-1:2:1", "t-1:2:1"]);
+    expect(ids).toEqual(["t-1:2:1:n:1.0,0.0", "t-1:2:1:n:1.0,0.0", "t-1:2:1:n:1.0,0.0"]);
   });
 
   it("never blocks writers or close() for ever when NATS is gone and the agent shuts down", async () => {

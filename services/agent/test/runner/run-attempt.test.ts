@@ -198,6 +198,33 @@ describe.concurrent("runAttempt: stopped before the container runs, or left at s
   });
 });
 
+describe.concurrent("runAttempt: output through the attach stream", () => {
+  it("reads a fresh attempt's output from the attach stream, not the engine's log; frames carry the lines shipped per stream", async () => {
+    const l = await launch({ behaviour: { output: [{ stdout: "out %i", repeat: 3 }, { stderr: "err" }, { pauseMs: 50 }, { stdout: "last" }] } });
+    const r = { ...(await l.ended()), launched: l };
+    expect(r.stdout).toEqual(["out 1", "out 2", "out 3", "last"]);
+    expect(r.stderr).toEqual(["err"]);
+    expect(l.runtime.calls.map((c) => c.op)).toContain("attach");
+    expect(l.runtime.calls.map((c) => c.op)).not.toContain("logs");
+    expect(l.publisher.frames.at(-1)!.position.resume).toBe("n:4.0,1.0");
+    expectEnded(r);
+  });
+
+  it("re-attaches from a position counted on the attach stream: the engine's log from the start, what was shipped skipped", async () => {
+    const runtime = fakeRuntime();
+    const task = runningTask({ output: [{ stdout: "line %i", repeat: 3 }, { stderr: "warn %i", repeat: 2 }, { pauseMs: 100 }, { stdout: "after" }] });
+    const id = await containerFor(runtime, task, 1);
+    // The agent died having shipped "line 1", "line 2" and "warn 1".
+    const l = await launch({ task, runtime, reattach: { containerId: id, resume: "n:2.0,1.0" }, from: { frame: 3, resume: "n:2.0,1.0" } });
+    const r = { ...(await l.ended()), launched: l };
+    expect(r.stdout).toEqual(["line 3", "after"]);
+    expect(r.stderr).toEqual(["warn 2"]);
+    expect(l.publisher.frames.at(-1)!.position).toMatchObject({ frame: l.publisher.frames.length + 3 });
+    expect(l.publisher.frames.at(-1)!.position.resume).toMatch(/^n:4\.0@[^,]+,2\.0@/);
+    expectEnded(r);
+  });
+});
+
 describe.concurrent("runAttempt: re-attach after an agent restart", () => {
   it("follows a running container: says reattached, resumes the log after the stamp shipped, numbers frames on from `from`", async () => {
     const runtime = fakeRuntime();

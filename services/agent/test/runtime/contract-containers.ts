@@ -2,7 +2,8 @@
 // OOM. Defined by runtimeContract (contract.ts) for each runtime.
 import { expect, it } from "vitest";
 import { stampNs } from "../../src/core/log-stamps.js";
-import { lines, readLogs, stopped, untilLine, type ContractCtx } from "./contract-support.js";
+import type { LogEntry } from "../../src/runtime/container-runtime.js";
+import { DEADLINE_MS, lines, readLogs, stopped, untilLine, type ContractCtx } from "./contract-support.js";
 
 export function containerCases(ctx: ContractCtx): void {
   const rt = () => ctx.t().runtime;
@@ -37,6 +38,24 @@ export function containerCases(ctx: ContractCtx): void {
     for (let i = 1; i < ns.length; i++) expect(ns[i]! > ns[i - 1]!).toBe(true);
     expect(lines(await readLogs(rt(), id, all[1]!.stamp))).toEqual(["stdout b\n", "stderr c\n", "stdout d\n"]);
     expect(lines(await readLogs(rt(), id, all[3]!.stamp))).toEqual(["stdout d\n"]);
+  });
+
+  it("attaches before the start: every line of each stream, in order, unstamped, to the container's end; the same as its log", async () => {
+    const id = await ctx.run("attach", { output: [{ stdout: "one" }, { stderr: "warn %i", repeat: 3 }, { pauseMs: 100 }, { stdout: "line %i", repeat: 500 }] }, { created: true });
+    const entries: LogEntry[] = [];
+    const signal = AbortSignal.timeout(DEADLINE_MS);
+    const attached = await rt().attach!(id, signal);
+    await rt().start(id);
+    for await (const batch of attached) entries.push(...batch);
+    expect(signal.aborted).toBe(false);
+    await stopped(rt(), id);
+    expect(entries.every((e) => e.stamp === undefined)).toBe(true);
+    const joined = (s: LogEntry["stream"], es: LogEntry[]) => Buffer.concat(es.filter((e) => e.stream === s).map((e) => e.data)).toString();
+    expect(joined("stderr", entries)).toBe("warn 1\nwarn 2\nwarn 3\n");
+    expect(joined("stdout", entries)).toBe(`one\n${Array.from({ length: 500 }, (_, i) => `line ${i + 1}\n`).join("")}`);
+    const logged = await readLogs(rt(), id);
+    expect(joined("stdout", entries)).toBe(joined("stdout", logged));
+    expect(entries.every((e) => e.data.at(-1) === 10)).toBe(true); // cut at line ends
   });
 
   it("ends a container with 143 on SIGTERM", async () => {
