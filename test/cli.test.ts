@@ -145,6 +145,10 @@ describe("trainyard get, list, logs", () => {
     expect(tail.code).toBe(0);
     expect(tail.stdout).toBe("20\n");
     expect(tail.stderr).toBe("warn\n[trainyard] exited with code 0\n");
+    expect((await trainyard(["logs", id, "--attempt", "2"])).stdout).toBe("");
+    const recent = await trainyard(["logs", id, "--attempt", "1", "--since", "1h"]);
+    expect([recent.code, recent.stdout]).toEqual([0, followed.stdout]);
+    expect((await trainyard(["logs", id, "--since", "2000-01-01T00:00:00Z"])).stdout).toBe(followed.stdout);
   });
 
   it("watch ID prints plain lines when stdout is not a TTY and ends with the task", async () => {
@@ -166,6 +170,8 @@ describe("trainyard errors", () => {
     [["submit", "--", "true"], /--image/],
     [["list", "--state", "sleeping"], /--state/],
     [["logs", "t-1", "--tail", "x"], /--tail/],
+    [["logs", "t-1", "--since", "yesterday"], /--since/],
+    [["logs", "t-1", "--attempt", "0"], /--attempt/],
     [["frobnicate"], /unknown command/],
   ])("%j exits 2 with a clear message", async (args, message) => {
     const r = await trainyard(args);

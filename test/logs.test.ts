@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { LogStream, TaskState, type LogFrame } from "@trainyard/client";
 import { clusterForSuite, type TestCluster } from "./harness/cluster.js";
-import { readLog, sh, spec, text } from "./harness/tasks.js";
+import { ms, readLog, sh, spec, text } from "./harness/tasks.js";
 import { jetstream } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { frameHeaders } from "@trainyard/common";
@@ -128,6 +128,28 @@ describe("StreamLogs", () => {
     const frames = (await readLog(c.client, task!.id)).filter((f) => f.attempt === 9);
     expect(frames).toHaveLength(10_000);
     expect(text(frames)).toBe(Array.from({ length: 10_000 }, (_, i) => line(i)).join(""));
+  });
+
+  it("keeps one attempt's frames, or those since a time; tail_lines and follow apply to what is kept", async () => {
+    const { task } = await c.client.submit(spec({ command: sh('echo "try $TRAINYARD_ATTEMPT"; sleep 0.5; echo "late $TRAINYARD_ATTEMPT"; [ "$TRAINYARD_ATTEMPT" = 2 ]'), maxRetries: 1, delayMs: 100 }));
+    const following = readLog(c.client, task!.id, { follow: true, attempt: 2 }); // a shared follow, filtered
+    await c.waitForState(task!.id, TaskState.SUCCEEDED);
+    const all = await readLog(c.client, task!.id);
+    expect(new Set(all.map((f) => f.attempt))).toEqual(new Set([1, 2]));
+    const second = await readLog(c.client, task!.id, { attempt: 2 });
+    expect(second.length).toBeGreaterThan(0);
+    expect(second.every((f) => f.attempt === 2)).toBe(true);
+    expect(text(second, LogStream.STDOUT)).toBe("try 2\nlate 2\n");
+    expect(second).toEqual(all.filter((f) => f.attempt === 2));
+    expect((await following).map((f) => f.seq)).toEqual(second.map((f) => f.seq));
+    const first = all.filter((f) => f.attempt === 1);
+    expect(await readLog(c.client, task!.id, { attempt: 1, tailLines: 1 })).toEqual([first[first.length - 1]]);
+
+    const late2 = second.find((f) => text([f]).includes("late 2"))!;
+    const since = await readLog(c.client, task!.id, { since: late2.time! });
+    expect(since).toEqual(all.filter((f) => ms(f.time) >= ms(late2.time)));
+    expect(text(since, LogStream.STDOUT)).toBe("late 2\n");
+    await expect(readLog(c.client, task!.id, { attempt: -1 })).rejects.toMatchObject({ code: 3, rawMessage: expect.stringContaining("attempt") });
   });
 
   it("answers NOT_FOUND for an unknown task and INVALID_ARGUMENT for a bad id", async () => {

@@ -1,6 +1,6 @@
 // Helpers for building task specs and reading logs in tests.
 import { create } from "@bufbuild/protobuf";
-import { durationFromMs } from "@bufbuild/protobuf/wkt";
+import { durationFromMs, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { LogStream, MountType, SubmitRequestSchema, TaskState, type LogFrame, type SchedulerClient, type SubmitRequest, type Task } from "@trainyard/client";
 import { TEST_IMAGE } from "./docker.js";
 
@@ -59,10 +59,14 @@ export function spec(o: SpecOptions): SubmitRequest {
 export const sh = (script: string) => ["sh", "-c", script];
 
 /** Every frame of a task's log (no follow), optionally after a seq. */
-export async function readLog(client: SchedulerClient, taskId: string, o: { afterSeq?: bigint; follow?: boolean; tailLines?: number; signal?: AbortSignal } = {}): Promise<LogFrame[]> {
+export async function readLog(
+  client: SchedulerClient,
+  taskId: string,
+  o: { afterSeq?: bigint; follow?: boolean; tailLines?: number; attempt?: number; since?: Timestamp; signal?: AbortSignal } = {},
+): Promise<LogFrame[]> {
   const frames: LogFrame[] = [];
   for await (const r of client.streamLogs(
-    { taskId, afterSeq: o.afterSeq ?? 0n, follow: o.follow ?? false, tailLines: o.tailLines ?? 0 },
+    { taskId, afterSeq: o.afterSeq ?? 0n, follow: o.follow ?? false, tailLines: o.tailLines ?? 0, attempt: o.attempt ?? 0, ...(o.since && { since: o.since }) },
     o.signal ? { signal: o.signal } : {},
   )) {
     frames.push(...r.frames);

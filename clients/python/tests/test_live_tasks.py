@@ -1,4 +1,5 @@
 """The client against a live scheduler and agent: submit, logs, get, list, cancel, watch, errors."""
+import datetime
 import time
 import unittest
 
@@ -74,6 +75,13 @@ class SubmitAndFollowTest(LiveTest):
         # A replay of the finished task gives the same frames.
         self.assertEqual([f.seq for f in self.c.follow_logs(task.id, follow=False)], seqs)
         self.assertEqual([f.seq for f in self.c.follow_logs(task.id, after_seq=seqs[0])], seqs[1:])
+        # Filtered by attempt and by time.
+        self.assertEqual([f.seq for f in self.c.follow_logs(task.id, attempt=1)], seqs)
+        self.assertEqual(list(self.c.follow_logs(task.id, attempt=2)), [])
+        last = frames[-1]
+        since = last.time.seconds  # a whole second: exact as a float
+        self.assertEqual([f.seq for f in self.c.follow_logs(task.id, since=since)], [f.seq for f in frames if f.time.ToNanoseconds() >= since * 10**9])
+        self.assertEqual(list(self.c.follow_logs(task.id, since=datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1))), [])
 
     def test_a_failing_command_ends_failed_with_its_exit_code(self):
         task = self.submit("echo bye; exit 3")

@@ -13,6 +13,7 @@
  * `signal` aborts the open call and any backoff wait at once; the iterator then throws a
  * ConnectError with code CANCELED. Breaking out of `for await` cancels the open call too.
  */
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import type { LogFrame } from "./gen/trainyard/v1/task_pb.js";
 import type { SchedulerService } from "./gen/trainyard/v1/scheduler_pb.js";
@@ -35,6 +36,10 @@ export interface FollowLogsOptions extends RetryOptions {
   tailLines?: number;
   /** Default true: go on until the task is final. false: what exists now, still resumed on errors. */
   follow?: boolean;
+  /** Only this attempt's frames (0 or unset: every attempt's). */
+  attempt?: number;
+  /** Only frames stamped at or after this time. */
+  since?: Date;
 }
 
 /** Codes worth another try whoever raised them: the server is going away, overloaded, or slow. */
@@ -61,7 +66,7 @@ export async function* followLogs(client: StreamLogsClient, taskId: string, o: F
   for (;;) {
     if (signal?.aborted) throw ConnectError.from(signal.reason, Code.Canceled);
     try {
-      const call = client.streamLogs({ taskId, follow: o.follow ?? true, afterSeq: last, tailLines: tail }, signal ? { signal } : {});
+      const call = client.streamLogs({ taskId, follow: o.follow ?? true, afterSeq: last, tailLines: tail, attempt: o.attempt ?? 0, ...(o.since && { since: timestampFromDate(o.since) }) }, signal ? { signal } : {});
       for await (const res of call) {
         for (const frame of res.frames) {
           if (frame.seq <= last) continue;

@@ -1,4 +1,5 @@
 /** followLogs against a scripted StreamLogs that fails on cue. */
+import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
@@ -71,6 +72,16 @@ describe("followLogs", () => {
     const resumed = fake([{ frames: [21] }]);
     await collect(followLogs(resumed.client, "t", { afterSeq: 20n, tailLines: 5 }));
     expect(resumed.calls[0]!.tailLines).toBe(0);
+  });
+
+  it("asks every call, resumed ones too, for the same attempt and since", async () => {
+    const { client, calls } = fake([{ frames: [3], end: new ConnectError("x", Code.Unavailable) }, { frames: [4] }]);
+    const since = new Date(1_700_000_000_500);
+    expect(await collect(followLogs(client, "t", { attempt: 2, since, backoff: fast }))).toEqual([3, 4]);
+    expect(calls.map((c) => [c.attempt, c.since && timestampMs(c.since)])).toEqual([
+      [2, 1_700_000_000_500],
+      [2, 1_700_000_000_500],
+    ]);
   });
 
   it.each([Code.NotFound, Code.InvalidArgument, Code.PermissionDenied, Code.Internal, Code.Unknown])("throws code %s sent by the server without retrying", async (code) => {

@@ -10,6 +10,7 @@ and also ends a ``follow_logs`` that is waiting to reconnect.
 """
 from __future__ import annotations
 
+import datetime
 import logging
 import os
 import random
@@ -285,9 +286,13 @@ class Client:
         after_seq: int = 0,
         follow: bool = True,
         tail_lines: int = 0,
+        attempt: int = 0,
+        since: Optional[Union[datetime.datetime, float]] = None,
     ) -> Iterator[LogFrame]:
         """The task's log frames with seq > ``after_seq``, in order; with ``follow`` (the
         default) until the task is final and its last frame is delivered, else what exists now.
+        ``attempt`` (1, 2, ...) keeps only that attempt's frames; ``since`` (a datetime, or
+        seconds since the epoch) only frames stamped at or after it.
 
         A stream that breaks with UNAVAILABLE (connection lost, server restarted or shutting
         down) is reopened after a backoff with ``after_seq`` = the last seq delivered, so no
@@ -297,7 +302,9 @@ class Client:
         """
         r = Resumer(self.resume, after_seq, time.monotonic())
         while True:
-            req = StreamLogsRequest(task_id=task_id, follow=follow, after_seq=r.after_seq, tail_lines=tail_lines)
+            req = StreamLogsRequest(task_id=task_id, follow=follow, after_seq=r.after_seq, tail_lines=tail_lines, attempt=attempt)
+            if since is not None:
+                req.since.FromNanoseconds(round((since.timestamp() if isinstance(since, datetime.datetime) else since) * 1e9))
             r.opened(time.monotonic())
             call = self._stub.StreamLogs(req)
             try:

@@ -9,8 +9,8 @@ import { TaskSchema, TaskState, type Task } from "../gen/trainyard/v1/task_pb.js
 import { ListNodesResponseSchema, ListResponseSchema } from "../gen/trainyard/v1/scheduler_pb.js";
 import type { TrainyardClient } from "../trainyard-client.js";
 import { exitCodeFor, formatError, nodeStateName, nodeTable, plainRow, stateName, TABLE_HEADER, taskDetail, taskRow, taskTable } from "./format.js";
-import { buildSubmitRequest, keyValues, parseDurationFlag, parseNumber, parseState, type SubmitFlags } from "./parse.js";
-import { printLogs } from "./print-logs.js";
+import { buildSubmitRequest, keyValues, parseDurationFlag, parseNumber, parseSince, parseState, type SubmitFlags } from "./parse.js";
+import { printLogs, type PrintLogsOptions } from "./print-logs.js";
 import type { Terminal } from "./terminal.js";
 
 export interface Context {
@@ -62,9 +62,19 @@ export async function list(c: Context, o: { state?: string[]; label?: string[]; 
   return 0;
 }
 
-export async function logs(c: Context, id: string, o: { follow?: boolean; tail?: string }): Promise<number> {
+export interface LogsFlags {
+  follow?: boolean;
+  tail?: string;
+  attempt?: string;
+  since?: string;
+}
+
+export async function logs(c: Context, id: string, o: LogsFlags): Promise<number> {
   const tailLines = o.tail !== undefined ? parseNumber(o.tail, "--tail", { integer: true, min: 1 }) : undefined;
-  return (await followed(c, id, { follow: o.follow === true, ...(tailLines !== undefined && { tailLines }) })) ? 0 : INTERRUPTED;
+  const attempt = o.attempt !== undefined ? parseNumber(o.attempt, "--attempt", { integer: true, min: 1 }) : undefined;
+  const since = o.since !== undefined ? parseSince(o.since, c.now()) : undefined;
+  const filters = { ...(tailLines !== undefined && { tailLines }), ...(attempt !== undefined && { attempt }), ...(since !== undefined && { since }) };
+  return (await followed(c, id, { follow: o.follow === true, ...filters })) ? 0 : INTERRUPTED;
 }
 
 export async function nodes(c: Context, o: { json?: boolean }): Promise<number> {
@@ -131,7 +141,7 @@ export async function watch(c: Context, id: string | undefined): Promise<number>
 }
 
 /** Prints the log; false when Ctrl-C stopped it. */
-async function followed(c: Context, id: string, o: { follow: boolean; tailLines?: number }): Promise<boolean> {
+async function followed(c: Context, id: string, o: Omit<PrintLogsOptions, "signal">): Promise<boolean> {
   try {
     await printLogs(c.client, c.term, id, { ...o, signal: c.signal });
     return true;

@@ -62,6 +62,15 @@ export function parseDurationFlag(text: string, flag: string): number {
   return ms;
 }
 
+/** --since: a duration back from now ("10m", "1h30m") or a time ("2026-12-01T10:00:00Z"). */
+export function parseSince(text: string, now: number): Date {
+  const ms = durationToMs(text);
+  if (ms !== undefined) return new Date(now - ms);
+  const at = /^\d{4}-\d{2}-\d{2}/.test(text.trim()) ? Date.parse(text) : NaN;
+  if (Number.isNaN(at)) throw new UsageError(`--since: ${JSON.stringify(text)} is neither a duration (10m, 1h30m) nor a time (2026-12-01T10:00:00Z)`);
+  return new Date(at);
+}
+
 export function parseNumber(text: string, flag: string, o: { integer?: boolean; min?: number } = {}): number {
   const n = Number(text);
   if (text.trim() === "" || !Number.isFinite(n) || (o.integer && !Number.isInteger(n)) || n < (o.min ?? 0)) {

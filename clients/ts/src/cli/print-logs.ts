@@ -13,6 +13,8 @@ import type { Terminal } from "./terminal.js";
 export interface PrintLogsOptions {
   follow: boolean;
   tailLines?: number;
+  attempt?: number;
+  since?: Date;
   signal: AbortSignal;
 }
 
@@ -27,6 +29,8 @@ export async function printLogs(client: TrainyardClient, term: Terminal, taskId:
     for await (const frame of client.followLogs(taskId, {
       follow: o.follow,
       ...(o.tailLines !== undefined && { tailLines: o.tailLines }),
+      ...(o.attempt !== undefined && { attempt: o.attempt }),
+      ...(o.since !== undefined && { since: o.since }),
       signal: o.signal,
       onRetry: (err, delay) => void term.err(`[trainyard] log stream interrupted (${formatError(err)}); reconnecting in ${delay}ms\n`),
     })) {

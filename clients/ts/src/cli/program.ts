@@ -5,6 +5,7 @@
  */
 import { Command, Option } from "commander";
 import * as commands from "./commands.js";
+import type { LogsFlags } from "./commands.js";
 import { DEFAULT_ADDR } from "./parse.js";
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -90,7 +91,9 @@ export function buildProgram(context: (o: GlobalOptions) => commands.Context, do
     .argument("<id>")
     .option("-f, --follow", "keep following until the task ends")
     .option("--tail <n>", "start with the last n lines")
-    .action(act((c, id: string, o: { follow?: boolean; tail?: string }) => commands.logs(c, id, o)));
+    .option("--attempt <n>", "only this attempt's output (1, 2, ...)")
+    .option("--since <when>", "only output since then: a duration back from now (10m, 1h) or a time (2026-12-01T10:00:00Z)")
+    .action(act((c, id: string, o: LogsFlags) => commands.logs(c, id, o)));
 
   program
     .command("cancel")

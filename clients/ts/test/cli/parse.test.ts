@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { TaskState } from "../../src/index.js";
 import { NetworkMode } from "../../src/index.js";
-import { buildSubmitRequest, keyValues, parseKeyValue, parseMemory, parseNumber, parseState, resolveAddress, UsageError } from "../../src/cli/parse.js";
+import { buildSubmitRequest, keyValues, parseKeyValue, parseMemory, parseNumber, parseSince, parseState, resolveAddress, UsageError } from "../../src/cli/parse.js";
 
 describe("resolveAddress", () => {
   it.each([
@@ -49,6 +49,19 @@ describe("numbers, sizes, states", () => {
     ["task_state_cancelled", TaskState.CANCELLED],
   ])("state %j", (text, state) => expect(parseState(text)).toBe(state));
   it.each(["unspecified", "done", ""])("state %j is rejected", (text) => expect(() => parseState(text)).toThrow(/--state/));
+});
+
+describe("--since", () => {
+  const now = Date.parse("2026-12-02T10:00:00Z");
+  it("takes a duration back from now or a time", () => {
+    expect(parseSince("10m", now).toISOString()).toBe("2026-12-02T09:50:00.000Z");
+    expect(parseSince("1h30m", now).toISOString()).toBe("2026-12-02T08:30:00.000Z");
+    expect(parseSince("2026-12-01T10:00:00Z", now).toISOString()).toBe("2026-12-01T10:00:00.000Z");
+    expect(parseSince("2026-12-01T11:00:00+01:00", now).toISOString()).toBe("2026-12-01T10:00:00.000Z");
+  });
+  it.each(["yesterday", "12/01/2026", ""])("%j is refused naming --since", (text) => {
+    expect(() => parseSince(text, now)).toThrow(/--since/);
+  });
 });
 
 describe("buildSubmitRequest", () => {

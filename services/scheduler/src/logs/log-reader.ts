@@ -8,6 +8,7 @@
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import { isFinal, sleep, UnavailableError, type LogFrame, type TaskRecord } from "@trainyard/common";
 import type { TaskStore } from "../store/task-store.js";
+import { frameFilter, onlyFrames, type FrameFilterOptions } from "./frame-filter.js";
 import { lastFrameSeq, readFrames } from "./frames.js";
 import { LateFrames } from "./late-frames.js";
 import { TailBuffer } from "./tail.js";
@@ -16,9 +17,10 @@ export interface LogReader {
   read(taskId: string, o: StreamLogsOptions): AsyncGenerator<LogFrame[]>;
 }
 
-export interface StreamLogsOptions {
+export interface StreamLogsOptions extends FrameFilterOptions {
   afterSeq: number;
   follow: boolean;
+  /** The last lines of what exists when the call starts (of the frames the filters keep). */
   tailLines: number;
   signal: AbortSignal;
 }
@@ -52,7 +54,8 @@ async function* streamLogs(
   const record = () => store.get(taskId).then((s) => s?.task ?? null);
   const late = new LateFrames(await record());
   const holder = (attempt: number) => claimHolder(taskId, attempt);
-  const read = (until: () => number, wake: Promise<unknown>) => shown(readFrames(js, taskId, after, until, wake, o.signal), late, record, holder, o.signal);
+  const keep = frameFilter(o);
+  const read = (until: () => number, wake: Promise<unknown>) => onlyFrames(shown(readFrames(js, taskId, after, until, wake, o.signal), late, record, holder, o.signal), keep);
 
   if (o.tailLines > 0) {
     const tail = new TailBuffer(o.tailLines);

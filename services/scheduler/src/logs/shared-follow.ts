@@ -14,6 +14,7 @@
  * started at the task's last frame when the first follower came; it stops when the last one leaves.
  */
 import type { LogFrame } from "@trainyard/common";
+import { frameFilter, onlyFrames } from "./frame-filter.js";
 import type { LogReader, StreamLogsOptions } from "./log-reader.js";
 
 export interface SharedFollowOptions {
@@ -42,7 +43,8 @@ export class SharedFollows implements LogReader {
   }
 
   read(taskId: string, o: StreamLogsOptions): AsyncGenerator<LogFrame[]> {
-    return o.follow && o.tailLines === 0 ? this.follow(taskId, o) : this.inner.read(taskId, o);
+    // The hub reads every frame; a follower's filters (attempt, since) apply to what it takes.
+    return o.follow && o.tailLines === 0 ? onlyFrames(this.follow(taskId, o), frameFilter(o)) : this.inner.read(taskId, o);
   }
 
   private async *follow(taskId: string, o: StreamLogsOptions): AsyncGenerator<LogFrame[]> {

@@ -12,11 +12,12 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from . import agent_pb2 as trainyard_dot_v1_dot_agent__pb2
 from . import task_pb2 as trainyard_dot_v1_dot_task__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ctrainyard/v1/scheduler.proto\x12\x0ctrainyard.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x18trainyard/v1/agent.proto\x1a\x17trainyard/v1/task.proto\"\x12\n\x10ListNodesRequest\"6\n\x11ListNodesResponse\x12!\n\x05nodes\x18\x01 \x03(\x0b\x32\x12.trainyard.v1.Node\"^\n\x10\x44rainNodeRequest\x12\x0f\n\x07node_id\x18\x01 \x01(\t\x12+\n\x08\x64\x65\x61\x64line\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x0c\n\x04undo\x18\x03 \x01(\x08\"5\n\x11\x44rainNodeResponse\x12 \n\x04node\x18\x01 \x01(\x0b\x32\x12.trainyard.v1.Node\"N\n\rSubmitRequest\x12$\n\x04spec\x18\x01 \x01(\x0b\x32\x16.trainyard.v1.TaskSpec\x12\x17\n\x0fidempotency_key\x18\x02 \x01(\t\"2\n\x0eSubmitResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.trainyard.v1.Task\"\x1d\n\nGetRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\"/\n\x0bGetResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.trainyard.v1.Task\"\xd6\x01\n\x0bListRequest\x12\'\n\x06states\x18\x01 \x03(\x0e\x32\x17.trainyard.v1.TaskState\x12\x35\n\x06labels\x18\x02 \x03(\x0b\x32%.trainyard.v1.ListRequest.LabelsEntry\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\x12\x11\n\tnamespace\x18\x05 \x01(\t\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"J\n\x0cListResponse\x12!\n\x05tasks\x18\x01 \x03(\x0b\x32\x12.trainyard.v1.Task\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"0\n\rCancelRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"2\n\x0e\x43\x61ncelResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.trainyard.v1.Task\"[\n\x11StreamLogsRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x0e\n\x06\x66ollow\x18\x02 \x01(\x08\x12\x11\n\tafter_seq\x18\x03 \x01(\x04\x12\x12\n\ntail_lines\x18\x04 \x01(\r\"<\n\x12StreamLogsResponse\x12&\n\x06\x66rames\x18\x01 \x03(\x0b\x32\x16.trainyard.v1.LogFrame\"\x1f\n\x0cWatchRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\"1\n\rWatchResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.trainyard.v1.Task\"#\n\x10GetEventsRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\"<\n\x11GetEventsResponse\x12\'\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x17.trainyard.v1.TaskEvent2\x98\x05\n\x10SchedulerService\x12\x43\n\x06Submit\x12\x1b.trainyard.v1.SubmitRequest\x1a\x1c.trainyard.v1.SubmitResponse\x12:\n\x03Get\x12\x18.trainyard.v1.GetRequest\x1a\x19.trainyard.v1.GetResponse\x12=\n\x04List\x12\x19.trainyard.v1.ListRequest\x1a\x1a.trainyard.v1.ListResponse\x12\x43\n\x06\x43\x61ncel\x12\x1b.trainyard.v1.CancelRequest\x1a\x1c.trainyard.v1.CancelResponse\x12Q\n\nStreamLogs\x12\x1f.trainyard.v1.StreamLogsRequest\x1a .trainyard.v1.StreamLogsResponse0\x01\x12\x42\n\x05Watch\x12\x1a.trainyard.v1.WatchRequest\x1a\x1b.trainyard.v1.WatchResponse0\x01\x12L\n\tGetEvents\x12\x1e.trainyard.v1.GetEventsRequest\x1a\x1f.trainyard.v1.GetEventsResponse\x12L\n\tListNodes\x12\x1e.trainyard.v1.ListNodesRequest\x1a\x1f.trainyard.v1.ListNodesResponse\x12L\n\tDrainNode\x12\x1e.trainyard.v1.DrainNodeRequest\x1a\x1f.trainyard.v1.DrainNodeResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ctrainyard/v1/scheduler.proto\x12\x0ctrainyard.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18trainyard/v1/agent.proto\x1a\x17trainyard/v1/task.proto\"\x12\n\x10ListNodesRequest\"6\n\x11ListNodesResponse\x12!\n\x05nodes\x18\x01 \x03(\x0b\x32\x12.trainyard.v1.Node\"^\n\x10\x44rainNodeRequest\x12\x0f\n\x07node_id\x18\x01 \x01(\t\x12+\n\x08\x64\x65\x61\x64line\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x0c\n\x04undo\x18\x03 \x01(\x08\"5\n\x11\x44rainNodeResponse\x12 \n\x04node\x18\x01 \x01(\x0b\x32\x12.trainyard.v1.Node\"N\n\rSubmitRequest\x12$\n\x04spec\x18\x01 \x01(\x0b\x32\x16.trainyard.v1.TaskSpec\x12\x17\n\x0fidempotency_key\x18\x02 \x01(\t\"2\n\x0eSubmitResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.trainyard.v1.Task\"\x1d\n\nGetRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\"/\n\x0bGetResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.trainyard.v1.Task\"\xd6\x01\n\x0bListRequest\x12\'\n\x06states\x18\x01 \x03(\x0e\x32\x17.trainyard.v1.TaskState\x12\x35\n\x06labels\x18\x02 \x03(\x0b\x32%.trainyard.v1.ListRequest.LabelsEntry\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\x12\x11\n\tnamespace\x18\x05 \x01(\t\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"J\n\x0cListResponse\x12!\n\x05tasks\x18\x01 \x03(\x0b\x32\x12.trainyard.v1.Task\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"0\n\rCancelRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"2\n\x0e\x43\x61ncelResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.trainyard.v1.Task\"\x97\x01\n\x11StreamLogsRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x0e\n\x06\x66ollow\x18\x02 \x01(\x08\x12\x11\n\tafter_seq\x18\x03 \x01(\x04\x12\x12\n\ntail_lines\x18\x04 \x01(\r\x12\x0f\n\x07\x61ttempt\x18\x05 \x01(\x05\x12)\n\x05since\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"<\n\x12StreamLogsResponse\x12&\n\x06\x66rames\x18\x01 \x03(\x0b\x32\x16.trainyard.v1.LogFrame\"\x1f\n\x0cWatchRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\"1\n\rWatchResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.trainyard.v1.Task\"#\n\x10GetEventsRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\"<\n\x11GetEventsResponse\x12\'\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x17.trainyard.v1.TaskEvent2\x98\x05\n\x10SchedulerService\x12\x43\n\x06Submit\x12\x1b.trainyard.v1.SubmitRequest\x1a\x1c.trainyard.v1.SubmitResponse\x12:\n\x03Get\x12\x18.trainyard.v1.GetRequest\x1a\x19.trainyard.v1.GetResponse\x12=\n\x04List\x12\x19.trainyard.v1.ListRequest\x1a\x1a.trainyard.v1.ListResponse\x12\x43\n\x06\x43\x61ncel\x12\x1b.trainyard.v1.CancelRequest\x1a\x1c.trainyard.v1.CancelResponse\x12Q\n\nStreamLogs\x12\x1f.trainyard.v1.StreamLogsRequest\x1a .trainyard.v1.StreamLogsResponse0\x01\x12\x42\n\x05Watch\x12\x1a.trainyard.v1.WatchRequest\x1a\x1b.trainyard.v1.WatchResponse0\x01\x12L\n\tGetEvents\x12\x1e.trainyard.v1.GetEventsRequest\x1a\x1f.trainyard.v1.GetEventsResponse\x12L\n\tListNodes\x12\x1e.trainyard.v1.ListNodesRequest\x1a\x1f.trainyard.v1.ListNodesResponse\x12L\n\tDrainNode\x12\x1e.trainyard.v1.DrainNodeRequest\x1a\x1f.trainyard.v1.DrainNodeResponseb\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'trainyard.v1.scheduler_pb2', globals())
@@ -25,44 +26,44 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   DESCRIPTOR._options = None
   _LISTREQUEST_LABELSENTRY._options = None
   _LISTREQUEST_LABELSENTRY._serialized_options = b'8\001'
-  _LISTNODESREQUEST._serialized_start=129
-  _LISTNODESREQUEST._serialized_end=147
-  _LISTNODESRESPONSE._serialized_start=149
-  _LISTNODESRESPONSE._serialized_end=203
-  _DRAINNODEREQUEST._serialized_start=205
-  _DRAINNODEREQUEST._serialized_end=299
-  _DRAINNODERESPONSE._serialized_start=301
-  _DRAINNODERESPONSE._serialized_end=354
-  _SUBMITREQUEST._serialized_start=356
-  _SUBMITREQUEST._serialized_end=434
-  _SUBMITRESPONSE._serialized_start=436
-  _SUBMITRESPONSE._serialized_end=486
-  _GETREQUEST._serialized_start=488
-  _GETREQUEST._serialized_end=517
-  _GETRESPONSE._serialized_start=519
-  _GETRESPONSE._serialized_end=566
-  _LISTREQUEST._serialized_start=569
-  _LISTREQUEST._serialized_end=783
-  _LISTREQUEST_LABELSENTRY._serialized_start=738
-  _LISTREQUEST_LABELSENTRY._serialized_end=783
-  _LISTRESPONSE._serialized_start=785
-  _LISTRESPONSE._serialized_end=859
-  _CANCELREQUEST._serialized_start=861
-  _CANCELREQUEST._serialized_end=909
-  _CANCELRESPONSE._serialized_start=911
-  _CANCELRESPONSE._serialized_end=961
-  _STREAMLOGSREQUEST._serialized_start=963
-  _STREAMLOGSREQUEST._serialized_end=1054
-  _STREAMLOGSRESPONSE._serialized_start=1056
-  _STREAMLOGSRESPONSE._serialized_end=1116
-  _WATCHREQUEST._serialized_start=1118
-  _WATCHREQUEST._serialized_end=1149
-  _WATCHRESPONSE._serialized_start=1151
-  _WATCHRESPONSE._serialized_end=1200
-  _GETEVENTSREQUEST._serialized_start=1202
-  _GETEVENTSREQUEST._serialized_end=1237
-  _GETEVENTSRESPONSE._serialized_start=1239
-  _GETEVENTSRESPONSE._serialized_end=1299
-  _SCHEDULERSERVICE._serialized_start=1302
-  _SCHEDULERSERVICE._serialized_end=1966
+  _LISTNODESREQUEST._serialized_start=162
+  _LISTNODESREQUEST._serialized_end=180
+  _LISTNODESRESPONSE._serialized_start=182
+  _LISTNODESRESPONSE._serialized_end=236
+  _DRAINNODEREQUEST._serialized_start=238
+  _DRAINNODEREQUEST._serialized_end=332
+  _DRAINNODERESPONSE._serialized_start=334
+  _DRAINNODERESPONSE._serialized_end=387
+  _SUBMITREQUEST._serialized_start=389
+  _SUBMITREQUEST._serialized_end=467
+  _SUBMITRESPONSE._serialized_start=469
+  _SUBMITRESPONSE._serialized_end=519
+  _GETREQUEST._serialized_start=521
+  _GETREQUEST._serialized_end=550
+  _GETRESPONSE._serialized_start=552
+  _GETRESPONSE._serialized_end=599
+  _LISTREQUEST._serialized_start=602
+  _LISTREQUEST._serialized_end=816
+  _LISTREQUEST_LABELSENTRY._serialized_start=771
+  _LISTREQUEST_LABELSENTRY._serialized_end=816
+  _LISTRESPONSE._serialized_start=818
+  _LISTRESPONSE._serialized_end=892
+  _CANCELREQUEST._serialized_start=894
+  _CANCELREQUEST._serialized_end=942
+  _CANCELRESPONSE._serialized_start=944
+  _CANCELRESPONSE._serialized_end=994
+  _STREAMLOGSREQUEST._serialized_start=997
+  _STREAMLOGSREQUEST._serialized_end=1148
+  _STREAMLOGSRESPONSE._serialized_start=1150
+  _STREAMLOGSRESPONSE._serialized_end=1210
+  _WATCHREQUEST._serialized_start=1212
+  _WATCHREQUEST._serialized_end=1243
+  _WATCHRESPONSE._serialized_start=1245
+  _WATCHRESPONSE._serialized_end=1294
+  _GETEVENTSREQUEST._serialized_start=1296
+  _GETEVENTSREQUEST._serialized_end=1331
+  _GETEVENTSRESPONSE._serialized_start=1333
+  _GETEVENTSRESPONSE._serialized_end=1393
+  _SCHEDULERSERVICE._serialized_start=1396
+  _SCHEDULERSERVICE._serialized_end=2060
 # @@protoc_insertion_point(module_scope)

@@ -1,4 +1,5 @@
 from google.protobuf import duration_pb2 as _duration_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from . import agent_pb2 as _agent_pb2
 from . import task_pb2 as _task_pb2
 from google.protobuf.internal import containers as _containers
@@ -102,16 +103,20 @@ class ListResponse(_message.Message):
     def __init__(self, tasks: _Optional[_Iterable[_Union[_task_pb2.Task, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class StreamLogsRequest(_message.Message):
-    __slots__ = ["after_seq", "follow", "tail_lines", "task_id"]
+    __slots__ = ["after_seq", "attempt", "follow", "since", "tail_lines", "task_id"]
     AFTER_SEQ_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     FOLLOW_FIELD_NUMBER: _ClassVar[int]
+    SINCE_FIELD_NUMBER: _ClassVar[int]
     TAIL_LINES_FIELD_NUMBER: _ClassVar[int]
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     after_seq: int
+    attempt: int
     follow: bool
+    since: _timestamp_pb2.Timestamp
     tail_lines: int
     task_id: str
-    def __init__(self, task_id: _Optional[str] = ..., follow: bool = ..., after_seq: _Optional[int] = ..., tail_lines: _Optional[int] = ...) -> None: ...
+    def __init__(self, task_id: _Optional[str] = ..., follow: bool = ..., after_seq: _Optional[int] = ..., tail_lines: _Optional[int] = ..., attempt: _Optional[int] = ..., since: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class StreamLogsResponse(_message.Message):
     __slots__ = ["frames"]
