@@ -14,16 +14,20 @@ export const claimKey = (taskId: string, attempt: number, nodeId: string) => `${
 
 /** The node holding the attempt; null when nobody claimed it. */
 export async function claimHolder(claims: KV, jsm: JetStreamManager, taskId: string, attempt: number): Promise<string | null> {
-  const legacy = await claims.get(`${taskId}.${attempt}`);
-  if (legacy?.operation === "PUT") return legacy.string();
   const stream = `KV_${BUCKET.claims}`;
   const filter = `$KV.${BUCKET.claims}.${taskId}.${attempt}.*`;
-  for (let seq = 0; ; ) {
-    const first = { seq, next_by_subj: filter }; // nats-server 2.9+: the first at or after seq on the subject
-    const m = await jsm.streams.getMessage(stream, first);
-    if (!m) return null;
+  // nats-server 2.9+: the first message at or after seq on the subject.
+  const firstFrom = (seq: number) => {
+    const request = { seq, next_by_subj: filter };
+    return jsm.streams.getMessage(stream, request);
+  };
+  // Both asked at once (one round trip of waiting, not two); the legacy key wins when it is there.
+  const [legacy, first] = await Promise.all([claims.get(`${taskId}.${attempt}`), firstFrom(0)]);
+  if (legacy?.operation === "PUT") return legacy.string();
+  for (let m = first; m; ) {
     const op = m.header?.get("KV-Operation");
     if (!op || op === "PUT") return m.subject.slice(m.subject.lastIndexOf(".") + 1);
-    seq = m.seq + 1; // a deleted claim (its own node gave it up): look further
+    m = await firstFrom(m.seq + 1); // a deleted claim (its own node gave it up): look further
   }
+  return null;
 }

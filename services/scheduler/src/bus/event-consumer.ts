@@ -1,7 +1,8 @@
 /**
  * Consumes agent events (the EVENTS work queue, one durable consumer shared by all replicas)
- * and applies each to its task. Ack after the record is stored; nak on failure so the event
- * comes back; term what cannot be parsed, and an event whose body names another task or node
+ * and applies each to its task, EVENTS_AT_ONCE at a time (different tasks at once; one task's
+ * one after another, in stream order). Ack after the record is stored; nak on failure so the
+ * event comes back; term what cannot be parsed, and an event whose body names another task or node
  * than its subject (trainyard.events.<task>.<node>, which NATS permissions bind to the agent
  * that published it). The attempt's claim holder goes with the event: the transition ignores
  * events from any other node. Runs until `signal` aborts.
@@ -10,6 +11,7 @@ import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { NotFoundError, parseAgentEvent, parseEventSubject, SCHEDULER_CONSUMER, STREAM, sleep } from "@trainyard/common";
 import type { Applier } from "../store/applier.js";
+import { KeyedLanes } from "./keyed-lanes.js";
 
 export interface EventConsumerOptions {
   js: JetStreamClient;
@@ -23,6 +25,8 @@ export interface EventConsumerOptions {
 
 /** An event that still fails after this many deliveries (a minute and more) is dropped. */
 const MAX_EVENT_DELIVERIES = 60;
+/** Events applied at once (each a few NATS round trips); one task's events still apply one at a time, in order. */
+const EVENTS_AT_ONCE = 64;
 
 export async function consumeEvents(o: EventConsumerOptions): Promise<void> {
   const { js, logger, signal } = o;
@@ -32,10 +36,12 @@ export async function consumeEvents(o: EventConsumerOptions): Promise<void> {
       const messages = await consumer.consume({ max_messages: 256 });
       const stop = () => void messages.close();
       signal.addEventListener("abort", stop, { once: true });
+      const lanes = new KeyedLanes(EVENTS_AT_ONCE);
       try {
-        for await (const m of messages) await handle(m);
+        for await (const m of messages) await lanes.push(parseEventSubject(m.subject)?.taskId ?? `seq ${m.seq}`, () => handle(m));
       } finally {
         signal.removeEventListener("abort", stop);
+        await lanes.idle();
       }
     } catch (err) {
       if (signal.aborted) break;
@@ -45,6 +51,14 @@ export async function consumeEvents(o: EventConsumerOptions): Promise<void> {
   }
 
   async function handle(m: JsMsg): Promise<void> {
+    try {
+      await apply(m);
+    } catch (err) {
+      logger.error({ err, subject: m.subject, seq: m.seq }, "event not handled");
+    }
+  }
+
+  async function apply(m: JsMsg): Promise<void> {
     let event;
     try {
       event = parseAgentEvent(m.json());
