@@ -27,7 +27,8 @@ export interface ComposeFile {
 
 /** Every compose file at the repository root. */
 export const composeFiles = readdirSync(repo).filter((f) => /^(docker-)?compose(\.[\w-]+)?\.ya?ml$/.test(f));
-export const load = (f: string) => parse(readFileSync(path.join(repo, f), "utf8")) as ComposeFile;
+/** Parsed as Compose does: YAML 1.1 merge keys (`<<: *anchor`) merged. */
+export const load = (f: string) => parse(readFileSync(path.join(repo, f), "utf8"), { merge: true }) as ComposeFile;
 
 /** Compose's ${VAR}, ${VAR:-default}, ${VAR-default} with nothing set: the defaults. */
 export function interpolate(v: string): string {

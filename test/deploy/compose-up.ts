@@ -42,6 +42,8 @@ export interface ComposeStack {
   agentId: string;
   /** `docker-compose -p <project> -f <merged file> ...args`. */
   compose(...args: string[]): Promise<string>;
+  /** `up -d --no-build [services]`; its error says how each container is and what it logged. */
+  up(...services: string[]): Promise<void>;
   /** Waits until each service's containers run and pass their healthcheck (a one-shot: exited 0). */
   healthy(services: string[], timeoutMs?: number): Promise<void>;
   /** Each container's name, state and health, one a line, and the last log lines: for failure messages. */
@@ -53,7 +55,7 @@ export interface ComposeStack {
 interface ContainerState {
   Name: string;
   Config: { Labels: Record<string, string> };
-  State: { Status: string; ExitCode: number; Health?: { Status: string } };
+  State: { Status: string; ExitCode: number; Health?: { Status: string; Log?: { ExitCode: number; Output: string }[] } };
 }
 
 /**
@@ -75,8 +77,8 @@ export async function composeStack(o: { name: string; file: string; override: st
   for (const s of Object.values(merged.services)) delete s.ports;
   const dir = mkdtempSync(path.join(os.tmpdir(), "trainyard-compose-up-"));
   const mergedFile = path.join(dir, "docker-compose.json");
-  // Interpolated already: a "$" left (a shell's $(...)) must reach the container as written.
-  writeFileSync(mergedFile, JSON.stringify(escapeDollars(merged), null, 2));
+  // Interpolated, with each "$" left written "$$" again by `config` (as Compose reads it).
+  writeFileSync(mergedFile, JSON.stringify(merged, null, 2));
 
   const compose = (...args: string[]) => run("docker-compose", ["-p", project, "-f", mergedFile, "--project-directory", repo, ...args], { env, timeoutMs: 180_000 });
 
@@ -87,7 +89,9 @@ export async function composeStack(o: { name: string; file: string; override: st
 
   async function describe(): Promise<string> {
     const lines = (await states().catch((): ContainerState[] => [])).map(
-      (c) => `${c.Name} ${c.State.Status} exit=${c.State.ExitCode} ${c.State.Health?.Status ?? ""}`,
+      (c) =>
+        `${c.Name} ${c.State.Status} exit=${c.State.ExitCode} ${c.State.Health?.Status ?? ""}` +
+        (c.State.Health && c.State.Health.Status !== "healthy" ? ` last checks: ${JSON.stringify(c.State.Health.Log?.slice(-2))}` : ""),
     );
     const logs = await compose("logs", "--no-color", "--tail", "15").catch((e: Error) => e.message);
     return `${lines.join("\n")}\n${logs}`;
@@ -99,7 +103,14 @@ export async function composeStack(o: { name: string; file: string; override: st
     agentId,
     compose,
     describe,
-    async healthy(services, timeoutMs = 90_000) {
+    async up(...services) {
+      try {
+        await compose("up", "-d", "--no-build", ...services);
+      } catch (err) {
+        throw new Error(`${(err as Error).message}\n${await describe()}`);
+      }
+    },
+    async healthy(services, timeoutMs = 150_000) {
       const ok = (c: ContainerState) =>
         c.Config.Labels["com.docker.compose.oneoff"] === "False" &&
         (c.State.Health ? c.State.Status === "running" && c.State.Health.Status === "healthy" : c.State.Status === "exited" && c.State.ExitCode === 0);
@@ -132,12 +143,4 @@ export async function composeStack(o: { name: string; file: string; override: st
       }
     },
   };
-}
-
-/** Every string with "$" doubled: Compose reads the merged file again and would interpolate them. */
-function escapeDollars(v: unknown): unknown {
-  if (typeof v === "string") return v.replace(/\$/g, "$$$$");
-  if (Array.isArray(v)) return v.map(escapeDollars);
-  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, escapeDollars(x)]));
-  return v;
 }

@@ -65,6 +65,18 @@ describe("compose files", () => {
     const conf = generateNatsConf(compose);
     const environment = (s: Service) => environmentWith(s, conf);
 
+    it("has only top-level keys Compose v1 (Debian's docker-compose 1.29) reads too", () => {
+      const v1 = ["version", "services", "volumes", "networks", "configs", "secrets"];
+      expect(Object.keys(compose).filter((k) => !v1.includes(k) && !k.startsWith("x-"))).toEqual([]);
+    });
+
+    it("publishes each host port once, on 127.0.0.1", () => {
+      const published = services.flatMap(([, s]) => (s.ports ?? []).map(String));
+      for (const p of published) expect(p).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
+      const hostPorts = published.map((p) => p.split(":")[1]);
+      expect(new Set(hostPorts).size).toBe(hostPorts.length);
+    });
+
     it("has a scheduler, an agent and NATS", () => {
       const kinds = services.map(([, s]) => kind(s));
       expect(kinds).toContain("scheduler");
@@ -223,9 +235,22 @@ describe("docker-compose.cluster.yml", () => {
   const nats = Object.entries(compose.services).filter(([, s]) => kind(s) === "nats");
   const trainyard = Object.entries(compose.services).filter(([, s]) => kind(s) === "scheduler" || kind(s) === "agent");
 
-  it("is its own Compose project", () => {
-    expect(compose.name).toBeTruthy();
-    expect(compose.name).not.toBe(load("docker-compose.yml").name);
+  it("is run as its own Compose project (-p: Compose v1 refuses a top-level name)", () => {
+    expect(compose.name).toBeUndefined();
+    const header = readFileSync(path.join(repo, "docker-compose.cluster.yml"), "utf8").split("\n").filter((l) => l.startsWith("#")).join("\n");
+    const commands = header.split("\n").filter((l) => /docker.compose .*-f docker-compose\.cluster\.yml/.test(l));
+    expect(commands.length).toBeGreaterThan(0);
+    for (const c of commands) expect(c).toMatch(/ -p trainyard-cluster /);
+  });
+
+  it("runs two scheduler replicas with the same settings, on different host ports", () => {
+    const schedulers = trainyard.filter(([, s]) => kind(s) === "scheduler");
+    expect(schedulers).toHaveLength(2);
+    const [[, a], [, b]] = schedulers as [[string, Service], [string, Service]];
+    expect(b.environment).toEqual(a.environment);
+    expect(b.depends_on).toEqual(a.depends_on);
+    expect(b.volumes).toEqual(a.volumes);
+    expect(publishedTargets(b).sort()).toEqual(publishedTargets(a).sort());
   });
 
   it("runs three NATS servers, each with its own name and store volume, on one generated configuration", () => {
@@ -250,8 +275,8 @@ describe("docker-compose.cluster.yml", () => {
     }
   });
 
-  it("has the scheduler create replicated streams and buckets (TRAINYARD_NATS_REPLICAS=3); both know all three servers", () => {
-    expect(trainyard.map(([, s]) => kind(s)).sort()).toEqual(["agent", "scheduler"]);
+  it("has the schedulers create replicated streams and buckets (TRAINYARD_NATS_REPLICAS=3); schedulers and agent know all three servers", () => {
+    expect(trainyard.map(([, s]) => kind(s)).sort()).toEqual(["agent", "scheduler", "scheduler"]);
     const conf = generateNatsConf(compose);
     for (const [, s] of trainyard) {
       const env = environmentWith(s, conf);
