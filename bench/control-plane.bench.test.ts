@@ -61,6 +61,7 @@ beforeAll(async () => {
     TRAINYARD_METRICS_ADDR: `127.0.0.1:${metricsPort}`,
     // The scheduler's own default: what a deployment pays (startService asks for debug).
     TRAINYARD_LOG_LEVEL: env.BENCH_SCHEDULER_LOG_LEVEL ?? "info",
+    // To profile: BENCH_SCHEDULER_NODE_OPTIONS="--import <a preload that starts node:inspector's Profiler>" (--cpu-prof is not allowed there).
     ...(env.BENCH_SCHEDULER_NODE_OPTIONS ? { NODE_OPTIONS: env.BENCH_SCHEDULER_NODE_OPTIONS } : {}),
   });
   await waitForLine(scheduler, "scheduler serving");
@@ -154,7 +155,7 @@ async function run(n: number, label: string): Promise<RunResult> {
   const submitting = Promise.all(Array.from({ length: Math.min(IN_FLIGHT, n) }, submit)).then(() => (submitted = performance.now()));
   let tEnd = 0;
   for (;;) {
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 100)); // a scrape costs the scheduler ~1 ms
     const c = await counts();
     if ((c.FAILED ?? 0) > (before.FAILED ?? 0) || (c.CANCELLED ?? 0) > (before.CANCELLED ?? 0)) throw new Error(`tasks failed: ${JSON.stringify(c)}`);
     if ((c.SUCCEEDED ?? 0) - done0 >= n) {
@@ -201,18 +202,46 @@ async function verify(label: string, ids: string[]): Promise<void> {
   expect(c.running).toBe(0);
 }
 
-/** Where a task's time goes: median and p90 of each phase over (a sample of) the run's tasks, read from their records. */
+/** When the dispatch of each task and each of its events went out, seen on a plain subscription to their subjects. */
+const published = new Map<string, Record<string, number>>();
+function tapMessages(): () => void {
+  const subs = [nc.subscribe("trainyard.dispatch.>"), nc.subscribe("trainyard.events.>")];
+  for (const sub of subs) {
+    void (async () => {
+      for await (const m of sub) {
+        const at = Date.now();
+        try {
+          const b = m.json<{ taskId: string; type?: string }>();
+          const seen = published.get(b.taskId) ?? {};
+          seen[b.type ?? "dispatch"] ??= at;
+          published.set(b.taskId, seen);
+        } catch {
+          /* not ours */
+        }
+      }
+    })();
+  }
+  return () => subs.forEach((s) => s.unsubscribe());
+}
+
+/**
+ * Where a task's time goes: median and p90 of each step over (a sample of) the run's tasks, from
+ * their records (the times each step wrote) and the messages seen going out (".. out": when
+ * the dispatch or the agent's event was published).
+ */
 async function phases(ids: string[]): Promise<string> {
   const kv = await new Kvm(nc).open("tasks");
   const sample = ids.slice(0, 2_000);
-  const steps: Record<string, number[]> = { placed: [], dispatched: [], claimed: [], started: [], ended: [], stored: [] };
+  const names = ["placed", "dispatch out", "dispatched", "claimed", "claimed out", "started", "started out", "ended", "finished out", "stored"];
+  const steps: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
   await Promise.all(
     sample.map(async (id) => {
       const e = await kv.get(id);
       const t = e!.json<TaskRecord>();
       const a = t.attempts[0]!;
-      const at = [t.createTime, a.placeTime, a.dispatchTime, a.claimTime, a.startTime, a.endTime, e!.created.getTime()];
-      Object.values(steps).forEach((xs, i) => xs.push(at[i + 1]! - at[i]!));
+      const out = published.get(id) ?? {};
+      const at = [t.createTime, a.placeTime, out.dispatch, a.dispatchTime, a.claimTime, out.claimed, a.startTime, out.started, a.endTime, out.finished, e!.created.getTime()];
+      names.forEach((n, i) => at[i + 1] !== undefined && at[i] !== undefined && steps[n]!.push(at[i + 1]! - at[i]!));
     }),
   );
   return Object.entries(steps)
@@ -282,7 +311,9 @@ async function runtimeFloor(n: number): Promise<number> {
 
 it(`${TASKS} tasks through ${AGENTS} simulated agents × ${SLOTS} slots, ${IN_FLIGHT} Submits in flight`, async () => {
   const label = `run-${Date.now()}`;
+  const untap = tapMessages();
   const r = await run(TASKS, label);
+  untap();
   await verify(label, r.ids);
   const rate = TASKS / r.secs;
   const writes = Math.round(r.writesPerTask);
@@ -290,15 +321,18 @@ it(`${TASKS} tasks through ${AGENTS} simulated agents × ${SLOTS} slots, ${IN_FL
   const floor = await kvFloor(TASKS, writes, r.bytesPerWrite);
   const rtFloor = await runtimeFloor(TASKS);
   const cpu = `scheduler ${r.cpu.scheduler.toFixed(0)}%, agents ${r.cpu.agents.toFixed(0)}%, nats-server ${r.cpu.nats.toFixed(0)}%, submitter ${r.cpu.bench.toFixed(0)}% CPU`;
+  // CPU time a task costs each process: what a shared machine's neighbours do not change much.
+  const perTask = (pct: number) => ((pct / 100) * r.secs * 1000) / TASKS;
+  const cpuPerTask = `CPU a task: scheduler ${perTask(r.cpu.scheduler).toFixed(2)} ms, agents ${perTask(r.cpu.agents).toFixed(2)} ms, nats-server ${perTask(r.cpu.nats).toFixed(2)} ms`;
   console.log(
     `\ncontrol plane: ${fmt(TASKS)} tasks in ${r.secs.toFixed(2)} s = ${fmt(rate)} tasks/s (Submits done at ${r.submitSecs.toFixed(2)} s, ${fmt(TASKS / r.submitSecs)}/s); ` +
       `${r.writesPerTask.toFixed(2)} task-record writes and ${r.eventsPerTask.toFixed(2)} events per task, ~${fmt(r.bytesPerWrite)} B a record; ${cpu}\n` +
       `KV floor (create + ${writes - 1} CAS updates per task): ${fmt(floor)} tasks/s; fake runtime floor: ${fmt(rtFloor)} containers/s\n` +
-      `phases, p50/p90 from the step before: ${timeline}\n`,
+      `${cpuPerTask}\nphases, p50/p90 from the step before: ${timeline}\n`,
   );
   row({
     row: `P6 control plane: ${fmt(TASKS)} tasks Submit→SUCCEEDED, ${AGENTS} fake agents × ${SLOTS} slots, ${IN_FLIGHT} Submits in flight`,
-    trainyard: `${fmt(rate)} tasks/s (${r.writesPerTask.toFixed(1)} CAS writes a task); ${cpu}`,
+    trainyard: `${fmt(rate)} tasks/s (${r.writesPerTask.toFixed(1)} CAS writes a task); ${cpu}; ${cpuPerTask}`,
     baseline: `bare KV CAS chains (create + ${writes - 1} updates) ${fmt(floor)} tasks/s; FakeRuntime alone ${fmt(rtFloor)}/s`,
     ratio: rate / floor,
     goal: `≥ ${fmt(GOAL)} tasks/s`,

@@ -119,7 +119,7 @@ export async function startAgent(config: AgentConfig, logger: Logger, runtime: C
     stopping: pulling.signal,
   });
   const gate = new DockerGate(runtime, log);
-  const loops = [pullLoop({ js, consumer: nodeConsumer(config.nodeId), slots, take, logger: log, signal: pulling.signal, ready: (s) => gate.wait(s) })];
+  const loops = [pullLoop({ js, consumer: nodeConsumer(config.nodeId), slots, take, logger: log, signal: pulling.signal, ready: (s) => gate.wait(s), oneAtATime: config.gpus > 0 })];
   state.drain = async (deadlineMs) => {
     state.draining = true;
     pulling.abort();

@@ -6,7 +6,7 @@
 import type { Logger } from "pino";
 import { parseDispatch, type AgentEvent, type DispatchMessage, type TaskRecord } from "@trainyard/common";
 import { attemptGpus } from "../core/container-spec.js";
-import { dispatchDecision, type ClaimResult } from "../core/dispatch-decision.js";
+import { dispatchDecision, type ClaimResult, type FinalDispatchAction } from "../core/dispatch-decision.js";
 
 /** The part of a JetStream message this needs (nats.js JsMsg has it). */
 export interface DispatchDelivery {
@@ -32,12 +32,27 @@ export interface TakeDispatchOptions {
 }
 
 export function takeDispatch(o: TakeDispatchOptions) {
+  /** Attempts ("<task>:<attempt>") a take is claiming and launching now: the pull loop takes several at once. */
+  const taking = new Set<string>();
   return async (m: DispatchDelivery): Promise<boolean> => {
     const delivery = { message: parseDispatch(safeJson(m)), deliveryCount: m.info.deliveryCount, stopping: o.stopping.aborted };
     const first = dispatchDecision(delivery);
-    const action =
-      first.do === "claim" ? dispatchDecision(delivery, await o.claim(first.message), o.runningHere(first.message.taskId)) : first;
-    const d = delivery.message;
+    if (first.do !== "claim") return act(m, first, delivery.message);
+    const key = `${first.message.taskId}:${first.message.attempt}`;
+    if (taking.has(key)) {
+      // Another delivery of it is being claimed here: once that one launched, runningHere answers.
+      m.nak(TAKING_RETRY_MS);
+      return false;
+    }
+    taking.add(key);
+    try {
+      return await act(m, dispatchDecision(delivery, await o.claim(first.message), o.runningHere(first.message.taskId)), delivery.message);
+    } finally {
+      taking.delete(key);
+    }
+  };
+
+  async function act(m: DispatchDelivery, action: FinalDispatchAction, d: DispatchMessage | null): Promise<boolean> {
     const log = d ? o.logger.child({ task: d.taskId, attempt: d.attempt }) : o.logger;
     switch (action.do) {
       case "term":
@@ -59,8 +74,11 @@ export function takeDispatch(o: TakeDispatchOptions) {
         o.launch(action.task, action.attempt);
         return true;
     }
-  };
+  }
 }
+
+/** When a delivery of an attempt already being claimed here comes back. */
+const TAKING_RETRY_MS = 1_000;
 
 function safeJson(m: DispatchDelivery): unknown {
   try {

@@ -97,4 +97,16 @@ describe("takeDispatch", () => {
     expect(m.acks).toEqual(["nak"]);
     expect(h.claims).toEqual([]);
   });
+
+  it("naks a second delivery of an attempt while the first is still being claimed here, and launches once", async () => {
+    const h = harness({ claimed: true, task: t, again: false });
+    const first = new Message(d);
+    const second = new Message(d, { deliveryCount: 2 });
+    const [a, b] = await Promise.all([h.take(first), h.take(second)]);
+    expect([a, b]).toEqual([true, false]);
+    expect(first.acks).toEqual(["ack"]);
+    expect(second.acks).toEqual(["nak 1000"]);
+    expect(h.claims).toHaveLength(1);
+    expect(h.launched).toHaveLength(1);
+  });
 });

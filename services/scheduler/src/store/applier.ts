@@ -5,6 +5,12 @@
  * inputs to the same task at once. Safe to call twice with the same input: the second call
  * changes nothing. Lines go out before the record, so a task seen in a final state has all of
  * its log.
+ *
+ * The read is this replica's view when it holds the record (tasks not final): the
+ * compare-and-set on the view's revision is what proves it current, and a stale copy costs one
+ * lost race, then a read from the store. Only a write is decided on that copy: a decision that
+ * changes nothing, or one with SYSTEM lines (which go out before the write), is decided again on
+ * the store's record, so a stale view never drops an input or repeats a line.
  */
 import { ConflictError, NotFoundError, type TaskRecord } from "@trainyard/common";
 import { transition, withFenceSeq, type Input } from "../core/transition.js";
@@ -18,6 +24,8 @@ export interface SystemLog {
 /** What learns of every record this replica stored (its task view). */
 export interface StoredSink {
   offer(task: TaskRecord, revision: number): void;
+  /** The record as this replica last saw it, if it holds it; may be behind the store. */
+  current?(id: string): StoredTask | undefined;
 }
 
 export interface Applier {
@@ -35,10 +43,14 @@ export function createApplier(o: { store: TaskStore; systemLog: SystemLog; view:
   const stored = (s: StoredTask) => (view.offer(s.task, s.revision), s);
   return {
     async apply(taskId, input, now = input.time) {
+      let seen = view.current?.(taskId);
       for (let conflicts = 0; ; conflicts++) {
-        const cur = await store.get(taskId);
+        const cur = seen ?? (await store.get(taskId));
+        const fromStore = !seen;
+        seen = undefined;
         if (!cur) throw new NotFoundError("task", taskId);
         const t = transition(cur.task, input, now);
+        if (!fromStore && (!t.changed || t.lines.length > 0)) continue; // decided again on the store's record
         if (!t.changed) return stored(cur);
         let task = t.task;
         for (const line of t.lines) {

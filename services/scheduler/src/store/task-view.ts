@@ -79,9 +79,19 @@ export class TaskView implements StoredSink {
     })(this.live);
   }
 
+  /** A task not final, whole, with the revision this view has of it; undefined for final ones. */
+  current(id: string): { task: TaskRecord; revision: number } | undefined {
+    return this.live.get(id);
+  }
+
   /** A task not final, whole; undefined for final ones (read those from the store). */
   get(id: string): TaskRecord | undefined {
     return this.live.get(id)?.task;
+  }
+
+  /** Any task's state and namespace, final or not; undefined for a task this view does not hold. */
+  summary(id: string): TaskSummary | undefined {
+    return this.index.get(id);
   }
 
   /** Summaries of every task matching `q`, newest first (TaskIndex.page). */
