@@ -82,6 +82,32 @@ describe("agent faults", () => {
     await a.exited;
   });
 
+  it("re-attaches after SIGKILL in the middle of a fast writer on both streams: every line of each stream exactly once, in order", async () => {
+    const id = `burst-${process.pid}`;
+    const dir = mkdtempSync(path.join(os.tmpdir(), "ty-agent-"));
+    let a = agentProcess(id, "p-burst", dir);
+    await waitForLine(a, "agent serving");
+    // 100,000 lines a stream in bursts of 2,500, written by two processes at once, for about 4 s.
+    const N = 100_000;
+    const bursts = "for b in $(seq 0 39); do seq $((b*2500+1)) $((b*2500+2500)); sleep 0.1; done";
+    const task = (await c.client.submit(spec({ command: sh(`${bursts} & ${bursts} | sed 's/^/e/' >&2; wait`), pool: "p-burst" }))).task!;
+    await c.waitFor(task.id, (t) => t.attempts[0]!.containerId !== "");
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(text(await readLog(c.client, task.id), LogStream.STDOUT).length).toBeGreaterThan(0);
+    a.kill("SIGKILL");
+    await a.exited;
+    a = agentProcess(id, "p-burst", dir); // the container writes on while no agent reads
+    await waitForLine(a, "re-attached to a running attempt");
+    const done = await c.waitForState(task.id, TaskState.SUCCEEDED, 90_000);
+    expect(done.attempts).toHaveLength(1);
+    const frames = await readLog(c.client, task.id);
+    expect(text(frames, LogStream.SYSTEM)).toContain("agent restarted: re-attached to the running container");
+    expect(text(frames, LogStream.STDOUT) === numbers(N)).toBe(true);
+    expect(text(frames, LogStream.STDERR) === Array.from({ length: N }, (_, i) => `e${i + 1}\n`).join("")).toBe(true);
+    a.kill("SIGTERM");
+    await a.exited;
+  });
+
   it("leaves running containers on SIGTERM and re-attaches on the next start", async () => {
     const { id, dir, task, ...started } = await agentRunningTask("sigterm", 60);
     let a = started.a;
