@@ -1,7 +1,7 @@
 // Helpers for building task specs and reading logs in tests.
 import { create } from "@bufbuild/protobuf";
 import { durationFromMs, type Timestamp } from "@bufbuild/protobuf/wkt";
-import { LogStream, MountType, SubmitRequestSchema, TaskState, type LogFrame, type SchedulerClient, type SubmitRequest, type Task } from "@trainyard/client";
+import { DependencyCondition, LogStream, MountType, SubmitRequestSchema, TaskState, type LogFrame, type SchedulerClient, type SubmitRequest, type Task } from "@trainyard/client";
 import { TEST_IMAGE } from "./docker.js";
 
 export interface SpecOptions {
@@ -23,6 +23,7 @@ export interface SpecOptions {
   priority?: number;
   preemptible?: boolean;
   nodeLabels?: Record<string, string>;
+  dependsOn?: { taskId: string; condition?: DependencyCondition }[];
 }
 
 /** A SubmitRequest for the busybox test image; retries off unless asked for. */
@@ -38,6 +39,7 @@ export function spec(o: SpecOptions): SubmitRequest {
       priority: o.priority ?? 0,
       preemptible: o.preemptible ?? false,
       nodeLabels: o.nodeLabels ?? {},
+      dependsOn: (o.dependsOn ?? []).map((d) => ({ taskId: d.taskId, condition: d.condition ?? DependencyCondition.UNSPECIFIED })),
       retry: {
         maxRetries: o.maxRetries ?? 0,
         ...(o.maxInfraRetries !== undefined ? { maxInfrastructureRetries: o.maxInfraRetries } : {}),

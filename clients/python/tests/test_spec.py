@@ -41,6 +41,12 @@ class BuildSpecTest(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "network"):
             build_spec("img", network="wifi")
 
+    def test_dependencies(self):
+        s = build_spec("img", depends_on=["t-a", ("t-b", "finished"), ("t-c", "failed")])
+        self.assertEqual([(d.task_id, d.condition) for d in s.depends_on], [("t-a", 1), ("t-b", 2), ("t-c", 3)])
+        with self.assertRaisesRegex(ValueError, "depends_on"):
+            build_spec("img", depends_on=[("t-a", "maybe")])
+
     def test_leaves_unset_what_was_not_given(self):
         s = build_spec("img")
         self.assertFalse(s.HasField("timeout"))

@@ -21,6 +21,7 @@ import { LeaseLoop } from "./bus/lease-loop.js";
 import { NodeConsumers } from "./bus/node-consumers.js";
 import { Placer } from "./bus/placer.js";
 import { PlacerLease } from "./bus/placer-lease.js";
+import { DependencyLoop } from "./bus/dependency-loop.js";
 import { RetentionLoop } from "./bus/retention-loop.js";
 import { JetStreamSystemLog } from "./bus/system-log.js";
 import type { SchedulerConfig } from "./config.js";
@@ -114,6 +115,7 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
     logger,
     usage: () => space.usage(),
   });
+  const dependencies = new DependencyLoop({ view, applier, active: () => lease.held !== null, clock, logger });
   const stopping = new AbortController();
   const loop = new DispatchLoop({
     view,
@@ -133,6 +135,7 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
     placer!.start();
     lease.start();
     retention.start();
+    dependencies.start();
   });
   void Promise.all([view.ready, nodes.ready]).then(() => {
     loop.start();
@@ -174,6 +177,7 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
       loop.stop();
       placer!.stop();
       retention.stop();
+      dependencies.stop();
       await lease.stop();
       leases.stop();
       drainFeed.stop();

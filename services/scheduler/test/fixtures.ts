@@ -148,6 +148,8 @@ export function outcome(reason: FailureReason | undefined, exitCode = reason ? 1
         return { kind: "container-error", error: detail };
       case "PREEMPTED":
         return stopped({ kind: "preempted", forTaskId: "t-urgent" }, exitCode);
+      case "DEPENDENCY_FAILED":
+        throw new Error("DEPENDENCY_FAILED is the scheduler's, never an agent's outcome");
     }
   })();
   return reason ? { exitCode, failureReason: reason, end } : { exitCode, end };

@@ -6,7 +6,7 @@ The scheduler validates and fills in defaults (max_retries 3, retry delay 5 s, g
 from __future__ import annotations
 
 import datetime
-from typing import Mapping, Optional, Sequence, Union
+from typing import Mapping, Optional, Sequence, Tuple, Union
 
 from google.protobuf import duration_pb2
 
@@ -31,6 +31,11 @@ def to_duration(value: Seconds, field: str) -> duration_pb2.Duration:
 
 
 _NETWORKS = {"none": task_pb2.NETWORK_MODE_NONE, "host": task_pb2.NETWORK_MODE_HOST, "bridge": task_pb2.NETWORK_MODE_BRIDGE}
+_CONDITIONS = {
+    "succeeded": task_pb2.DEPENDENCY_CONDITION_SUCCEEDED,
+    "finished": task_pb2.DEPENDENCY_CONDITION_FINISHED,
+    "failed": task_pb2.DEPENDENCY_CONDITION_FAILED,
+}
 
 
 def build_spec(
@@ -54,6 +59,7 @@ def build_spec(
     preemptible: Optional[bool] = None,
     node_labels: Optional[Mapping[str, str]] = None,
     network: Optional[str] = None,
+    depends_on: Optional[Sequence[Union[str, Tuple[str, str]]]] = None,
 ) -> TaskSpec:
     """A TaskSpec for ``image``.
 
@@ -63,7 +69,9 @@ def build_spec(
     ``user`` ("uid" or "uid:gid") and ``read_only_rootfs`` harden the container further.
     ``priority`` (1-100, default 50) orders the queue; a ``preemptible`` task may be stopped for a
     higher one. ``node_labels`` must all be among a node's labels; ``network`` is "none" (the
-    default), "host" or "bridge", where the agent allows it.
+    default), "host" or "bridge", where the agent allows it. ``depends_on`` lists the tasks this
+    one waits for: a task id (it must succeed) or ``(task_id, "succeeded" | "finished" |
+    "failed")``.
     """
     if isinstance(command, (str, bytes)):
         raise TypeError('command: expected a list of arguments, e.g. ["sh", "-c", "echo hi"], not a string')
@@ -90,6 +98,11 @@ def build_spec(
         if network not in _NETWORKS:
             raise ValueError(f"network: expected one of {sorted(_NETWORKS)}, got {network!r}")
         spec.network = _NETWORKS[network]
+    for d in depends_on or ():
+        task_id, condition = (d, "succeeded") if isinstance(d, str) else d
+        if condition not in _CONDITIONS:
+            raise ValueError(f"depends_on: condition of {task_id} must be one of {sorted(_CONDITIONS)}, got {condition!r}")
+        spec.depends_on.add(task_id=task_id, condition=_CONDITIONS[condition])
     if cpus is not None:
         spec.resources.cpus = cpus
     if memory_bytes is not None:

@@ -5,7 +5,7 @@
 import { create } from "@bufbuild/protobuf";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { SubmitRequestSchema, type SubmitRequest } from "../gen/trainyard/v1/scheduler_pb.js";
-import { NetworkMode, TaskState } from "../gen/trainyard/v1/task_pb.js";
+import { DependencyCondition, NetworkMode, TaskState } from "../gen/trainyard/v1/task_pb.js";
 import { durationToMs, parseBytes } from "../units.js";
 
 export class UsageError extends Error {
@@ -107,6 +107,10 @@ export interface SubmitFlags {
   preemptible?: boolean;
   nodeLabel?: string[];
   network?: string;
+  /** Task ids this one waits for: to succeed, to finish whichever way, to fail. */
+  after?: string[];
+  afterAny?: string[];
+  afterFailed?: string[];
 }
 
 const NETWORK: Record<string, NetworkMode> = { none: NetworkMode.NONE, host: NetworkMode.HOST, bridge: NetworkMode.BRIDGE };
@@ -131,6 +135,11 @@ export function buildSubmitRequest(f: SubmitFlags, command: string[]): SubmitReq
       preemptible: f.preemptible ?? false,
       nodeLabels: keyValues(f.nodeLabel ?? [], "--node-label"),
       network: f.network !== undefined ? networkMode(f.network) : NetworkMode.UNSPECIFIED,
+      dependsOn: [
+        ...(f.after ?? []).map((taskId) => ({ taskId, condition: DependencyCondition.SUCCEEDED })),
+        ...(f.afterAny ?? []).map((taskId) => ({ taskId, condition: DependencyCondition.FINISHED })),
+        ...(f.afterFailed ?? []).map((taskId) => ({ taskId, condition: DependencyCondition.FAILED })),
+      ],
       resources: {
         cpus: f.cpus !== undefined ? parseNumber(f.cpus, "--cpus") : 0,
         memoryBytes: f.memory !== undefined ? parseMemory(f.memory) : 0n,

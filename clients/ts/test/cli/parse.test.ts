@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { TaskState } from "../../src/index.js";
-import { NetworkMode } from "../../src/index.js";
+import { DependencyCondition, NetworkMode } from "../../src/index.js";
 import { buildSubmitRequest, keyValues, parseKeyValue, parseMemory, parseNumber, parseSince, parseState, resolveAddress, UsageError } from "../../src/cli/parse.js";
 
 describe("resolveAddress", () => {
@@ -76,6 +76,13 @@ describe("buildSubmitRequest", () => {
     const placed = buildSubmitRequest({ image: "b", priority: "80", preemptible: true, nodeLabel: ["zone=a"], network: "host" }, []).spec!;
     expect([placed.priority, placed.preemptible, placed.nodeLabels, placed.network]).toEqual([80, true, { zone: "a" }, NetworkMode.HOST]);
     expect(() => buildSubmitRequest({ image: "b", network: "wifi" }, [])).toThrow(/--network/);
+    const after = buildSubmitRequest({ image: "b", after: ["t-a", "t-b"], afterAny: ["t-c"], afterFailed: ["t-d"] }, []).spec!;
+    expect(after.dependsOn.map((d) => [d.taskId, d.condition])).toEqual([
+      ["t-a", DependencyCondition.SUCCEEDED],
+      ["t-b", DependencyCondition.SUCCEEDED],
+      ["t-c", DependencyCondition.FINISHED],
+      ["t-d", DependencyCondition.FAILED],
+    ]);
     expect(() => buildSubmitRequest({ image: "b", priority: "0" }, [])).toThrow(/--priority/);
     const locked = buildSubmitRequest({ image: "busybox", user: "1000:100", readOnly: true }, []).spec!;
     expect([locked.user, locked.readOnlyRootfs]).toEqual(["1000:100", true]);

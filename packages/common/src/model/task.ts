@@ -19,7 +19,17 @@ export type FailureReason =
   | "IMAGE_UNAVAILABLE"
   | "CONTAINER_ERROR"
   /** Stopped to make room for a task of higher priority (spends the infrastructure budget). */
-  | "PREEMPTED";
+  | "PREEMPTED"
+  /** A dependency's condition can never hold (the scheduler's; never an agent's outcome). */
+  | "DEPENDENCY_FAILED";
+
+/** What a dependent task needs of its parent: SUCCEEDED, FINISHED (any final state), FAILED. */
+export type DependencyCondition = "SUCCEEDED" | "FINISHED" | "FAILED";
+
+export interface Dependency {
+  taskId: string;
+  condition: DependencyCondition;
+}
 
 /** A task container's network: "none" unless the agent allows more (TRAINYARD_AGENT_NETWORK_MODES). */
 export type NetworkMode = "none" | "host" | "bridge";
@@ -90,6 +100,8 @@ export interface TaskSpec {
   network?: NetworkMode;
   /** Every pair must be among the node's labels. */
   nodeLabels?: Record<string, string>;
+  /** Tasks this one waits for (absent: none). */
+  dependsOn?: Dependency[];
 }
 
 export interface Attempt {
@@ -151,6 +163,8 @@ export interface TaskRecord {
    * when its node's drain deadline passed; the agent acts on it. Gone with the attempt.
    */
   stop?: { attempt: number; time: number } & ({ kind: "preempted"; forTaskId: string } | { kind: "drain" });
+  /** When every dependency's condition held: from then on the task is placed like any other. */
+  depsMet?: number;
   /** What happened to the task, oldest first (append-only; at most MAX_HISTORY entries and MAX_HISTORY_BYTES, the oldest dropped beyond). */
   history?: TaskEvent[];
 }

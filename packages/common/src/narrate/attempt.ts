@@ -113,6 +113,8 @@ export function outcomeWords(o: Outcome): string {
       return `container error: ${endMessage(o.end)}`;
     case "PREEMPTED":
       return endMessage(o.end);
+    case "DEPENDENCY_FAILED":
+      return "dependency failed";
   }
 }
 

@@ -24,6 +24,8 @@ export const taskWords = {
   cancelledWhilePending: (reason: string) => `${taskWords.cancelled(reason)} (while pending)`,
   cancelling: (reason: string) => `cancelling${reason ? `: ${reason}` : ""}`,
   cancelRequested: (reason: string) => `cancel requested${reason ? `: ${reason}` : ""}`,
+  dependenciesMet: () => "dependencies met: waiting for room",
+  dependencyFailed: (why: string) => `cancelled: ${why}`,
   /** The fencing line: frames of the attempt stored after it are not shown. */
   attemptLost: (attempt: number, lapse: LeaseLapse) => `attempt ${attempt} lost: ${lapseText(lapse)}; its later output is not shown`,
 };

@@ -51,9 +51,9 @@ describe.each([
     expect(fileNames(res)).toEqual([
       "trainyard/v1/scheduler.proto",
       "google/protobuf/duration.proto",
+      "google/protobuf/timestamp.proto",
       "trainyard/v1/agent.proto",
       "trainyard/v1/task.proto",
-      "google/protobuf/timestamp.proto",
     ]);
   });
 

@@ -3,6 +3,7 @@ import { create } from "@bufbuild/protobuf";
 import { durationFromMs, TimestampSchema, type Timestamp } from "@bufbuild/protobuf/wkt";
 import {
   AttemptSchema,
+  DependencyCondition,
   FailureReason as PbFailureReason,
   LogFrameSchema,
   LogStream,
@@ -38,7 +39,10 @@ const REASON: Record<FailureReason, PbFailureReason> = {
   IMAGE_UNAVAILABLE: PbFailureReason.IMAGE_UNAVAILABLE,
   CONTAINER_ERROR: PbFailureReason.CONTAINER_ERROR,
   PREEMPTED: PbFailureReason.PREEMPTED,
+  DEPENDENCY_FAILED: PbFailureReason.DEPENDENCY_FAILED,
 };
+
+const CONDITION = { SUCCEEDED: DependencyCondition.SUCCEEDED, FINISHED: DependencyCondition.FINISHED, FAILED: DependencyCondition.FAILED } as const;
 
 const NETWORK = { none: NetworkMode.NONE, host: NetworkMode.HOST, bridge: NetworkMode.BRIDGE } as const;
 
@@ -76,6 +80,7 @@ export function taskToProto(t: TaskRecord): Task {
       preemptible: s.preemptible ?? false,
       network: NETWORK[s.network ?? "none"],
       nodeLabels: s.nodeLabels ?? {},
+      dependsOn: (s.dependsOn ?? []).map((d) => ({ taskId: d.taskId, condition: CONDITION[d.condition] })),
       mounts: (s.mounts ?? []).map((m) => ({
         type: m.type === "volume" ? MountType.VOLUME : MountType.BIND,
         source: m.source,

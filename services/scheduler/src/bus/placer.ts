@@ -27,7 +27,7 @@ import { currentAttempt, type TaskRecord } from "@trainyard/common";
 import { place } from "../core/placement/place.js";
 import { waitText } from "../core/placement/reasons.js";
 import { drainStops, nextDrainDeadline } from "../core/placement/drain.js";
-import { buildSnapshot, type NodeState } from "../core/placement/snapshot.js";
+import { buildSnapshot, waitsForDependencies, type NodeState } from "../core/placement/snapshot.js";
 import type { Decision, PendingAttempt, Quota, RunningAttempt } from "../core/placement/types.js";
 import type { Input } from "../core/transition.js";
 import type { Applier } from "../store/applier.js";
@@ -148,7 +148,7 @@ export class Placer {
     const before = this.active.get(t.id);
     if (t.state === "PENDING" || t.state === "RUNNING") this.active.set(t.id, t);
     else this.active.delete(t.id);
-    if (!before) return this.active.has(t.id) && (isArrival(t) ? "arrived" : true);
+    if (!before) return this.active.has(t.id) && !waitsForDependencies(t) && (isArrival(t) ? "arrived" : true);
     if (!this.active.has(t.id) || placementKey(before) !== placementKey(t)) return true;
     if (this.arrived.has(t.id)) this.arrived.set(t.id, t);
     return false;
@@ -301,7 +301,7 @@ async function atOnce<T>(items: readonly T[], limit: number, fn: (item: T) => Pr
 /** What of a task record placement reads. */
 function placementKey(t: TaskRecord): string {
   const a = currentAttempt(t);
-  return JSON.stringify([t.state, a.number, a.state, a.notBefore, a.placedOn, a.nodeId, a.gpuIds, a.reservedOn, t.stop, t.cancel !== undefined, t.spec.priority]);
+  return JSON.stringify([t.state, a.number, a.state, a.notBefore, a.placedOn, a.nodeId, a.gpuIds, a.reservedOn, t.stop, t.cancel !== undefined, t.spec.priority, t.depsMet]);
 }
 
 /** What of the nodes matters to placement (not the heartbeat's time). */

@@ -47,6 +47,10 @@ export function historyEntries(before: TaskRecord, input: Input, after: TaskReco
         ? [{ ...at("cancelled", after.message), ...by }]
         : [{ ...at("cancel-requested", taskWords.cancelRequested(input.reason)), ...by }];
     }
+    case "deps-met":
+      return [at("dependencies-met", taskWords.dependenciesMet())];
+    case "dependency-failed":
+      return [at("cancelled", after.message)];
     case "finished":
     case "node-lost": {
       const first = input.type === "node-lost" ? at("node-lost", lapseText(input.lapse), input.nodeId) : at("exited", outcomeWords(input.outcome), input.nodeId);

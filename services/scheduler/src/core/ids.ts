@@ -16,3 +16,6 @@ export function taskId(nowMs: number, random: Uint8Array): string {
   for (let i = 0; i < 12; i++) rand += ALPHABET[(random[i] ?? 0) % 32];
   return `t-${time}${rand}`;
 }
+
+/** What a task id may be: ids are KV keys and subject tokens, so nothing else reaches NATS. */
+export const TASK_ID_PATTERN = /^[A-Za-z0-9_=-]{1,128}$/;

@@ -1,4 +1,5 @@
 import { taskWords, type TaskRecord, type TaskSpec } from "@trainyard/common";
+import { waitingText } from "./dependencies.js";
 
 export interface Submitter {
   namespace: string;
@@ -6,14 +7,17 @@ export interface Submitter {
   name: string;
 }
 
-/** A freshly submitted task: PENDING, attempt 1, dispatchable now, in its submitter's namespace. Pure. */
+/**
+ * A freshly submitted task: PENDING, attempt 1, dispatchable now (or once its dependencies
+ * hold: it says whom it waits for), in its submitter's namespace. Pure.
+ */
 export function newTask(id: string, spec: TaskSpec, now: number, by: Submitter, idempotencyKey?: string): TaskRecord {
   return {
     id,
     spec,
     state: "PENDING",
     attempts: [{ number: 1, state: "PENDING", notBefore: now }],
-    message: taskWords.waiting(spec.pool),
+    message: spec.dependsOn?.length ? waitingText(spec.dependsOn) : taskWords.waiting(spec.pool),
     createTime: now,
     history: [{ time: now, type: "submitted", attempt: 1, message: taskWords.submitted(spec.image), principal: by.name }],
     namespace: by.namespace,

@@ -4,8 +4,10 @@
  * Pure; called by Submit before anything is stored.
  */
 import type { Duration } from "@bufbuild/protobuf/wkt";
-import { DEFAULT_PRIORITY, InvalidArgumentError, POOL_NAME, type NetworkMode, type TaskSpec } from "@trainyard/common";
-import { NetworkMode as PbNetworkMode, type SubmitRequest } from "@trainyard/client";
+import { DEFAULT_PRIORITY, InvalidArgumentError, POOL_NAME, type Dependency, type DependencyCondition, type NetworkMode, type TaskSpec } from "@trainyard/common";
+import { DependencyCondition as PbCondition, NetworkMode as PbNetworkMode, type SubmitRequest } from "@trainyard/client";
+import { MAX_DEPENDENCIES } from "./dependencies.js";
+import { TASK_ID_PATTERN } from "./ids.js";
 import { imageReferenceError } from "./image-ref.js";
 import { validateMounts } from "./mounts.js";
 import { applyResourcePolicy, NO_POLICY, type ResourcePolicy } from "./resources.js";
@@ -125,6 +127,8 @@ export function validateSubmit(req: SubmitRequest, policy: ResourcePolicy = NO_P
     if (v.length > LIMITS.labelValue || /[\0-\x1f,=]/.test(v)) throw bad("node_labels", `value of ${k} is longer than ${LIMITS.labelValue} characters or has control characters, "," or "="`);
   }
 
+  const dependsOn = validateDependencies(s.dependsOn);
+
   if (req.idempotencyKey.length > LIMITS.idempotencyKey) throw new InvalidArgumentError("idempotency_key", `is longer than ${LIMITS.idempotencyKey} characters`);
 
   const spec: TaskSpec = {
@@ -152,10 +156,33 @@ export function validateSubmit(req: SubmitRequest, policy: ResourcePolicy = NO_P
     ...(s.preemptible ? { preemptible: true } : {}),
     ...(network !== "none" ? { network } : {}),
     ...(nodeLabels.length ? { nodeLabels: { ...s.nodeLabels } } : {}),
+    ...(dependsOn.length ? { dependsOn } : {}),
   };
   const stored = Buffer.byteLength(JSON.stringify(spec));
   if (stored > LIMITS.specJsonBytes) throw new InvalidArgumentError("spec", `is ${stored} bytes once stored (JSON), more than ${LIMITS.specJsonBytes}`);
   return req.idempotencyKey ? { spec, idempotencyKey: req.idempotencyKey } : { spec };
+}
+
+const CONDITION: Partial<Record<PbCondition, DependencyCondition>> = {
+  [PbCondition.UNSPECIFIED]: "SUCCEEDED",
+  [PbCondition.SUCCEEDED]: "SUCCEEDED",
+  [PbCondition.FINISHED]: "FINISHED",
+  [PbCondition.FAILED]: "FAILED",
+};
+
+/** Well-formed, at most MAX_DEPENDENCIES, each parent once. Whether the parents exist is Submit's to check. */
+function validateDependencies(deps: readonly { taskId: string; condition: PbCondition }[]): Dependency[] {
+  if (deps.length > MAX_DEPENDENCIES) throw new InvalidArgumentError("spec.depends_on", `has more than ${MAX_DEPENDENCIES} entries`);
+  const seen = new Set<string>();
+  return deps.map((d, i) => {
+    const field = `spec.depends_on[${i}]`;
+    if (!TASK_ID_PATTERN.test(d.taskId)) throw new InvalidArgumentError(`${field}.task_id`, d.taskId ? `${JSON.stringify(d.taskId.slice(0, 140))} is not a task id` : "is required");
+    if (seen.has(d.taskId)) throw new InvalidArgumentError(`${field}.task_id`, `${d.taskId} is named twice`);
+    seen.add(d.taskId);
+    const condition = CONDITION[d.condition];
+    if (!condition) throw new InvalidArgumentError(`${field}.condition`, `${d.condition} is not a DependencyCondition`);
+    return { taskId: d.taskId, condition };
+  });
 }
 
 function durationMs(d: Duration | undefined, unset: number, max: number, field: string): number {

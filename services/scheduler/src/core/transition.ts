@@ -10,7 +10,8 @@
  * created: RUNNING means the container runs.
  *
  * Inputs are agent events (claimed, started, progress, note, finished) and the scheduler's own
- * (placed, unplaced, reserved, waiting, stop, dispatched, dispatch-lost, cancel, node-lost). Rules that make at-least-once delivery harmless:
+ * (placed, unplaced, reserved, waiting, stop, dispatched, dispatch-lost, cancel, node-lost,
+ * deps-met, dependency-failed). Rules that make at-least-once delivery harmless:
  *   - a final task never changes (cancel of a finished task returns it unchanged);
  *   - an input for an attempt that is not the current one is ignored (fencing);
  *   - an input that was already applied changes nothing (`changed: false`);
@@ -59,7 +60,11 @@ export type Input =
   | { type: "dispatch-lost"; taskId: string; attempt: number; seq: number; time: number }
   /** `principal`: the token's name of who asked. */
   | { type: "cancel"; taskId: string; reason: string; time: number; principal?: string }
-  | { type: "node-lost"; taskId: string; attempt: number; nodeId: string; lapse: LeaseLapse; time: number };
+  | { type: "node-lost"; taskId: string; attempt: number; nodeId: string; lapse: LeaseLapse; time: number }
+  /** Every dependency's condition holds: from now on the task is placed like any other. */
+  | { type: "deps-met"; taskId: string; time: number }
+  /** A dependency's condition can never hold (`why`): the waiting task ends CANCELLED, DEPENDENCY_FAILED. */
+  | { type: "dependency-failed"; taskId: string; why: string; time: number };
 
 export type StopRequest = { kind: "preempted"; forTaskId: string } | { kind: "drain" };
 
@@ -81,6 +86,14 @@ function decide(task: TaskRecord, input: Input, now: number): Transition {
   if (isFinal(task.state)) return unchanged;
   const cur = currentAttempt(task);
   if (input.type === "cancel") return cancel(task, cur, input.reason, input.time);
+  if (input.type === "deps-met" || input.type === "dependency-failed") {
+    const waits = task.state === "PENDING" && cur.number === 1 && cur.nodeId === undefined && task.spec.dependsOn?.length && task.depsMet === undefined;
+    if (!waits) return unchanged;
+    if (input.type === "deps-met") return changed({ ...task, depsMet: input.time, message: taskWords.waiting(task.spec.pool) }, [{ attempt: 1, text: taskWords.dependenciesMet() }]);
+    const why = taskWords.dependencyFailed(input.why);
+    const ended: Attempt = { ...cur, state: "CANCELLED", failureReason: "DEPENDENCY_FAILED", message: why, endTime: input.time };
+    return changed({ ...withAttempt(task, ended), state: "CANCELLED", failureReason: "DEPENDENCY_FAILED", endTime: input.time, message: why }, [{ attempt: 1, text: why }]);
+  }
   if (input.attempt !== cur.number || isFinal(cur.state)) return unchanged;
   if ("holder" in input && (cur.nodeId ?? input.holder) !== input.nodeId) return unchanged;
 

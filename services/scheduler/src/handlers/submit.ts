@@ -1,6 +1,6 @@
 import type { HandlerContext } from "@connectrpc/connect";
 import type { SubmitRequest, SubmitResponse } from "@trainyard/client";
-import { ConflictError, principalOf, submitNamespace, TrainyardError } from "@trainyard/common";
+import { ConflictError, InvalidArgumentError, namespaceOf, principalOf, submitNamespace, TrainyardError, type Dependency } from "@trainyard/common";
 import { newTask } from "../core/new-task.js";
 import { submitRefusal } from "../core/retention.js";
 import { validateSubmit } from "../core/spec.js";
@@ -8,7 +8,8 @@ import { taskToProto } from "../api/convert.js";
 import type { SchedulerDeps } from "../deps.js";
 
 /**
- * Submit: validate (nothing is stored for a bad spec), bind the idempotency key, create the
+ * Submit: validate (nothing is stored for a bad spec, nor for a dependency on a task the
+ * submitter's namespace does not have), bind the idempotency key, create the
  * record (RESOURCE_EXHAUSTED past the namespace's max_pending, as this replica counts, or when
  * the tasks bucket is near its cap). The
  * placer (woken by the view) places it. May be called twice
@@ -21,6 +22,7 @@ export function submit(d: SchedulerDeps) {
     if (full) throw new TrainyardError("resource_exhausted", full);
     const p = principalOf(ctx);
     const namespace = submitNamespace(p);
+    await requireParents(d, spec.dependsOn ?? [], namespace);
     const fresh = d.newId();
     const id = idempotencyKey ? await d.idempotency.bind(namespace, idempotencyKey, fresh) : fresh;
     // A key bound before to a stored task returns it below, whatever the quota says now (a key
@@ -43,4 +45,14 @@ export function submit(d: SchedulerDeps) {
       return { $typeName: "trainyard.v1.SubmitResponse", task: taskToProto(existing.task) };
     }
   };
+}
+
+/** Each parent a dependency names must exist in the submitter's namespace (from KV when this replica's view has not seen it yet). */
+async function requireParents(d: SchedulerDeps, deps: readonly Dependency[], namespace: string): Promise<void> {
+  await Promise.all(
+    deps.map(async ({ taskId }, i) => {
+      const known = d.view.summary(taskId)?.namespace ?? (await d.store.get(taskId).then((s) => (s ? namespaceOf(s.task) : undefined)));
+      if (known !== namespace) throw new InvalidArgumentError(`spec.depends_on[${i}].task_id`, `no task ${taskId} in namespace "${namespace}"`);
+    }),
+  );
 }

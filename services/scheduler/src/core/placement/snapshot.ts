@@ -8,7 +8,7 @@
  *   back (`unplace`): it runs elsewhere rather than wait there (a claim racing with that wins,
  *   and the claim's node and devices become the attempt's).
  * - A PENDING attempt not placed yet is pending once its retry delay has passed (`nextDue` says
- *   when the next one comes due).
+ *   when the next one comes due) and its dependencies held (`depsMet`); before, it is nowhere.
  */
 import { currentAttempt, gpuDevicesOf, namespaceOf, priorityOf, type DrainRecord, type NodeRecord, type TaskRecord } from "@trainyard/common";
 import type { NetworkMode, NodeCapacity, PendingAttempt, Quota, RunningAttempt, Snapshot } from "./types.js";
@@ -68,6 +68,8 @@ export function buildSnapshot(tasks: Iterable<TaskRecord>, nodes: Iterable<NodeS
         const why = closed(a.placedOn);
         if (why) unplace.push({ taskId: t.id, attempt: a.number, nodeId: a.placedOn, why });
         else running.push(held(a.placedOn, false));
+      } else if (waitsForDependencies(t)) {
+        continue; // the dependency loop releases it (TaskRecord.depsMet)
       } else if (a.notBefore > now) {
         nextDue = Math.min(nextDue ?? Infinity, a.notBefore);
       } else {
@@ -76,6 +78,11 @@ export function buildSnapshot(tasks: Iterable<TaskRecord>, nodes: Iterable<NodeS
     }
   }
   return { snapshot: { nodes: nodeList, running, pending, quotas }, unplace, ...(nextDue !== undefined ? { nextDue } : {}) };
+}
+
+/** A task whose dependencies have not all held yet: not placed, whatever the room. */
+export function waitsForDependencies(t: TaskRecord): boolean {
+  return (t.spec.dependsOn?.length ?? 0) > 0 && t.depsMet === undefined;
 }
 
 /** Records are replaced, never changed: a pending attempt's view is made once per record (a backlog costs a lookup a round). */

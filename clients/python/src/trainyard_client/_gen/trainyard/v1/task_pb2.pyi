@@ -6,9 +6,14 @@ from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Mapping, Optional as _Optional, Union as _Union
 
+DEPENDENCY_CONDITION_FAILED: DependencyCondition
+DEPENDENCY_CONDITION_FINISHED: DependencyCondition
+DEPENDENCY_CONDITION_SUCCEEDED: DependencyCondition
+DEPENDENCY_CONDITION_UNSPECIFIED: DependencyCondition
 DESCRIPTOR: _descriptor.FileDescriptor
 FAILURE_REASON_CANCELLED: FailureReason
 FAILURE_REASON_CONTAINER_ERROR: FailureReason
+FAILURE_REASON_DEPENDENCY_FAILED: FailureReason
 FAILURE_REASON_EXIT_CODE: FailureReason
 FAILURE_REASON_IMAGE_UNAVAILABLE: FailureReason
 FAILURE_REASON_NODE_LOST: FailureReason
@@ -61,6 +66,14 @@ class Attempt(_message.Message):
     start_time: _timestamp_pb2.Timestamp
     state: TaskState
     def __init__(self, number: _Optional[int] = ..., node_id: _Optional[str] = ..., container_id: _Optional[str] = ..., state: _Optional[_Union[TaskState, str]] = ..., exit_code: _Optional[int] = ..., failure_reason: _Optional[_Union[FailureReason, str]] = ..., message: _Optional[str] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., not_before: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., dispatch_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., gpu_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class Dependency(_message.Message):
+    __slots__ = ["condition", "task_id"]
+    CONDITION_FIELD_NUMBER: _ClassVar[int]
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    condition: DependencyCondition
+    task_id: str
+    def __init__(self, task_id: _Optional[str] = ..., condition: _Optional[_Union[DependencyCondition, str]] = ...) -> None: ...
 
 class LogFrame(_message.Message):
     __slots__ = ["attempt", "data", "seq", "stream", "time"]
@@ -163,7 +176,7 @@ class TaskEvent(_message.Message):
     def __init__(self, time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., type: _Optional[str] = ..., attempt: _Optional[int] = ..., node_id: _Optional[str] = ..., message: _Optional[str] = ..., principal: _Optional[str] = ...) -> None: ...
 
 class TaskSpec(_message.Message):
-    __slots__ = ["command", "env", "image", "labels", "mounts", "network", "node_labels", "pool", "preemptible", "priority", "read_only_rootfs", "resources", "retry", "stop_grace_period", "timeout", "user"]
+    __slots__ = ["command", "depends_on", "env", "image", "labels", "mounts", "network", "node_labels", "pool", "preemptible", "priority", "read_only_rootfs", "resources", "retry", "stop_grace_period", "timeout", "user"]
     class EnvEntry(_message.Message):
         __slots__ = ["key", "value"]
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -186,6 +199,7 @@ class TaskSpec(_message.Message):
         value: str
         def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     COMMAND_FIELD_NUMBER: _ClassVar[int]
+    DEPENDS_ON_FIELD_NUMBER: _ClassVar[int]
     ENV_FIELD_NUMBER: _ClassVar[int]
     IMAGE_FIELD_NUMBER: _ClassVar[int]
     LABELS_FIELD_NUMBER: _ClassVar[int]
@@ -202,6 +216,7 @@ class TaskSpec(_message.Message):
     TIMEOUT_FIELD_NUMBER: _ClassVar[int]
     USER_FIELD_NUMBER: _ClassVar[int]
     command: _containers.RepeatedScalarFieldContainer[str]
+    depends_on: _containers.RepeatedCompositeFieldContainer[Dependency]
     env: _containers.ScalarMap[str, str]
     image: str
     labels: _containers.ScalarMap[str, str]
@@ -217,7 +232,10 @@ class TaskSpec(_message.Message):
     stop_grace_period: _duration_pb2.Duration
     timeout: _duration_pb2.Duration
     user: str
-    def __init__(self, image: _Optional[str] = ..., command: _Optional[_Iterable[str]] = ..., env: _Optional[_Mapping[str, str]] = ..., resources: _Optional[_Union[Resources, _Mapping]] = ..., retry: _Optional[_Union[RetryPolicy, _Mapping]] = ..., timeout: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., labels: _Optional[_Mapping[str, str]] = ..., pool: _Optional[str] = ..., stop_grace_period: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., mounts: _Optional[_Iterable[_Union[Mount, _Mapping]]] = ..., user: _Optional[str] = ..., read_only_rootfs: bool = ..., priority: _Optional[int] = ..., preemptible: bool = ..., network: _Optional[_Union[NetworkMode, str]] = ..., node_labels: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    def __init__(self, image: _Optional[str] = ..., command: _Optional[_Iterable[str]] = ..., env: _Optional[_Mapping[str, str]] = ..., resources: _Optional[_Union[Resources, _Mapping]] = ..., retry: _Optional[_Union[RetryPolicy, _Mapping]] = ..., timeout: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., labels: _Optional[_Mapping[str, str]] = ..., pool: _Optional[str] = ..., stop_grace_period: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., mounts: _Optional[_Iterable[_Union[Mount, _Mapping]]] = ..., user: _Optional[str] = ..., read_only_rootfs: bool = ..., priority: _Optional[int] = ..., preemptible: bool = ..., network: _Optional[_Union[NetworkMode, str]] = ..., node_labels: _Optional[_Mapping[str, str]] = ..., depends_on: _Optional[_Iterable[_Union[Dependency, _Mapping]]] = ...) -> None: ...
+
+class DependencyCondition(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
 
 class NetworkMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
