@@ -54,8 +54,9 @@ export async function supervise(c: AttemptContext, id: string, stop: AbortSignal
     const timedOut = new Promise<StopCause>((r) => {
       if (timeoutMs > 0) timer = setTimeout(() => r({ kind: "timeout", afterMs: timeoutMs }), Math.max(0, startedAt + timeoutMs - Date.now()));
     });
-    const detached = signalled(c.detach).then(() => "detach" as const);
-    const first = await Promise.race([exited.then(() => undefined), timedOut, signalled(stop), detached]);
+    // c.detach is the agent's, shared by every attempt: its listener goes when this attempt does.
+    const detached = signalled(c.detach, waiting.signal).then(() => "detach" as const);
+    const first = await Promise.race([exited.then(() => undefined), timedOut, signalled(stop, waiting.signal), detached]);
     clearTimeout(timer);
     if (first === "detach") throw new Detached();
     if (first) {
@@ -177,10 +178,12 @@ async function copy(
   }
 }
 
-/** Resolves with the signal's reason once it aborts. */
-function signalled<T = StopCause>(signal: AbortSignal): Promise<T> {
+/** Resolves with the signal's reason once it aborts; once `until` aborts it stops listening (and never resolves). */
+function signalled<T = StopCause>(signal: AbortSignal, until?: AbortSignal): Promise<T> {
   return new Promise((r) => {
     if (signal.aborted) return r(signal.reason as T);
-    signal.addEventListener("abort", () => r(signal.reason as T), { once: true });
+    const onAbort = () => r(signal.reason as T);
+    signal.addEventListener("abort", onAbort, { once: true });
+    until?.addEventListener("abort", () => signal.removeEventListener("abort", onAbort), { once: true });
   });
 }
