@@ -20,9 +20,9 @@ export interface PendingFrame {
   time: number;
   chunks: Buffer[];
   bytes: number;
-  /** The engine's timestamp of the newest container entry in the frame, if any. */
+  /** The engine's timestamp of the newest container entry that ends in the frame; none when the frame ends inside an entry. */
   lastStamp?: string;
-  /** Where the container's output stood after the newest entry in the frame, if the writer said. */
+  /** Where the container's output stands at the frame's end, if the writer said (none when the frame ends inside an entry). */
   mark?: LogPosition;
 }
 
@@ -104,10 +104,16 @@ export class FrameBatcher {
       const n = Math.min(data.length - off, this.maxFrameBytes - last.bytes);
       last.chunks.push(data.subarray(off, off + n));
       last.bytes += n;
-      if (stamp) last.lastStamp = stamp;
-      if (mark) last.mark = mark;
       this.queued += n;
       off += n;
+      if (off < data.length) {
+        // The frame ends inside this entry: neither the entry's stamp nor its mark tells where.
+        delete last.lastStamp;
+        delete last.mark;
+        continue;
+      }
+      if (stamp) last.lastStamp = stamp;
+      if (mark) last.mark = mark;
     }
     this.wakeTaker();
   }

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { advance, NOTHING_SHIPPED, parsePosition, type LogPosition } from "../../src/core/log-position.js";
 import { AttemptLog } from "../../src/logs/attempt-log.js";
 
 let dir: string;
@@ -69,6 +70,38 @@ describe("AttemptLog", () => {
     expect(all).toBe(Array.from({ length: 1000 }, (_, i) => `line ${i}\n`).join("") + "done\n");
     const file = await readFile(join(dir, "t-1", "attempt-2.log"), "utf8");
     expect(file.split("\n").filter(Boolean)).toHaveLength(1001);
+  });
+
+  it("each frame names the lines and bytes shipped up to its end, also when it ends inside an entry", async () => {
+    const got: Published[] = [];
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const l = log(fakeJs(async (p) => {
+      await gate; // frames grow to their limit meanwhile
+      got.push(p);
+    }));
+    let at: LogPosition = NOTHING_SHIPPED;
+    const write = (text: string, stamp: string) => {
+      const data = Buffer.from(text);
+      at = advance(at, "stdout", data, stamp);
+      return l.write("stdout", Date.now(), data, stamp, at);
+    };
+    for (let i = 0; i < 60; i++) await write(`${"a".repeat(1023)}\n`, `2026-12-02T01:00:00.${String(i).padStart(9, "0")}Z`);
+    await write(`${"b".repeat(16 * 1024 - 1)}\n`, "2026-12-02T01:00:01.000000000Z");
+    open();
+    await l.close();
+    let shipped = Buffer.alloc(0);
+    let midEntry = 0;
+    for (const p of got) {
+      shipped = Buffer.concat([shipped, p.data]);
+      const named = parsePosition(p.msgID!.split(":").slice(3).join(":"));
+      expect(named.counted && { lines: named.stdout.lines, partial: named.stdout.partial }).toEqual({
+        lines: shipped.toString().split("\n").length - 1,
+        partial: shipped.length - 1 - shipped.lastIndexOf(10),
+      });
+      if (shipped.at(-1) !== 10) midEntry++;
+    }
+    expect(midEntry).toBeGreaterThan(0);
   });
 
   it("retries a failed publish with the same message id", async () => {

@@ -1,6 +1,7 @@
 /** FrameBatcher (logs/frame-batcher.ts): coalescing, frame bounds, back-pressure, end. */
 import { describe, expect, it } from "vitest";
 import type { StreamName } from "@trainyard/common";
+import type { LogPosition } from "../../src/core/log-position.js";
 import { FrameBatcher } from "../../src/logs/frame-batcher.js";
 import { prng, tick, track } from "../fixtures.js";
 
@@ -48,6 +49,21 @@ describe("FrameBatcher", () => {
       ["ijkl", 3],
       ["mnop", 3],
       ["q", 3],
+    ]);
+  });
+
+  it("a frame carries the stamp and mark of the last entry that ends in it; one that ends inside an entry carries neither", async () => {
+    const f = new FrameBatcher(10);
+    const mark = (lines: number): LogPosition => ({ counted: true, stdout: { lines, partial: 0 }, stderr: { lines: 0, partial: 0 } });
+    f.push("stdout", 1, b("ab\n"), "s1", mark(1));
+    f.push("stdout", 2, b("cdefghijk\n"), "s2", mark(2)); // "ab\ncdefghi" | "jk\n"
+    f.push("stdout", 3, b("l\n"), "s3", mark(3));
+    f.end();
+    const frames = [];
+    for (let x = await f.take(); x; x = await f.take()) frames.push({ data: x.data.toString(), stamp: x.lastStamp, lines: x.mark?.counted ? x.mark.stdout.lines : undefined });
+    expect(frames).toEqual([
+      { data: "ab\ncdefghi", stamp: undefined, lines: undefined },
+      { data: "jk\nl\n", stamp: "s3", lines: 3 },
     ]);
   });
 
