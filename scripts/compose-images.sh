@@ -157,4 +157,7 @@ if ((want_app)); then
   size="$(docker image inspect -f '{{.Size}}' "$AGENT_IMAGE")"
   log "built $SCHEDULER_IMAGE and $AGENT_IMAGE ($app_hash, $((size / 1000000)) MB)"
 fi
+# Earlier builds a container still used when they were replaced, if no container uses them now.
+mapfile -t dangling < <(docker images -q --filter dangling=true --filter "label=$LABEL")
+if ((${#dangling[@]})); then docker image rm "${dangling[@]}" >/dev/null 2>&1 || true; fi
 log "compose images built in $((SECONDS - t0)) s"

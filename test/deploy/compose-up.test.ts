@@ -22,10 +22,10 @@ beforeAll(async () => {
     override: "test/deploy/compose-local.yml",
     portVars: ["NATS_PORT", "NATS_HTTP_PORT", "SCHEDULER_GRPC_PORT", "SCHEDULER_HTTP_PORT", "SCHEDULER_METRICS_PORT", "AGENT_GRPC_PORT", "AGENT_METRICS_PORT"],
   });
-  await stack.compose("up", "-d", "--no-build");
+  await stack.up();
   await stack.healthy(["nats-config", "nats", "scheduler", "agent"]);
   client = createTrainyardClient({ baseUrl: `http://127.0.0.1:${stack.ports.SCHEDULER_GRPC_PORT}` });
-}, 300_000);
+}, 360_000);
 
 afterAll(async () => {
   if (!stack) return;

@@ -8,13 +8,20 @@
 // network_mode: host (on the host's network they would mean nothing). Every later command runs
 // on that one file, under a project name of its own, so `down -v` leaves nothing behind.
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { vi } from "vitest";
 import { parse } from "yaml";
 import { freePort } from "../harness/nats.js";
 import { repo } from "./compose-file.js";
+
+/** Appends a timed line to $TMPDIR/trainyard-tests/compose-up.log (how long each step took). */
+export function note(what: string, since: number): void {
+  const dir = path.join(os.tmpdir(), "trainyard-tests");
+  mkdirSync(dir, { recursive: true });
+  appendFileSync(path.join(dir, "compose-up.log"), `${new Date().toISOString()} ${what}: ${((Date.now() - since) / 1000).toFixed(1)} s\n`);
+}
 
 /** Runs a command; resolves with its stdout, rejects with its output in the message. */
 export function run(cmd: string, args: string[], o: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {}): Promise<string> {
@@ -28,11 +35,48 @@ export function run(cmd: string, args: string[], o: { env?: NodeJS.ProcessEnv; t
 }
 
 /**
- * scripts/compose-images.sh: builds trainyard/{nats,scheduler,agent}:local from this machine's
+ * Checks that docker-compose runs, then scripts/compose-images.sh: builds trainyard/{nats,scheduler,agent}:local from this machine's
  * binaries and the checkout's dist when missing or stale; a second or so when current.
  */
 export async function buildLocalImages(): Promise<void> {
+  await run("docker-compose", ["version"]).catch((err: Error) => {
+    throw new Error(`docker-compose does not run (${err.message.split("\n")[0]}): scripts/setup.sh installs Debian's docker-compose`);
+  });
+  const t0 = Date.now();
   await run("bash", [path.join(repo, "scripts/compose-images.sh")], { timeoutMs: 280_000 });
+  note(`pid ${process.pid} scripts/compose-images.sh`, t0);
+}
+
+const PROJECT = /^trainyard-(compose-up(?:-[a-z]+)?-(\d+)-[a-z0-9]+)$/;
+
+/**
+ * Removes what stacks of test processes that no longer exist left behind (a run killed before
+ * its afterAll): their containers, volumes and task containers. Stacks of live processes stay.
+ */
+export async function sweepAbandoned(): Promise<void> {
+  const lines = (await run("docker", ["ps", "-a", "--filter", "label=com.docker.compose.project", "--format", '{{.ID}} {{.Label "com.docker.compose.project"}}'])).split("\n");
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === "EPERM";
+    }
+  };
+  const abandoned = new Map<string, string[]>();
+  for (const line of lines) {
+    const [id, project = ""] = line.split(" ");
+    const m = PROJECT.exec(project);
+    if (!id || !m || alive(Number(m[2]))) continue;
+    abandoned.set(project, [...(abandoned.get(project) ?? []), id]);
+  }
+  for (const [project, ids] of abandoned) {
+    const agentId = PROJECT.exec(project)![1]!;
+    const tasks = (await run("docker", ["ps", "-aq", "--filter", `label=trainyard.node=${agentId}`])).split("\n").filter(Boolean);
+    await run("docker", ["rm", "-fv", ...ids, ...tasks]).catch(() => "");
+    const volumes = (await run("docker", ["volume", "ls", "-q", "--filter", `label=com.docker.compose.project=${project}`])).split("\n").filter(Boolean);
+    if (volumes.length) await run("docker", ["volume", "rm", "-f", ...volumes]).catch(() => "");
+  }
 }
 
 export interface ComposeStack {
@@ -66,6 +110,8 @@ export async function composeStack(o: { name: string; file: string; override: st
   const suffix = `${process.pid}-${Date.now().toString(36)}`;
   const project = `trainyard-${o.name}-${suffix}`;
   const agentId = `${o.name}-${suffix}`;
+  if (!PROJECT.test(project)) throw new Error(`project name ${project} would escape sweepAbandoned()`);
+  await sweepAbandoned();
   const ports: Record<string, number> = {};
   for (const v of o.portVars) ports[v] = await freePort();
   const env: NodeJS.ProcessEnv = { ...process.env, TRAINYARD_AGENT_ID: agentId, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
@@ -104,22 +150,27 @@ export async function composeStack(o: { name: string; file: string; override: st
     compose,
     describe,
     async up(...services) {
+      const t0 = Date.now();
       try {
         await compose("up", "-d", "--no-build", ...services);
+        note(`${project} up ${services.join(" ")}`, t0);
       } catch (err) {
         throw new Error(`${(err as Error).message}\n${await describe()}`);
       }
     },
     async healthy(services, timeoutMs = 150_000) {
+      const t0 = Date.now();
       const ok = (c: ContainerState) =>
         c.Config.Labels["com.docker.compose.oneoff"] === "False" &&
         (c.State.Health ? c.State.Status === "running" && c.State.Health.Status === "healthy" : c.State.Status === "exited" && c.State.ExitCode === 0);
       try {
         await vi.waitFor(
           async () => {
-            const byService = new Map<string, ContainerState[]>();
-            for (const c of await states()) byService.set(c.Config.Labels["com.docker.compose.service"]!, [...(byService.get(c.Config.Labels["com.docker.compose.service"]!) ?? []), c]);
-            const waiting = services.filter((s) => !(byService.get(s)?.length && byService.get(s)!.every(ok)));
+            const all = await states();
+            const waiting = services.filter((s) => {
+              const mine = all.filter((c) => c.Config.Labels["com.docker.compose.service"] === s);
+              return mine.length === 0 || !mine.every(ok);
+            });
             if (waiting.length) throw new Error(`not healthy yet: ${waiting.join(", ")}`);
           },
           { timeout: timeoutMs, interval: 500 },
@@ -127,8 +178,10 @@ export async function composeStack(o: { name: string; file: string; override: st
       } catch (err) {
         throw new Error(`${(err as Error).message}\n${await describe()}`);
       }
+      note(`${project} healthy: ${services.join(" ")}`, t0);
     },
     async down() {
+      const t0 = Date.now();
       try {
         await compose("down", "-v", "--remove-orphans", "-t", "20");
       } finally {
@@ -140,6 +193,7 @@ export async function composeStack(o: { name: string; file: string; override: st
         const volumes = (await run("docker", ["volume", "ls", "-q", "--filter", `label=com.docker.compose.project=${project}`]).catch(() => "")).split("\n").filter(Boolean);
         if (volumes.length) await run("docker", ["volume", "rm", "-f", ...volumes]).catch(() => "");
         rmSync(dir, { recursive: true, force: true });
+        note(`${project} down -v`, t0);
       }
     },
   };
