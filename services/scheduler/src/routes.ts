@@ -2,6 +2,7 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { SchedulerService } from "@trainyard/client";
 import type { SchedulerDeps } from "./deps.js";
 import { cancel } from "./handlers/cancel.js";
+import { cancelArray } from "./handlers/cancel-array.js";
 import { drainNode } from "./handlers/drain-node.js";
 import { get } from "./handlers/get.js";
 import { getEvents } from "./handlers/get-events.js";
@@ -9,6 +10,7 @@ import { list } from "./handlers/list.js";
 import { listNodes } from "./handlers/list-nodes.js";
 import { streamLogs } from "./handlers/stream-logs.js";
 import { submit } from "./handlers/submit.js";
+import { submitArray } from "./handlers/submit-array.js";
 import { watch } from "./handlers/watch.js";
 
 /** trainyard.v1.SchedulerService: one handler per RPC, each in handlers/<rpc>.ts. */
@@ -24,5 +26,7 @@ export function schedulerRoutes(d: SchedulerDeps) {
       getEvents: getEvents(d),
       listNodes: listNodes(d),
       drainNode: drainNode(d),
+      submitArray: submitArray(d),
+      cancelArray: cancelArray(d),
     });
 }

@@ -163,6 +163,8 @@ export interface TaskRecord {
    * when its node's drain deadline passed; the agent acts on it. Gone with the attempt.
    */
   stop?: { attempt: number; time: number } & ({ kind: "preempted"; forTaskId: string } | { kind: "drain" });
+  /** A task of an array (SubmitArray): the array, this task's place in it (from 0), its size and max_parallel (0: no limit). */
+  array?: { id: string; index: number; count: number; maxParallel: number };
   /** When every dependency's condition held: from then on the task is placed like any other. */
   depsMet?: number;
   /** What happened to the task, oldest first (append-only; at most MAX_HISTORY entries and MAX_HISTORY_BYTES, the oldest dropped beyond). */

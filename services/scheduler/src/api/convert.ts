@@ -99,6 +99,7 @@ export function taskToProto(t: TaskRecord): Task {
     idempotencyKey: t.idempotencyKey ?? "",
     namespace: namespaceOf(t),
     createdBy: t.createdBy ?? "",
+    ...(t.array ? { arrayId: t.array.id, arrayIndex: t.array.index } : {}),
   });
 }
 

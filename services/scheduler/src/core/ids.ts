@@ -17,5 +17,12 @@ export function taskId(nowMs: number, random: Uint8Array): string {
   return `t-${time}${rand}`;
 }
 
+/** The creation time an id of this form carries (its 10 time characters after the 2-character prefix). */
+export function idTime(id: string): number {
+  let t = 0;
+  for (const c of id.slice(2, 12)) t = t * 32 + ALPHABET.indexOf(c);
+  return t;
+}
+
 /** What a task id may be: ids are KV keys and subject tokens, so nothing else reaches NATS. */
 export const TASK_ID_PATTERN = /^[A-Za-z0-9_=-]{1,128}$/;

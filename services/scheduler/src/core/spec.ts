@@ -6,6 +6,7 @@
 import type { Duration } from "@bufbuild/protobuf/wkt";
 import { DEFAULT_PRIORITY, InvalidArgumentError, POOL_NAME, type Dependency, type DependencyCondition, type NetworkMode, type TaskSpec } from "@trainyard/common";
 import { DependencyCondition as PbCondition, NetworkMode as PbNetworkMode, type SubmitRequest } from "@trainyard/client";
+import { ARRAY_LABEL } from "./arrays.js";
 import { MAX_DEPENDENCIES } from "./dependencies.js";
 import { TASK_ID_PATTERN } from "./ids.js";
 import { imageReferenceError } from "./image-ref.js";
@@ -81,6 +82,7 @@ export function validateSubmit(req: SubmitRequest, policy: ResourcePolicy = NO_P
   if (labels.length > LIMITS.labels) throw bad("labels", `has more than ${LIMITS.labels} entries`);
   for (const [k, v] of labels) {
     if (!LABEL_KEY.test(k)) throw bad("labels", `${JSON.stringify(k)} is not a valid label key (letters, digits, . _ / -, at most 128)`);
+    if (k === ARRAY_LABEL) throw bad("labels", `${k} is Trainyard's (the array a task belongs to)`);
     if (v.length > LIMITS.labelValue || /[\0-\x1f]/.test(v)) throw bad("labels", `value of ${k} is longer than ${LIMITS.labelValue} characters or has control characters`);
   }
 

@@ -2,12 +2,13 @@ import type { HandlerContext } from "@connectrpc/connect";
 import type { ListRequest, ListResponse } from "@trainyard/client";
 import { ALL_NAMESPACES, InvalidArgumentError, PermissionDeniedError, principalOf, seesNamespace, type TaskState } from "@trainyard/common";
 import { stateFromProto, taskToProto } from "../api/convert.js";
+import { ARRAY_LABEL, requireArrayId } from "../core/arrays.js";
 import { DEFAULT_PAGE_SIZE, listTasks, MAX_PAGE_SIZE } from "../core/list.js";
 import type { SchedulerDeps } from "../deps.js";
 import { readRecords } from "./read-records.js";
 
 /**
- * List from this replica's view: newest first, filtered, paged (page_size above 1000 is 1000).
+ * List from this replica's view: newest first, filtered (states, labels, array), paged (page_size above 1000 is 1000).
  * Only the caller's namespace; a caller of every namespace (admin) may name one, or see all.
  * The view filters summaries; the page's final tasks are then read from KV (the view holds only
  * tasks not final whole), a task deleted meanwhile left out.
@@ -26,7 +27,8 @@ export function list(d: SchedulerDeps) {
     const pageSize = Math.min(req.pageSize || DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
     const afterId = req.pageToken ? decodeToken(req.pageToken) : undefined;
     await d.view.ready;
-    const page = listTasks(d.view, { ...(namespace !== undefined ? { namespace } : {}), states, labels: req.labels, pageSize, afterId });
+    const labels = req.arrayId ? { ...req.labels, [ARRAY_LABEL]: requireArrayId(req.arrayId) } : req.labels;
+    const page = listTasks(d.view, { ...(namespace !== undefined ? { namespace } : {}), states, labels, pageSize, afterId });
     const records = await readRecords(d, page.tasks);
     return {
       $typeName: "trainyard.v1.ListResponse",

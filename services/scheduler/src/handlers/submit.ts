@@ -18,8 +18,7 @@ import type { SchedulerDeps } from "../deps.js";
 export function submit(d: SchedulerDeps) {
   return async (req: SubmitRequest, ctx: HandlerContext): Promise<SubmitResponse> => {
     const { spec, idempotencyKey } = validateSubmit(req, d.resources);
-    const full = submitRefusal(await d.tasksSpace.usage());
-    if (full) throw new TrainyardError("resource_exhausted", full);
+    await refuseWhenFull(d);
     const p = principalOf(ctx);
     const namespace = submitNamespace(p);
     await requireParents(d, spec.dependsOn ?? [], namespace);
@@ -27,11 +26,8 @@ export function submit(d: SchedulerDeps) {
     const id = idempotencyKey ? await d.idempotency.bind(namespace, idempotencyKey, fresh) : fresh;
     // A key bound before to a stored task returns it below, whatever the quota says now (a key
     // bound by a submit the quota refused has no task: that one counts as new).
-    const maxPending = d.quotas()[namespace]?.maxPending;
     const isNew = id === fresh || !(await d.store.get(id));
-    if (isNew && maxPending !== undefined && d.view.pendingIn(namespace) >= maxPending) {
-      throw new TrainyardError("resource_exhausted", `namespace "${namespace}" has ${d.view.pendingIn(namespace)} pending tasks: quota max_pending is ${maxPending}`);
-    }
+    if (isNew) refusePastMaxPending(d, namespace, 1);
     const task = newTask(id, spec, d.clock(), { namespace, name: p.name }, idempotencyKey);
     try {
       await d.applier.create(task);
@@ -48,11 +44,26 @@ export function submit(d: SchedulerDeps) {
 }
 
 /** Each parent a dependency names must exist in the submitter's namespace (from KV when this replica's view has not seen it yet). */
-async function requireParents(d: SchedulerDeps, deps: readonly Dependency[], namespace: string): Promise<void> {
+export async function requireParents(d: SchedulerDeps, deps: readonly Dependency[], namespace: string): Promise<void> {
   await Promise.all(
     deps.map(async ({ taskId }, i) => {
       const known = d.view.summary(taskId)?.namespace ?? (await d.store.get(taskId).then((s) => (s ? namespaceOf(s.task) : undefined)));
       if (known !== namespace) throw new InvalidArgumentError(`spec.depends_on[${i}].task_id`, `no task ${taskId} in namespace "${namespace}"`);
     }),
   );
+}
+
+/** RESOURCE_EXHAUSTED when the tasks bucket is near its bound (TRAINYARD_TASKS_MAX_BYTES). */
+export async function refuseWhenFull(d: SchedulerDeps): Promise<void> {
+  const full = submitRefusal(await d.tasksSpace.usage());
+  if (full) throw new TrainyardError("resource_exhausted", full);
+}
+
+/** RESOURCE_EXHAUSTED when `adding` more pending tasks would pass the namespace's max_pending (as this replica counts). */
+export function refusePastMaxPending(d: SchedulerDeps, namespace: string, adding: number): void {
+  const maxPending = d.quotas()[namespace]?.maxPending;
+  const pending = d.view.pendingIn(namespace);
+  if (maxPending !== undefined && pending + adding > maxPending) {
+    throw new TrainyardError("resource_exhausted", `namespace "${namespace}" has ${pending} pending tasks${adding > 1 ? ` and asks for ${adding} more` : ""}: quota max_pending is ${maxPending}`);
+  }
 }

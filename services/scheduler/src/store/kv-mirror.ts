@@ -41,6 +41,8 @@ export function feedTaskView(kv: KV, view: TaskView, logger: Logger): Promise<{ 
     kv,
     (e) => {
       if (e.operation !== "PUT") return view.remove(e.key);
+      // This replica's own writes come back here after the applier offered them: not decoded again.
+      if ((view.revisionOf(e.key) ?? 0) >= e.revision) return;
       const t = decodeRecord(e.value);
       if (t) view.offer(t, e.revision);
     },

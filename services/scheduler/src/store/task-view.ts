@@ -10,6 +10,7 @@
  *   loading ──markLoaded() (the records stored when the feed began were read)──▶ ready
  */
 import { FINAL_STATES, isFinal, namespaceOf, type TaskRecord, type TaskState } from "@trainyard/common";
+import { ARRAY_LABEL } from "../core/arrays.js";
 import { TaskIndex, type IndexQuery, type TaskSummary } from "../core/task-index/task-index.js";
 import type { StoredSink } from "./applier.js";
 
@@ -120,7 +121,8 @@ function summarize(t: TaskRecord, revision: number): TaskSummary {
     id: t.id,
     namespace: namespaceOf(t),
     state: t.state,
-    labels: t.spec.labels,
+    // An array's tasks carry its id as a label here (not in the spec): List by array_id is a label filter.
+    labels: t.array ? { ...t.spec.labels, [ARRAY_LABEL]: t.array.id } : t.spec.labels,
     at: isFinal(t.state) ? (t.endTime ?? t.createTime) : t.createTime,
     revision,
   };

@@ -284,3 +284,19 @@ describe("preemption, review cases", () => {
     expect(placed(after)).toEqual({ p: "a:" });
   });
 });
+
+describe("arrays: max_parallel", () => {
+  it("places an array's tasks only up to max_parallel, counting those running or placed, and says so for the rest", () => {
+    const array = { id: "a-1", maxParallel: 2 };
+    const d = place(
+      snapshot({
+        nodes: [node("n1", { slots: 8 })],
+        running: [running("r0", "n1", { arrayId: "a-1" })],
+        pending: [pending("p1", { array, queuedAt: 1 }), pending("p2", { array, queuedAt: 2 }), pending("p3", { array, queuedAt: 3 }), pending("other", { queuedAt: 4 })],
+      }),
+    );
+    expect(Object.keys(placed(d)).sort()).toEqual(["other", "p1"]);
+    expect(why(d, "p2")).toBe("waiting: array a-1 already runs its max_parallel of 2");
+    expect(why(d, "p3")).toBe("waiting: array a-1 already runs its max_parallel of 2");
+  });
+});

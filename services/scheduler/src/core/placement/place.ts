@@ -4,7 +4,8 @@
  * (test/placement/place.test.ts).
  *
  * In queue order (queue.ts: priority, fair share, age), each pending attempt:
- *   1. waits on its namespace's quota (max_running, max_gpus) when placing it would pass one;
+ *   1. waits when its array already runs its max_parallel, or on its namespace's quota
+ *      (max_running, max_gpus) when placing it would pass one;
  *   2. is unschedulable when no node of its pool could run it even empty (fit.ts unfit);
  *   3. is placed on the node it fits now that keeps the most room elsewhere (fewest free GPUs
  *      left, then fewest free slots: GPU tasks pack, CPU tasks stay off GPU nodes), taking the
@@ -36,6 +37,9 @@ export function place(s: Snapshot): Decision {
   const schedulable = s.nodes.filter((n) => n.schedulable && !n.lost);
   const free = new Map<string, Free>(schedulable.map((n) => [n.id, freeOn(n, held.get(n.id) ?? [])]));
 
+  /** Attempts of each array running or placed (max_parallel). */
+  const inArray = new Map<string, number>();
+  for (const r of s.running) if (r.arrayId !== undefined) inArray.set(r.arrayId, (inArray.get(r.arrayId) ?? 0) + 1);
   const usage = new Map<string, Usage & { running: number }>();
   const use = (ns: string) => usage.get(ns) ?? { ...NO_USAGE, running: 0 };
   for (const r of s.running) usage.set(r.namespace, { ...addUsage(use(r.namespace), r.resources), running: use(r.namespace).running + 1 });
@@ -78,6 +82,7 @@ export function place(s: Snapshot): Decision {
 
   /** Quota or unschedulable: what an attempt waits for besides room. */
   const heldBack = (p: PendingAttempt): WaitReason | null => {
+    if (p.array && (inArray.get(p.array.id) ?? 0) >= p.array.maxParallel) return { kind: "array", arrayId: p.array.id, maxParallel: p.array.maxParallel };
     const quota = quotaPassed(p, use(p.namespace), s.quotas[p.namespace]);
     if (quota) return quota;
     const shape = shapeOf(p);
@@ -93,6 +98,7 @@ export function place(s: Snapshot): Decision {
     free.set(node.id, minus(f, p.resources, gpuIds));
     if (!reserved.has(node.id)) openSlots--;
     usage.set(p.namespace, { ...addUsage(use(p.namespace), p.resources), running: use(p.namespace).running + 1 });
+    if (p.array) inArray.set(p.array.id, (inArray.get(p.array.id) ?? 0) + 1);
     decision.place.push({ taskId: p.taskId, attempt: p.attempt, nodeId: node.id, gpuIds });
     examined.add(p);
   };

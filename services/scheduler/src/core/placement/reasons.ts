@@ -10,6 +10,8 @@ export function waitText(w: WaitReason): string {
       return `waiting for quota: namespace "${w.namespace}" has ${w.used} of ${w.quota} ${w.limit}`;
     case "preempting":
       return `waiting for ${w.victims} preempted task${w.victims === 1 ? "" : "s"} to stop on node ${w.nodeId}`;
+    case "array":
+      return `waiting: array ${w.arrayId} already runs its max_parallel of ${w.maxParallel}`;
     case "room":
       return w.position > 0 ? `${ROOM_PREFIX}"${w.pool}" (${ordinal(w.position)} in line)` : `${ROOM_PREFIX}"${w.pool}"`;
   }

@@ -58,6 +58,7 @@ export function buildSnapshot(tasks: Iterable<TaskRecord>, nodes: Iterable<NodeS
       resources: t.spec.resources,
       gpuIds: a.gpuIds ?? [],
       ...(t.stop?.kind === "preempted" && t.stop.attempt === a.number ? { preemptedFor: t.stop.forTaskId } : {}),
+      ...(t.array ? { arrayId: t.array.id } : {}),
     });
     if (t.state === "RUNNING" && a.nodeId !== undefined) {
       running.push(held(a.nodeId, (t.spec.preemptible ?? false) && !t.cancel && !t.stop));
@@ -103,6 +104,7 @@ function pendingOf(t: TaskRecord): PendingAttempt {
     nodeLabels: t.spec.nodeLabels ?? {},
     network: t.spec.network ?? "none",
     ...(a.reservedOn !== undefined ? { reservedOn: a.reservedOn } : {}),
+    ...(t.array?.maxParallel ? { array: { id: t.array.id, maxParallel: t.array.maxParallel } } : {}),
   };
   pendingViews.set(t, p);
   return p;

@@ -46,10 +46,14 @@ export interface RunningAttempt {
   gpuIds: string[];
   /** Being preempted for this pending task: its resources come back once it stops. */
   preemptedFor?: string;
+  /** Its array, when it is one's (counted against the array's max_parallel). */
+  arrayId?: string;
 }
 
 export interface PendingAttempt {
   taskId: string;
+  /** Its array and the array's max_parallel, when it is one's with a limit. */
+  array?: { id: string; maxParallel: number };
   attempt: number;
   namespace: string;
   pool: string;
@@ -99,7 +103,8 @@ export type WaitReason =
   | { kind: "unschedulable"; pool: string; why: Unfit }
   | { kind: "quota"; namespace: string; quota: "max_running" | "max_gpus"; used: number; limit: number }
   | { kind: "preempting"; nodeId: string; victims: number }
-  | { kind: "room"; pool: string; position: number };
+  | { kind: "room"; pool: string; position: number }
+  | { kind: "array"; arrayId: string; maxParallel: number };
 
 /** What no node of a pool has (for "unschedulable"). */
 export type Unfit =

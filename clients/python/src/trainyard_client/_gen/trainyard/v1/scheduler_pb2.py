@@ -17,53 +17,67 @@ from . import agent_pb2 as trainyard_dot_v1_dot_agent__pb2
 from . import task_pb2 as trainyard_dot_v1_dot_task__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ctrainyard/v1/scheduler.proto\x12\x0ctrainyard.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18trainyard/v1/agent.proto\x1a\x17trainyard/v1/task.proto\"\x12\n\x10ListNodesRequest\"6\n\x11ListNodesResponse\x12!\n\x05nodes\x18\x01 \x03(\x0b\x32\x12.trainyard.v1.Node\"^\n\x10\x44rainNodeRequest\x12\x0f\n\x07node_id\x18\x01 \x01(\t\x12+\n\x08\x64\x65\x61\x64line\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x0c\n\x04undo\x18\x03 \x01(\x08\"5\n\x11\x44rainNodeResponse\x12 \n\x04node\x18\x01 \x01(\x0b\x32\x12.trainyard.v1.Node\"N\n\rSubmitRequest\x12$\n\x04spec\x18\x01 \x01(\x0b\x32\x16.trainyard.v1.TaskSpec\x12\x17\n\x0fidempotency_key\x18\x02 \x01(\t\"2\n\x0eSubmitResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.trainyard.v1.Task\"\x1d\n\nGetRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\"/\n\x0bGetResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.trainyard.v1.Task\"\xd6\x01\n\x0bListRequest\x12\'\n\x06states\x18\x01 \x03(\x0e\x32\x17.trainyard.v1.TaskState\x12\x35\n\x06labels\x18\x02 \x03(\x0b\x32%.trainyard.v1.ListRequest.LabelsEntry\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\x12\x11\n\tnamespace\x18\x05 \x01(\t\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"J\n\x0cListResponse\x12!\n\x05tasks\x18\x01 \x03(\x0b\x32\x12.trainyard.v1.Task\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"0\n\rCancelRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"2\n\x0e\x43\x61ncelResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.trainyard.v1.Task\"\x97\x01\n\x11StreamLogsRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x0e\n\x06\x66ollow\x18\x02 \x01(\x08\x12\x11\n\tafter_seq\x18\x03 \x01(\x04\x12\x12\n\ntail_lines\x18\x04 \x01(\r\x12\x0f\n\x07\x61ttempt\x18\x05 \x01(\x05\x12)\n\x05since\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"<\n\x12StreamLogsResponse\x12&\n\x06\x66rames\x18\x01 \x03(\x0b\x32\x16.trainyard.v1.LogFrame\"\x1f\n\x0cWatchRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\"1\n\rWatchResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.trainyard.v1.Task\"#\n\x10GetEventsRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\"<\n\x11GetEventsResponse\x12\'\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x17.trainyard.v1.TaskEvent2\x98\x05\n\x10SchedulerService\x12\x43\n\x06Submit\x12\x1b.trainyard.v1.SubmitRequest\x1a\x1c.trainyard.v1.SubmitResponse\x12:\n\x03Get\x12\x18.trainyard.v1.GetRequest\x1a\x19.trainyard.v1.GetResponse\x12=\n\x04List\x12\x19.trainyard.v1.ListRequest\x1a\x1a.trainyard.v1.ListResponse\x12\x43\n\x06\x43\x61ncel\x12\x1b.trainyard.v1.CancelRequest\x1a\x1c.trainyard.v1.CancelResponse\x12Q\n\nStreamLogs\x12\x1f.trainyard.v1.StreamLogsRequest\x1a .trainyard.v1.StreamLogsResponse0\x01\x12\x42\n\x05Watch\x12\x1a.trainyard.v1.WatchRequest\x1a\x1b.trainyard.v1.WatchResponse0\x01\x12L\n\tGetEvents\x12\x1e.trainyard.v1.GetEventsRequest\x1a\x1f.trainyard.v1.GetEventsResponse\x12L\n\tListNodes\x12\x1e.trainyard.v1.ListNodesRequest\x1a\x1f.trainyard.v1.ListNodesResponse\x12L\n\tDrainNode\x12\x1e.trainyard.v1.DrainNodeRequest\x1a\x1f.trainyard.v1.DrainNodeResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1ctrainyard/v1/scheduler.proto\x12\x0ctrainyard.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18trainyard/v1/agent.proto\x1a\x17trainyard/v1/task.proto\"\xa6\x01\n\x12SubmitArrayRequest\x12$\n\x04spec\x18\x01 \x01(\x0b\x32\x16.trainyard.v1.TaskSpec\x12\r\n\x05\x63ount\x18\x02 \x01(\r\x12,\n\x08\x65lements\x18\x03 \x03(\x0b\x32\x1a.trainyard.v1.ArrayElement\x12\x14\n\x0cmax_parallel\x18\x04 \x01(\r\x12\x17\n\x0fidempotency_key\x18\x05 \x01(\t\"l\n\x0c\x41rrayElement\x12\x30\n\x03\x65nv\x18\x01 \x03(\x0b\x32#.trainyard.v1.ArrayElement.EnvEntry\x1a*\n\x08\x45nvEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"J\n\x13SubmitArrayResponse\x12\x10\n\x08\x61rray_id\x18\x01 \x01(\t\x12!\n\x05tasks\x18\x02 \x03(\x0b\x32\x12.trainyard.v1.Task\"6\n\x12\x43\x61ncelArrayRequest\x12\x10\n\x08\x61rray_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"8\n\x13\x43\x61ncelArrayResponse\x12!\n\x05tasks\x18\x01 \x03(\x0b\x32\x12.trainyard.v1.Task\"\x12\n\x10ListNodesRequest\"6\n\x11ListNodesResponse\x12!\n\x05nodes\x18\x01 \x03(\x0b\x32\x12.trainyard.v1.Node\"^\n\x10\x44rainNodeRequest\x12\x0f\n\x07node_id\x18\x01 \x01(\t\x12+\n\x08\x64\x65\x61\x64line\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x0c\n\x04undo\x18\x03 \x01(\x08\"5\n\x11\x44rainNodeResponse\x12 \n\x04node\x18\x01 \x01(\x0b\x32\x12.trainyard.v1.Node\"N\n\rSubmitRequest\x12$\n\x04spec\x18\x01 \x01(\x0b\x32\x16.trainyard.v1.TaskSpec\x12\x17\n\x0fidempotency_key\x18\x02 \x01(\t\"2\n\x0eSubmitResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.trainyard.v1.Task\"\x1d\n\nGetRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\"/\n\x0bGetResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.trainyard.v1.Task\"\xe8\x01\n\x0bListRequest\x12\'\n\x06states\x18\x01 \x03(\x0e\x32\x17.trainyard.v1.TaskState\x12\x35\n\x06labels\x18\x02 \x03(\x0b\x32%.trainyard.v1.ListRequest.LabelsEntry\x12\x11\n\tpage_size\x18\x03 \x01(\x05\x12\x12\n\npage_token\x18\x04 \x01(\t\x12\x11\n\tnamespace\x18\x05 \x01(\t\x12\x10\n\x08\x61rray_id\x18\x06 \x01(\t\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"J\n\x0cListResponse\x12!\n\x05tasks\x18\x01 \x03(\x0b\x32\x12.trainyard.v1.Task\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"0\n\rCancelRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"2\n\x0e\x43\x61ncelResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.trainyard.v1.Task\"\x97\x01\n\x11StreamLogsRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x0e\n\x06\x66ollow\x18\x02 \x01(\x08\x12\x11\n\tafter_seq\x18\x03 \x01(\x04\x12\x12\n\ntail_lines\x18\x04 \x01(\r\x12\x0f\n\x07\x61ttempt\x18\x05 \x01(\x05\x12)\n\x05since\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"<\n\x12StreamLogsResponse\x12&\n\x06\x66rames\x18\x01 \x03(\x0b\x32\x16.trainyard.v1.LogFrame\"\x1f\n\x0cWatchRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\"1\n\rWatchResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.trainyard.v1.Task\"#\n\x10GetEventsRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\"<\n\x11GetEventsResponse\x12\'\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x17.trainyard.v1.TaskEvent2\xc0\x06\n\x10SchedulerService\x12\x43\n\x06Submit\x12\x1b.trainyard.v1.SubmitRequest\x1a\x1c.trainyard.v1.SubmitResponse\x12:\n\x03Get\x12\x18.trainyard.v1.GetRequest\x1a\x19.trainyard.v1.GetResponse\x12=\n\x04List\x12\x19.trainyard.v1.ListRequest\x1a\x1a.trainyard.v1.ListResponse\x12\x43\n\x06\x43\x61ncel\x12\x1b.trainyard.v1.CancelRequest\x1a\x1c.trainyard.v1.CancelResponse\x12Q\n\nStreamLogs\x12\x1f.trainyard.v1.StreamLogsRequest\x1a .trainyard.v1.StreamLogsResponse0\x01\x12\x42\n\x05Watch\x12\x1a.trainyard.v1.WatchRequest\x1a\x1b.trainyard.v1.WatchResponse0\x01\x12L\n\tGetEvents\x12\x1e.trainyard.v1.GetEventsRequest\x1a\x1f.trainyard.v1.GetEventsResponse\x12L\n\tListNodes\x12\x1e.trainyard.v1.ListNodesRequest\x1a\x1f.trainyard.v1.ListNodesResponse\x12L\n\tDrainNode\x12\x1e.trainyard.v1.DrainNodeRequest\x1a\x1f.trainyard.v1.DrainNodeResponse\x12R\n\x0bSubmitArray\x12 .trainyard.v1.SubmitArrayRequest\x1a!.trainyard.v1.SubmitArrayResponse\x12R\n\x0b\x43\x61ncelArray\x12 .trainyard.v1.CancelArrayRequest\x1a!.trainyard.v1.CancelArrayResponseb\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'trainyard.v1.scheduler_pb2', globals())
 if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
+  _ARRAYELEMENT_ENVENTRY._options = None
+  _ARRAYELEMENT_ENVENTRY._serialized_options = b'8\001'
   _LISTREQUEST_LABELSENTRY._options = None
   _LISTREQUEST_LABELSENTRY._serialized_options = b'8\001'
-  _LISTNODESREQUEST._serialized_start=162
-  _LISTNODESREQUEST._serialized_end=180
-  _LISTNODESRESPONSE._serialized_start=182
-  _LISTNODESRESPONSE._serialized_end=236
-  _DRAINNODEREQUEST._serialized_start=238
-  _DRAINNODEREQUEST._serialized_end=332
-  _DRAINNODERESPONSE._serialized_start=334
-  _DRAINNODERESPONSE._serialized_end=387
-  _SUBMITREQUEST._serialized_start=389
-  _SUBMITREQUEST._serialized_end=467
-  _SUBMITRESPONSE._serialized_start=469
-  _SUBMITRESPONSE._serialized_end=519
-  _GETREQUEST._serialized_start=521
-  _GETREQUEST._serialized_end=550
-  _GETRESPONSE._serialized_start=552
-  _GETRESPONSE._serialized_end=599
-  _LISTREQUEST._serialized_start=602
-  _LISTREQUEST._serialized_end=816
-  _LISTREQUEST_LABELSENTRY._serialized_start=771
-  _LISTREQUEST_LABELSENTRY._serialized_end=816
-  _LISTRESPONSE._serialized_start=818
-  _LISTRESPONSE._serialized_end=892
-  _CANCELREQUEST._serialized_start=894
-  _CANCELREQUEST._serialized_end=942
-  _CANCELRESPONSE._serialized_start=944
-  _CANCELRESPONSE._serialized_end=994
-  _STREAMLOGSREQUEST._serialized_start=997
-  _STREAMLOGSREQUEST._serialized_end=1148
-  _STREAMLOGSRESPONSE._serialized_start=1150
-  _STREAMLOGSRESPONSE._serialized_end=1210
-  _WATCHREQUEST._serialized_start=1212
-  _WATCHREQUEST._serialized_end=1243
-  _WATCHRESPONSE._serialized_start=1245
-  _WATCHRESPONSE._serialized_end=1294
-  _GETEVENTSREQUEST._serialized_start=1296
-  _GETEVENTSREQUEST._serialized_end=1331
-  _GETEVENTSRESPONSE._serialized_start=1333
-  _GETEVENTSRESPONSE._serialized_end=1393
-  _SCHEDULERSERVICE._serialized_start=1396
-  _SCHEDULERSERVICE._serialized_end=2060
+  _SUBMITARRAYREQUEST._serialized_start=163
+  _SUBMITARRAYREQUEST._serialized_end=329
+  _ARRAYELEMENT._serialized_start=331
+  _ARRAYELEMENT._serialized_end=439
+  _ARRAYELEMENT_ENVENTRY._serialized_start=397
+  _ARRAYELEMENT_ENVENTRY._serialized_end=439
+  _SUBMITARRAYRESPONSE._serialized_start=441
+  _SUBMITARRAYRESPONSE._serialized_end=515
+  _CANCELARRAYREQUEST._serialized_start=517
+  _CANCELARRAYREQUEST._serialized_end=571
+  _CANCELARRAYRESPONSE._serialized_start=573
+  _CANCELARRAYRESPONSE._serialized_end=629
+  _LISTNODESREQUEST._serialized_start=631
+  _LISTNODESREQUEST._serialized_end=649
+  _LISTNODESRESPONSE._serialized_start=651
+  _LISTNODESRESPONSE._serialized_end=705
+  _DRAINNODEREQUEST._serialized_start=707
+  _DRAINNODEREQUEST._serialized_end=801
+  _DRAINNODERESPONSE._serialized_start=803
+  _DRAINNODERESPONSE._serialized_end=856
+  _SUBMITREQUEST._serialized_start=858
+  _SUBMITREQUEST._serialized_end=936
+  _SUBMITRESPONSE._serialized_start=938
+  _SUBMITRESPONSE._serialized_end=988
+  _GETREQUEST._serialized_start=990
+  _GETREQUEST._serialized_end=1019
+  _GETRESPONSE._serialized_start=1021
+  _GETRESPONSE._serialized_end=1068
+  _LISTREQUEST._serialized_start=1071
+  _LISTREQUEST._serialized_end=1303
+  _LISTREQUEST_LABELSENTRY._serialized_start=1258
+  _LISTREQUEST_LABELSENTRY._serialized_end=1303
+  _LISTRESPONSE._serialized_start=1305
+  _LISTRESPONSE._serialized_end=1379
+  _CANCELREQUEST._serialized_start=1381
+  _CANCELREQUEST._serialized_end=1429
+  _CANCELRESPONSE._serialized_start=1431
+  _CANCELRESPONSE._serialized_end=1481
+  _STREAMLOGSREQUEST._serialized_start=1484
+  _STREAMLOGSREQUEST._serialized_end=1635
+  _STREAMLOGSRESPONSE._serialized_start=1637
+  _STREAMLOGSRESPONSE._serialized_end=1697
+  _WATCHREQUEST._serialized_start=1699
+  _WATCHREQUEST._serialized_end=1730
+  _WATCHRESPONSE._serialized_start=1732
+  _WATCHRESPONSE._serialized_end=1781
+  _GETEVENTSREQUEST._serialized_start=1783
+  _GETEVENTSREQUEST._serialized_end=1818
+  _GETEVENTSRESPONSE._serialized_start=1820
+  _GETEVENTSRESPONSE._serialized_end=1880
+  _SCHEDULERSERVICE._serialized_start=1883
+  _SCHEDULERSERVICE._serialized_end=2715
 # @@protoc_insertion_point(module_scope)

@@ -60,6 +60,16 @@ class SchedulerServiceStub(object):
                 request_serializer=trainyard_dot_v1_dot_scheduler__pb2.DrainNodeRequest.SerializeToString,
                 response_deserializer=trainyard_dot_v1_dot_scheduler__pb2.DrainNodeResponse.FromString,
                 )
+        self.SubmitArray = channel.unary_unary(
+                '/trainyard.v1.SchedulerService/SubmitArray',
+                request_serializer=trainyard_dot_v1_dot_scheduler__pb2.SubmitArrayRequest.SerializeToString,
+                response_deserializer=trainyard_dot_v1_dot_scheduler__pb2.SubmitArrayResponse.FromString,
+                )
+        self.CancelArray = channel.unary_unary(
+                '/trainyard.v1.SchedulerService/CancelArray',
+                request_serializer=trainyard_dot_v1_dot_scheduler__pb2.CancelArrayRequest.SerializeToString,
+                response_deserializer=trainyard_dot_v1_dot_scheduler__pb2.CancelArrayResponse.FromString,
+                )
 
 
 class SchedulerServiceServicer(object):
@@ -132,6 +142,21 @@ class SchedulerServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SubmitArray(self, request, context):
+        """SubmitArray queues `count` tasks of one spec (or one per element, each with its own env),
+        of which at most `max_parallel` run at once. The same idempotency_key returns the same array.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelArray(self, request, context):
+        """CancelArray cancels every task of an array not final yet (as Cancel does each).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SchedulerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -179,6 +204,16 @@ def add_SchedulerServiceServicer_to_server(servicer, server):
                     servicer.DrainNode,
                     request_deserializer=trainyard_dot_v1_dot_scheduler__pb2.DrainNodeRequest.FromString,
                     response_serializer=trainyard_dot_v1_dot_scheduler__pb2.DrainNodeResponse.SerializeToString,
+            ),
+            'SubmitArray': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitArray,
+                    request_deserializer=trainyard_dot_v1_dot_scheduler__pb2.SubmitArrayRequest.FromString,
+                    response_serializer=trainyard_dot_v1_dot_scheduler__pb2.SubmitArrayResponse.SerializeToString,
+            ),
+            'CancelArray': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelArray,
+                    request_deserializer=trainyard_dot_v1_dot_scheduler__pb2.CancelArrayRequest.FromString,
+                    response_serializer=trainyard_dot_v1_dot_scheduler__pb2.CancelArrayResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -341,5 +376,39 @@ class SchedulerService(object):
         return grpc.experimental.unary_unary(request, target, '/trainyard.v1.SchedulerService/DrainNode',
             trainyard_dot_v1_dot_scheduler__pb2.DrainNodeRequest.SerializeToString,
             trainyard_dot_v1_dot_scheduler__pb2.DrainNodeResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def SubmitArray(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/trainyard.v1.SchedulerService/SubmitArray',
+            trainyard_dot_v1_dot_scheduler__pb2.SubmitArrayRequest.SerializeToString,
+            trainyard_dot_v1_dot_scheduler__pb2.SubmitArrayResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def CancelArray(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/trainyard.v1.SchedulerService/CancelArray',
+            trainyard_dot_v1_dot_scheduler__pb2.CancelArrayRequest.SerializeToString,
+            trainyard_dot_v1_dot_scheduler__pb2.CancelArrayResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

@@ -130,7 +130,9 @@ class RetryPolicy(_message.Message):
     def __init__(self, max_retries: _Optional[int] = ..., delay: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., backoff_multiplier: _Optional[float] = ..., max_delay: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., non_retryable_exit_codes: _Optional[_Iterable[int]] = ..., retry_on_timeout: bool = ..., max_infrastructure_retries: _Optional[int] = ...) -> None: ...
 
 class Task(_message.Message):
-    __slots__ = ["attempts", "create_time", "created_by", "end_time", "exit_code", "failure_reason", "id", "idempotency_key", "message", "namespace", "spec", "start_time", "state"]
+    __slots__ = ["array_id", "array_index", "attempts", "create_time", "created_by", "end_time", "exit_code", "failure_reason", "id", "idempotency_key", "message", "namespace", "spec", "start_time", "state"]
+    ARRAY_ID_FIELD_NUMBER: _ClassVar[int]
+    ARRAY_INDEX_FIELD_NUMBER: _ClassVar[int]
     ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
     CREATED_BY_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
@@ -144,6 +146,8 @@ class Task(_message.Message):
     SPEC_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
+    array_id: str
+    array_index: int
     attempts: _containers.RepeatedCompositeFieldContainer[Attempt]
     create_time: _timestamp_pb2.Timestamp
     created_by: str
@@ -157,7 +161,7 @@ class Task(_message.Message):
     spec: TaskSpec
     start_time: _timestamp_pb2.Timestamp
     state: TaskState
-    def __init__(self, id: _Optional[str] = ..., spec: _Optional[_Union[TaskSpec, _Mapping]] = ..., state: _Optional[_Union[TaskState, str]] = ..., attempts: _Optional[_Iterable[_Union[Attempt, _Mapping]]] = ..., failure_reason: _Optional[_Union[FailureReason, str]] = ..., exit_code: _Optional[int] = ..., message: _Optional[str] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., idempotency_key: _Optional[str] = ..., namespace: _Optional[str] = ..., created_by: _Optional[str] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., spec: _Optional[_Union[TaskSpec, _Mapping]] = ..., state: _Optional[_Union[TaskState, str]] = ..., attempts: _Optional[_Iterable[_Union[Attempt, _Mapping]]] = ..., failure_reason: _Optional[_Union[FailureReason, str]] = ..., exit_code: _Optional[int] = ..., message: _Optional[str] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., idempotency_key: _Optional[str] = ..., namespace: _Optional[str] = ..., created_by: _Optional[str] = ..., array_id: _Optional[str] = ..., array_index: _Optional[int] = ...) -> None: ...
 
 class TaskEvent(_message.Message):
     __slots__ = ["attempt", "message", "node_id", "principal", "time", "type"]
