@@ -25,7 +25,7 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createTrainyardClient, TaskState, type SchedulerClient } from "@trainyard/client";
+import { createTrainyardClient, FailureReason, TaskState, type SchedulerClient } from "@trainyard/client";
 import type { TaskRecord } from "@trainyard/common";
 import type { ContainerSpec } from "@trainyard/agent/runtime/container-runtime";
 import { FakeRuntime } from "@trainyard/agent/runtime/fake-runtime";
@@ -69,7 +69,7 @@ beforeAll(async () => {
   metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
   logDir = mkdtempSync(path.join(os.tmpdir(), "trainyard-bench-control-plane-"));
   agents = fork(path.join(import.meta.dirname, "lib/fake-agents.mjs"), [], {
-    env: { ...env, BENCH_NATS_URL: nats.url, BENCH_AGENTS: String(AGENTS), BENCH_SLOTS: String(SLOTS), BENCH_IMAGE: IMAGE, BENCH_LOG_DIR: logDir },
+    env: { ...env, BENCH_AGENT_LOG: path.join(os.tmpdir(), "trainyard-tests", "bench-control-plane-agents.log"), BENCH_NATS_URL: nats.url, BENCH_AGENTS: String(AGENTS), BENCH_SLOTS: String(SLOTS), BENCH_IMAGE: IMAGE, BENCH_LOG_DIR: logDir },
     execArgv: env.BENCH_AGENTS_NODE_OPTIONS ? env.BENCH_AGENTS_NODE_OPTIONS.split(" ") : [],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
@@ -189,7 +189,8 @@ async function verify(label: string, ids: string[]): Promise<void> {
     for (const t of r.tasks) {
       seen.set(t.id, (seen.get(t.id) ?? 0) + 1);
       expect(TaskState[t.state], t.id).toBe("SUCCEEDED");
-      expect(t.attempts.map((a) => a.number), t.id).toEqual([1]);
+      const why = t.attempts.map((a) => `attempt ${a.number} on ${a.nodeId}: ${TaskState[a.state]} ${FailureReason[a.failureReason]} ${a.message}`).join("; ");
+      expect(t.attempts.map((a) => a.number), `${t.id}: ${why}`).toEqual([1]);
     }
     pageToken = r.nextPageToken;
   } while (pageToken);

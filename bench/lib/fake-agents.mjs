@@ -5,7 +5,7 @@
 //
 // Forked with an IPC channel; configured by env:
 //   BENCH_NATS_URL, BENCH_AGENTS (count), BENCH_SLOTS (per agent), BENCH_IMAGE, BENCH_LOG_DIR,
-//   BENCH_LOG_LEVEL (default "info", the agent's own default).
+//   BENCH_LOG_LEVEL (default "info", the agent's own default), BENCH_AGENT_LOG (a file for warnings and worse).
 // Says {type: "ready", nodes} once every agent serves. Answers {type: "containers"} with
 // {type: "containers", perTask: {<task id>: containers created for it}, total, running}, and
 // {type: "close"} by closing every agent, then exiting.
@@ -16,7 +16,14 @@ import { FakeRuntime } from "../../services/agent/dist/runtime/fake-runtime.js";
 
 const env = process.env;
 const count = Number(env.BENCH_AGENTS ?? 100);
-const logger = pino({ name: "agent", level: env.BENCH_LOG_LEVEL ?? "info", base: { pid: process.pid } }, pino.destination({ dest: "/dev/null", sync: true }));
+// Info lines (the agent's default level) cost what they cost, but only warnings and worse are kept (BENCH_AGENT_LOG).
+const logger = pino(
+  { name: "agent", level: env.BENCH_LOG_LEVEL ?? "info", base: { pid: process.pid } },
+  pino.multistream([
+    { level: "trace", stream: pino.destination({ dest: "/dev/null", sync: true }) },
+    ...(env.BENCH_AGENT_LOG ? [{ level: "warn", stream: pino.destination({ dest: env.BENCH_AGENT_LOG, append: true, mkdir: true, sync: false }) }] : []),
+  ]),
+);
 
 const runtimes = [];
 const agents = [];
