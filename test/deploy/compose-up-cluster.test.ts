@@ -10,7 +10,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { createTrainyardClient, TaskState, type SchedulerClient } from "@trainyard/client";
 import { dockerAvailable } from "../harness/docker.js";
 import { readLog, sh, spec, text, waitFinal } from "../harness/tasks.js";
-import { buildLocalImages, composeStack, run, type ComposeStack } from "./compose-up.js";
+import { buildLocalImages, composeStack, note, run, type ComposeStack } from "./compose-up.js";
 
 let stack: ComposeStack | undefined;
 let first: SchedulerClient;
@@ -26,12 +26,11 @@ const SCHEDULERS = ["scheduler", "scheduler-2"];
 async function placer(): Promise<string> {
   let best: { service: string; epoch: number } | undefined;
   for (const service of SCHEDULERS) {
-    for (const line of (await stack!.compose("logs", "--no-color", service)).split("\n")) {
-      const json = line.slice(line.indexOf("{"));
-      if (!json.startsWith("{")) continue;
+    for (const line of (await stack!.logs(service)).split("\n")) {
+      if (!line.startsWith("{")) continue;
       let entry: { msg?: string; epoch?: number };
       try {
-        entry = JSON.parse(json) as typeof entry;
+        entry = JSON.parse(line) as typeof entry;
       } catch {
         continue; // not a log record (a line of a stack trace)
       }
@@ -88,11 +87,18 @@ async function retrying<T>(f: () => Promise<T>): Promise<T> {
 /** Submits through `submitTo`, waits for SUCCEEDED and reads the log through `readFrom`. */
 async function runToSuccess(submitTo: SchedulerClient, readFrom: SchedulerClient, line: string): Promise<void> {
   const idempotencyKey = `${stack!.agentId}-${line.replace(/\W/g, "-")}`;
+  let t0 = Date.now();
   const { task } = await retrying(() => submitTo.submit(spec({ command: sh(`echo ${line}`), idempotencyKey, maxInfraRetries: 3 })));
+  note(`${stack!.project} submitted ${task!.id}`, t0);
+  t0 = Date.now();
   const done = await retrying(() => waitFinal(readFrom, task!.id, 120_000));
+  const attempts = done.attempts.map((a) => `${a.number}: ${a.message}`).join("; ");
+  note(`${stack!.project} ${task!.id} ${TaskState[done.state]} (attempts ${attempts})`, t0);
   expect(TaskState[done.state], done.message).toBe("SUCCEEDED");
   expect(done.attempts.at(-1)?.nodeId).toBe(stack!.agentId);
+  t0 = Date.now();
   expect(text(await retrying(() => readLog(readFrom, task!.id)))).toContain(`${line}\n`);
+  note(`${stack!.project} ${task!.id} log read`, t0);
 }
 
 describe("docker-compose up of docker-compose.cluster.yml", () => {
@@ -111,8 +117,10 @@ describe("docker-compose up of docker-compose.cluster.yml", () => {
   });
 
   it("still runs a task with one NATS server and the placing scheduler replica killed", async () => {
+    const t0 = Date.now();
     const killed = await placer();
     await stack!.compose("kill", "nats-2", killed);
+    note(`${stack!.project} killed nats-2 and ${killed} (the placer)`, t0);
     const ps = await stack!.compose("ps");
     expect(ps).toMatch(/_nats-2_1 .*Exit 137/);
     expect(ps).toMatch(new RegExp(`_${killed}_1 .*Exit 137`));

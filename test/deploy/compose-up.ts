@@ -86,6 +86,8 @@ export interface ComposeStack {
   agentId: string;
   /** `docker-compose -p <project> -f <merged file> ...args`. */
   compose(...args: string[]): Promise<string>;
+  /** What a service's containers wrote on stdout (`docker logs`: much faster than Compose v1's `logs`). */
+  logs(service: string): Promise<string>;
   /** `up -d --no-build [services]`; its error says how each container is and what it logged. */
   up(...services: string[]): Promise<void>;
   /** Waits until each service's containers run and pass their healthcheck (a one-shot: exited 0). */
@@ -149,6 +151,11 @@ export async function composeStack(o: { name: string; file: string; override: st
     agentId,
     compose,
     describe,
+    async logs(service) {
+      const filter = ["--filter", `label=com.docker.compose.project=${project}`, "--filter", `label=com.docker.compose.service=${service}`];
+      const ids = (await run("docker", ["ps", "-aq", ...filter])).split("\n").filter(Boolean);
+      return (await Promise.all(ids.map((id) => run("docker", ["logs", id])))).join("");
+    },
     async up(...services) {
       const t0 = Date.now();
       try {
