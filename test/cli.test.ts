@@ -151,6 +151,21 @@ describe("trainyard get, list, logs", () => {
     expect((await trainyard(["logs", id, "--since", "2000-01-01T00:00:00Z"])).stdout).toBe(followed.stdout);
   });
 
+  it("submit --sweep makes an array; list --array shows its tasks in index order with counts by state", async () => {
+    const sub = await trainyard(["submit", "--image", TEST_IMAGE, "--sweep", "LR=1,2", "--sweep", "BS=8,16", "--array", "%2", "--", "sh", "-c", 'echo "$TRAINYARD_ARRAY_INDEX $LR $BS"']);
+    expect(sub.code).toBe(0);
+    const arrayId = sub.stdout.trim();
+    expect(arrayId).toMatch(/^a-/);
+    let listed = "";
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
+      listed = (await trainyard(["list", "--array", arrayId])).stdout;
+      if (listed.includes("4 tasks: 4 SUCCEEDED")) break;
+    }
+    expect(listed.trim().split("\n").at(-1)).toBe("4 tasks: 4 SUCCEEDED");
+    const ids = listed.trim().split("\n").slice(1, -1).map((l) => l.split(/\s+/)[0]!);
+    expect((await trainyard(["logs", ids[3]!])).stdout).toBe("3 2 16\n");
+  });
+
   it("watch ID prints plain lines when stdout is not a TTY and ends with the task", async () => {
     const id = (await c.client.submit(spec({ command: sh("sleep 1") }))).task!.id;
     const r = await trainyard(["watch", id]);
@@ -172,6 +187,7 @@ describe("trainyard errors", () => {
     [["logs", "t-1", "--tail", "x"], /--tail/],
     [["logs", "t-1", "--since", "yesterday"], /--since/],
     [["logs", "t-1", "--attempt", "0"], /--attempt/],
+    [["submit", "--image", TEST_IMAGE, "--array", "x", "--", "true"], /--array/],
     [["frobnicate"], /unknown command/],
   ])("%j exits 2 with a clear message", async (args, message) => {
     const r = await trainyard(args);

@@ -83,6 +83,19 @@ class SubmitAndFollowTest(LiveTest):
         self.assertEqual([f.seq for f in self.c.follow_logs(task.id, since=since)], [f.seq for f in frames if f.time.ToNanoseconds() >= since * 10**9])
         self.assertEqual(list(self.c.follow_logs(task.id, since=datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1))), [])
 
+    def test_an_array_and_a_task_that_depends_on_all_of_it(self):
+        arr = self.c.submit_array(
+            IMAGE, command=sh('echo "$TRAINYARD_ARRAY_INDEX lr=$LR"'), labels={"run": RUN}, retries=0,
+            elements=[{"LR": "0.1"}, {"LR": "0.01"}], max_parallel=1,
+        )
+        self.assertTrue(arr.array_id.startswith("a-"))
+        self.assertEqual([t.array_index for t in arr.tasks], [0, 1])
+        after = self.submit("echo evaluated", depends_on=[t.id for t in arr.tasks])
+        self.assertEqual(self.c.wait(after.id, timeout=60).state, SUCCEEDED)
+        self.assertEqual([text(list(self.c.follow_logs(t.id)), STDOUT) for t in arr.tasks], ["0 lr=0.1\n", "1 lr=0.01\n"])
+        self.assertEqual(sorted(t.id for t in self.c.list(array_id=arr.array_id)), sorted(t.id for t in arr.tasks))
+        self.assertEqual([t.state for t in self.c.cancel_array(arr.array_id)], [SUCCEEDED, SUCCEEDED])
+
     def test_a_failing_command_ends_failed_with_its_exit_code(self):
         task = self.submit("echo bye; exit 3")
         done = self.c.wait(task.id, timeout=60)

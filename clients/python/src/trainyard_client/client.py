@@ -23,6 +23,8 @@ import grpc
 from ._gen.trainyard.v1.scheduler_pb2_grpc import SchedulerServiceStub
 from .errors import TrainyardError, from_rpc_error, translate
 from .messages import (
+    ArrayElement,
+    CancelArrayRequest,
     CancelRequest,
     DrainNodeRequest,
     GetEventsRequest,
@@ -32,6 +34,8 @@ from .messages import (
     LogFrame,
     Node,
     StreamLogsRequest,
+    SubmitArrayRequest,
+    SubmitArrayResponse,
     SubmitRequest,
     Task,
     TaskEvent,
@@ -203,6 +207,36 @@ class Client:
         with translate():
             return self._stub.Submit(req, timeout=self.timeout).task
 
+    def submit_array(
+        self,
+        spec: Union[str, TaskSpec],
+        *,
+        count: int = 0,
+        elements: Sequence[Mapping[str, str]] = (),
+        max_parallel: int = 0,
+        idempotency_key: str = "",
+        **fields: object,
+    ) -> SubmitArrayResponse:
+        """Submits an array: ``count`` tasks of one spec, or one per element of ``elements``
+        (each a dict of env added to the spec's), at most ``max_parallel`` running at once (0: no
+        limit). ``spec`` as for :meth:`submit`. Returns ``array_id`` and the tasks by index; the
+        same ``idempotency_key`` returns the same array."""
+        task_spec = spec if isinstance(spec, TaskSpec) else build_spec(spec, **fields)  # type: ignore[arg-type]
+        req = SubmitArrayRequest(
+            spec=task_spec,
+            count=count,
+            elements=[ArrayElement(env=dict(e)) for e in elements],
+            max_parallel=max_parallel,
+            idempotency_key=idempotency_key,
+        )
+        with translate():
+            return self._stub.SubmitArray(req, timeout=self.timeout)
+
+    def cancel_array(self, array_id: str, reason: str = "") -> List[Task]:
+        """Cancels every task of the array not final yet; returns them all by index."""
+        with translate():
+            return list(self._stub.CancelArray(CancelArrayRequest(array_id=array_id, reason=reason), timeout=self.timeout).tasks)
+
     def get(self, task_id: str) -> Task:
         """The task record. Raises NotFoundError for an unknown id."""
         with translate():
@@ -225,10 +259,12 @@ class Client:
         states: Iterable[StateLike] = (),
         labels: Optional[Mapping[str, str]] = None,
         page_size: int = 0,
+        array_id: str = "",
     ) -> Iterator[Task]:
-        """Every task in any of ``states`` (all when empty) carrying all of ``labels``, newest
-        first, fetching page after page (``page_size`` per call; 0: the server's 100)."""
-        req = ListRequest(states=[state_value(s) for s in states], labels=dict(labels or {}), page_size=page_size)
+        """Every task in any of ``states`` (all when empty) carrying all of ``labels`` (of array
+        ``array_id``, when given), newest first, fetching page after page (``page_size`` per
+        call; 0: the server's 100)."""
+        req = ListRequest(states=[state_value(s) for s in states], labels=dict(labels or {}), page_size=page_size, array_id=array_id)
         while True:
             with translate():
                 resp = self._stub.List(req, timeout=self.timeout)

@@ -19,6 +19,8 @@ TaskState = task_pb2.TaskState
 FailureReason = task_pb2.FailureReason
 LogStream = task_pb2.LogStream
 NetworkMode = task_pb2.NetworkMode
+Dependency = task_pb2.Dependency
+DependencyCondition = task_pb2.DependencyCondition
 Node = agent_pb2.Node
 NodeState = agent_pb2.NodeState
 GpuDevice = agent_pb2.GpuDevice
@@ -32,6 +34,10 @@ WatchRequest = scheduler_pb2.WatchRequest
 GetEventsRequest = scheduler_pb2.GetEventsRequest
 ListNodesRequest = scheduler_pb2.ListNodesRequest
 DrainNodeRequest = scheduler_pb2.DrainNodeRequest
+SubmitArrayRequest = scheduler_pb2.SubmitArrayRequest
+SubmitArrayResponse = scheduler_pb2.SubmitArrayResponse
+ArrayElement = scheduler_pb2.ArrayElement
+CancelArrayRequest = scheduler_pb2.CancelArrayRequest
 
 #: States a task never leaves.
 FINAL_STATES = frozenset(

@@ -9,7 +9,7 @@ import { TaskSchema, TaskState, type Task } from "../gen/trainyard/v1/task_pb.js
 import { ListNodesResponseSchema, ListResponseSchema } from "../gen/trainyard/v1/scheduler_pb.js";
 import type { TrainyardClient } from "../trainyard-client.js";
 import { exitCodeFor, formatError, nodeStateName, nodeTable, plainRow, stateName, TABLE_HEADER, taskDetail, taskRow, taskTable } from "./format.js";
-import { buildSubmitRequest, keyValues, parseDurationFlag, parseNumber, parseSince, parseState, type SubmitFlags } from "./parse.js";
+import { buildSubmitArrayRequest, buildSubmitRequest, keyValues, parseDurationFlag, parseNumber, parseSince, parseState, UsageError, type SubmitFlags } from "./parse.js";
 import { printLogs, type PrintLogsOptions } from "./print-logs.js";
 import type { Terminal } from "./terminal.js";
 
@@ -29,6 +29,13 @@ const FINAL = new Set([TaskState.SUCCEEDED, TaskState.FAILED, TaskState.CANCELLE
 export type SubmitOptions = SubmitFlags & { follow?: boolean };
 
 export async function submit(c: Context, flags: SubmitOptions, command: string[]): Promise<number> {
+  const array = buildSubmitArrayRequest(flags, command);
+  if (array) {
+    if (flags.follow) throw new UsageError("--follow follows one task: for an array, trainyard list --array ID, then trainyard logs -f on a task");
+    const res = await c.client.submitArray(array, { signal: c.signal });
+    await c.term.out(`${res.arrayId}\n`);
+    return 0;
+  }
   const req = buildSubmitRequest(flags, command);
   const { task } = await c.client.submit(req, { signal: c.signal });
   const id = task!.id;
@@ -48,18 +55,33 @@ export async function get(c: Context, id: string, o: { json?: boolean }): Promis
   return 0;
 }
 
-export async function list(c: Context, o: { state?: string[]; label?: string[]; limit?: string; json?: boolean }): Promise<number> {
+export async function list(c: Context, o: { state?: string[]; label?: string[]; limit?: string; json?: boolean; array?: string }): Promise<number> {
   const res = await c.client.list(
     {
       states: (o.state ?? []).map(parseState),
       labels: keyValues(o.label ?? [], "--label"),
-      pageSize: o.limit !== undefined ? parseNumber(o.limit, "--limit", { integer: true, min: 1 }) : 0,
+      pageSize: o.limit !== undefined ? parseNumber(o.limit, "--limit", { integer: true, min: 1 }) : o.array ? 1_000 : 0,
+      arrayId: o.array ?? "",
     },
     { signal: c.signal },
   );
-  if (o.json) await c.term.out(`${toJsonString(ListResponseSchema, res, { prettySpaces: 2 })}\n`);
-  else await c.term.out(`${taskTable(res.tasks, c.now()).join("\n")}\n`);
+  if (o.json) {
+    await c.term.out(`${toJsonString(ListResponseSchema, res, { prettySpaces: 2 })}\n`);
+    return 0;
+  }
+  // An array's tasks in index order, and how many are in each state.
+  const tasks = o.array ? [...res.tasks].sort((a, b) => a.arrayIndex - b.arrayIndex) : res.tasks;
+  await c.term.out(`${taskTable(tasks, c.now()).join("\n")}\n`);
+  if (o.array) await c.term.out(`${stateCounts(tasks)}\n`);
   return 0;
+}
+
+/** "10 tasks: 3 RUNNING, 5 PENDING, 2 SUCCEEDED" (states in lifecycle order). */
+export function stateCounts(tasks: readonly Task[]): string {
+  const counts = new Map<TaskState, number>();
+  for (const t of tasks) counts.set(t.state, (counts.get(t.state) ?? 0) + 1);
+  const parts = [...counts].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${n} ${stateName(s)}`);
+  return `${tasks.length} task${tasks.length === 1 ? "" : "s"}${parts.length ? `: ${parts.join(", ")}` : ""}`;
 }
 
 export interface LogsFlags {

@@ -4,7 +4,7 @@
  */
 import { create } from "@bufbuild/protobuf";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
-import { SubmitRequestSchema, type SubmitRequest } from "../gen/trainyard/v1/scheduler_pb.js";
+import { SubmitArrayRequestSchema, SubmitRequestSchema, type SubmitArrayRequest, type SubmitRequest } from "../gen/trainyard/v1/scheduler_pb.js";
 import { DependencyCondition, NetworkMode, TaskState } from "../gen/trainyard/v1/task_pb.js";
 import { durationToMs, parseBytes } from "../units.js";
 
@@ -107,6 +107,10 @@ export interface SubmitFlags {
   preemptible?: boolean;
   nodeLabel?: string[];
   network?: string;
+  /** "N", "N%P" or "%P" (with --sweep): N tasks of this spec, at most P at once. */
+  array?: string;
+  /** "KEY=v1,v2,..." (repeatable): one task per combination of the values (cross product). */
+  sweep?: string[];
   /** Task ids this one waits for: to succeed, to finish whichever way, to fail. */
   after?: string[];
   afterAny?: string[];
@@ -156,4 +160,30 @@ function networkMode(text: string): NetworkMode {
   const m = NETWORK[text];
   if (m === undefined) throw new UsageError(`--network: ${JSON.stringify(text)} is not one of ${Object.keys(NETWORK).join(", ")}`);
   return m;
+}
+
+/** The SubmitArrayRequest for `trainyard submit --array N%P` and/or `--sweep K=a,b`, or null for a single task. */
+export function buildSubmitArrayRequest(f: SubmitFlags, command: string[]): SubmitArrayRequest | null {
+  if (f.array === undefined && !f.sweep?.length) return null;
+  const single = buildSubmitRequest(f, command);
+  const m = f.array === undefined ? ["", "", ""] : /^(\d*)(?:%(\d+))?$/.exec(f.array.trim());
+  if (!m || (f.array !== undefined && !m[1] && !m[2])) throw new UsageError(`--array: ${JSON.stringify(f.array)} is not N, N%P or %P (e.g. 10%3: 10 tasks, at most 3 at once)`);
+  const elements = f.sweep?.length ? sweepElements(f.sweep) : [];
+  const count = m[1] ? Number(m[1]) : 0;
+  if (!elements.length && !count) throw new UsageError("--array: how many tasks? (e.g. --array 10%3, or --sweep KEY=a,b)");
+  if (elements.length && count && count !== elements.length) throw new UsageError(`--array: ${count} tasks, but the sweep makes ${elements.length}`);
+  return create(SubmitArrayRequestSchema, { spec: single.spec!, count, elements: elements.map((env) => ({ env })), maxParallel: m[2] ? Number(m[2]) : 0, idempotencyKey: single.idempotencyKey });
+}
+
+/** --sweep LR=1e-3,3e-4 --sweep BS=32,64: every combination, the first flag varying slowest. */
+export function sweepElements(sweeps: string[]): Record<string, string>[] {
+  let out: Record<string, string>[] = [{}];
+  for (const text of sweeps) {
+    const [key, values] = parseKeyValue(text, "--sweep");
+    const list = values.split(",").filter((v) => v !== "");
+    if (!list.length) throw new UsageError(`--sweep: ${JSON.stringify(text)} has no values (KEY=a,b,c)`);
+    if (out.some((e) => key in e)) throw new UsageError(`--sweep: ${key} is swept twice`);
+    out = out.flatMap((e) => list.map((v) => ({ ...e, [key]: v })));
+  }
+  return out;
 }

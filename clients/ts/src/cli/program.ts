@@ -61,6 +61,8 @@ export function buildProgram(context: (o: GlobalOptions) => commands.Context, do
     .option("--after-any <id>", "start once this task ended, whichever way (repeatable)", collect)
     .option("--after-failed <id>", "start only if this task failed (repeatable)", collect)
     .option("--network <mode>", "none (default), host or bridge, where the agent allows it")
+    .option("--array <N%P>", "N tasks of this spec (TRAINYARD_ARRAY_INDEX 0..N-1), at most P at once; prints the array's id")
+    .option("--sweep <KEY=a,b>", "one task per combination of the values (repeatable: cross product), as an array (--array %P limits it)", collect)
     .option("-f, --follow", "stream the log; exit with the task's exit code")
     .passThroughOptions()
     .addHelpText(
@@ -85,8 +87,9 @@ export function buildProgram(context: (o: GlobalOptions) => commands.Context, do
     .option("-s, --state <state>", "only this state (repeatable): pending, running, succeeded, failed, cancelled", collect)
     .option("-l, --label <k=v>", "only tasks with this label (repeatable; all must match)", collect)
     .option("--limit <n>", "at most n tasks (default 100)")
+    .option("--array <id>", "the tasks of this array, in index order, with how many are in each state")
     .option("--json", "the response as proto JSON")
-    .action(act((c, o: { state?: string[]; label?: string[]; limit?: string; json?: boolean }) => commands.list(c, o)));
+    .action(act((c, o: { state?: string[]; label?: string[]; limit?: string; json?: boolean; array?: string }) => commands.list(c, o)));
 
   program
     .command("logs")

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { TaskState } from "../../src/index.js";
 import { DependencyCondition, NetworkMode } from "../../src/index.js";
-import { buildSubmitRequest, keyValues, parseKeyValue, parseMemory, parseNumber, parseSince, parseState, resolveAddress, UsageError } from "../../src/cli/parse.js";
+import { buildSubmitArrayRequest, buildSubmitRequest, keyValues, parseKeyValue, parseMemory, parseNumber, parseSince, parseState, resolveAddress, sweepElements, UsageError } from "../../src/cli/parse.js";
 
 describe("resolveAddress", () => {
   it.each([
@@ -111,3 +111,28 @@ describe("buildSubmitRequest", () => {
   });
 });
 
+
+describe("arrays and sweeps", () => {
+  it("--array N%P, --sweep as a cross product (the first varying slowest), --array %P with a sweep", () => {
+    expect(buildSubmitArrayRequest({ image: "b" }, ["true"])).toBeNull();
+    const ten = buildSubmitArrayRequest({ image: "b", array: "10%3", idempotencyKey: "k" }, ["true"])!;
+    expect([ten.count, ten.maxParallel, ten.elements.length, ten.idempotencyKey, ten.spec!.command]).toEqual([10, 3, 0, "k", ["true"]]);
+    expect(sweepElements(["LR=1e-3,3e-4", "BS=32,64"])).toEqual([
+      { LR: "1e-3", BS: "32" },
+      { LR: "1e-3", BS: "64" },
+      { LR: "3e-4", BS: "32" },
+      { LR: "3e-4", BS: "64" },
+    ]);
+    const sweep = buildSubmitArrayRequest({ image: "b", sweep: ["LR=1e-3,3e-4"], array: "%1" }, [])!;
+    expect([sweep.count, sweep.maxParallel, sweep.elements.map((e) => e.env)]).toEqual([0, 1, [{ LR: "1e-3" }, { LR: "3e-4" }]]);
+  });
+  it.each([
+    [{ array: "ten" }, /--array/],
+    [{ array: "%3" }, /--array: how many/],
+    [{ array: "3", sweep: ["A=1,2"] }, /the sweep makes 2/],
+    [{ sweep: ["A="] }, /--sweep/],
+    [{ sweep: ["A=1", "A=2"] }, /swept twice/],
+  ])("%j is refused", (flags, message) => {
+    expect(() => buildSubmitArrayRequest({ image: "b", ...flags }, [])).toThrow(message);
+  });
+});
