@@ -94,7 +94,10 @@ export interface ComposeStack {
   healthy(services: string[], timeoutMs?: number): Promise<void>;
   /** Each container's name, state and health, one a line, and the last log lines: for failure messages. */
   describe(): Promise<string>;
-  /** `down -v`, then removes whatever is left under the project's label and the agent's task containers. */
+  /**
+   * Saves every container's output to $TMPDIR/trainyard-tests/<name>-services.log, `down -v`, then
+   * removes whatever is left under the project's label and the agent's task containers.
+   */
   down(): Promise<void>;
 }
 
@@ -145,6 +148,20 @@ export async function composeStack(o: { name: string; file: string; override: st
     return `${lines.join("\n")}\n${logs}`;
   }
 
+  /** Each container's stdout and stderr, one after the other, into the suite's services log. */
+  async function saveLogs(): Promise<void> {
+    const out: string[] = [];
+    for (const c of await states()) {
+      const [stdout, stderr] = await new Promise<[string, string]>((resolve) =>
+        execFile("docker", ["logs", "--timestamps", c.Name.replace(/^\//, "")], { maxBuffer: 64 << 20, timeout: 30_000 }, (_e, so, se) => resolve([so, se])),
+      );
+      out.push(`=== ${c.Name} (${c.State.Status}, exit ${c.State.ExitCode})`, stdout, stderr);
+    }
+    const dir = path.join(os.tmpdir(), "trainyard-tests");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, `${o.name}-services.log`), out.join("\n"));
+  }
+
   return {
     project,
     ports,
@@ -189,6 +206,7 @@ export async function composeStack(o: { name: string; file: string; override: st
     },
     async down() {
       const t0 = Date.now();
+      await saveLogs().catch(() => undefined);
       try {
         await compose("down", "-v", "--remove-orphans", "-t", "20");
       } finally {
