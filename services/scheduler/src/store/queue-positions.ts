@@ -2,12 +2,13 @@
  * "Nth in line" for a pending task waiting for room, worked out when the task is read (never
  * stored: a position changes with every placement, and writing it would cost a record update
  * per waiting task per change). Each replica ranks the unplaced PENDING tasks of a pool in its
- * own view by priority, then age, then id (the placer may still let a namespace under its fair
+ * own view (not those still waiting for their dependencies) by priority, then age, then id (the placer may still let a namespace under its fair
  * share go first among equal priorities). Ranked at most once per `minAgeMs` while the view
  * changes, and only when someone reads a waiting task.
  */
 import { currentAttempt, priorityOf, type TaskRecord } from "@trainyard/common";
 import { ordinal, ROOM_PREFIX } from "../core/placement/reasons.js";
+import { waitsForDependencies } from "../core/placement/snapshot.js";
 import type { TaskView } from "./task-view.js";
 
 export class QueuePositions {
@@ -36,7 +37,7 @@ export class QueuePositions {
     this.rankedAt = this.clock();
     const pools = new Map<string, TaskRecord[]>();
     for (const t of this.view.active()) {
-      if (t.state !== "PENDING" || currentAttempt(t).placedOn !== undefined) continue;
+      if (t.state !== "PENDING" || currentAttempt(t).placedOn !== undefined || waitsForDependencies(t)) continue;
       const q = pools.get(t.spec.pool) ?? [];
       pools.set(t.spec.pool, q);
       q.push(t);
