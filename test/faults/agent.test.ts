@@ -82,14 +82,14 @@ describe("agent faults", () => {
     await a.exited;
   });
 
-  it("re-attaches after SIGKILL in the middle of a fast writer on both streams: every line of each stream exactly once, in order", async () => {
+  it("re-attaches after SIGKILL in the middle of a bursty writer on both streams: every line of each stream exactly once, in order", async () => {
     const id = `burst-${process.pid}`;
     const dir = mkdtempSync(path.join(os.tmpdir(), "ty-agent-"));
     let a = agentProcess(id, "p-burst", dir);
     await waitForLine(a, "agent serving");
-    // 100,000 lines a stream in bursts of 2,500, written by two processes at once, for about 4 s.
-    const N = 100_000;
-    const bursts = "for b in $(seq 0 39); do seq $((b*2500+1)) $((b*2500+2500)); sleep 0.1; done";
+    // 40,000 lines a stream in bursts of 1,000, written by two processes at once, for about 4 s.
+    const N = 40_000;
+    const bursts = "for b in $(seq 0 39); do seq $((b*1000+1)) $((b*1000+1000)); sleep 0.1; done";
     const task = (await c.client.submit(spec({ command: sh(`${bursts} & ${bursts} | sed 's/^/e/' >&2; wait`), pool: "p-burst" }))).task!;
     await c.waitFor(task.id, (t) => t.attempts[0]!.containerId !== "");
     await new Promise((r) => setTimeout(r, 1_000));

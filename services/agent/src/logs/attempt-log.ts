@@ -76,23 +76,30 @@ export class AttemptLog {
    */
   write(stream: StreamName, time: number, data: Buffer, stamp?: string, mark?: LogPosition): Promise<unknown> | undefined {
     this.local.append(stream, time, data);
-    const line = `${stamp ?? new Date(time).toISOString()} ${stream} ${data.toString()}${endsWithNewline(data) ? "" : "\n"}`;
-    const fileWrite = this.file.write(line);
-    const queued = this.publishes(stream, data.length) ? this.batcher.push(stream, time, data, stamp, mark) : undefined;
+    const fileWrite = this.file.write(fileLines(stamp ?? new Date(time).toISOString(), stream, data));
+    const queued = this.publishes(stream, data) ? this.batcher.push(stream, time, data, stamp, mark) : undefined;
     return fileWrite || queued ? Promise.all([fileWrite, queued]) : undefined;
   }
 
-  /** Is this entry published? SYSTEM lines always; container output until the quota is reached. */
-  private publishes(stream: StreamName, bytes: number): boolean {
+  /**
+   * Is this entry published? SYSTEM lines always; container output until the quota is reached.
+   * Of the entry that reaches it, the whole lines that fit are (an entry of the attach stream
+   * holds many), in a frame whose position is counted from what it holds.
+   */
+  private publishes(stream: StreamName, data: Buffer): boolean {
     const max = this.o.maxPublishedBytes;
     if (stream === "system" || max === undefined) return true;
-    if (!this.overQuota && this.outputBytes + bytes <= max) {
-      this.outputBytes += bytes;
+    if (!this.overQuota && this.outputBytes + data.length <= max) {
+      this.outputBytes += data.length;
       return true;
     }
+    const room = this.overQuota ? 0 : max - this.outputBytes;
+    const fits = room > 0 ? data.lastIndexOf(10, room - 1) + 1 : 0;
+    this.outputBytes += fits;
     if (!this.overQuota) {
       this.overQuota = true;
       this.o.logger.warn({ publishedBytes: this.outputBytes, maxBytes: max, file: this.o.filePath }, "attempt output past its quota: no longer published");
+      if (fits) this.batcher.push(stream, Date.now(), data.subarray(0, fits));
       this.batcher.push("system", Date.now(), Buffer.from(`${logQuotaText(this.outputBytes, max, this.o.filePath, this.o.nodeId)}\n`));
     }
     return false;
@@ -171,7 +178,11 @@ export function logQuotaText(published: number, max: number, file: string, nodeI
   return `output past ${formatBytes(max)} (TRAINYARD_ATTEMPT_LOG_MAX_BYTES) is no longer published after ${formatBytes(published)}; the task runs on, and the rest is in ${file} on node ${nodeId} (rotated: its newest part is kept)`;
 }
 
-function endsWithNewline(b: Buffer): boolean {
-  return b.length > 0 && b[b.length - 1] === 10;
+/** The host file's form of an entry: "<time> <stream> <line>" for each of its lines (an entry may hold many). */
+function fileLines(time: string, stream: StreamName, data: Buffer): string {
+  const prefix = `${time} ${stream} `;
+  const text = data.toString();
+  const body = text.endsWith("\n") ? text.slice(0, -1) : text;
+  return `${prefix}${body.includes("\n") ? body.replaceAll("\n", `\n${prefix}`) : body}\n`;
 }
 

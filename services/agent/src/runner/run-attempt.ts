@@ -53,8 +53,8 @@ const REMOVE_BACKOFF = { initialMs: 500, maxMs: 2_000 };
 /**
  * Runs one claimed attempt to its end. The phases, in order:
  *
- *   watch record ─▶ ensure image ─▶ check mounts ─▶ create ─▶ start ─▶ supervise (logs, wait, timeout, stop)
- *        │           (re-attach: straight to supervise, log resumed after the last stamp shipped)
+ *   watch record ─▶ ensure image ─▶ check mounts ─▶ create ─▶ attach ─▶ start ─▶ supervise (output, wait, timeout, stop)
+ *        │           (re-attach: straight to supervise, the engine's log re-read after the lines shipped)
  *        └─▶ always: SYSTEM line with the outcome ─▶ flush log ─▶ remove container ─▶ report
  *            except when detached (agent SIGTERM): flush log, leave the container, report nothing
  *

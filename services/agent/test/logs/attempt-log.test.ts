@@ -104,6 +104,23 @@ describe("AttemptLog", () => {
     expect(midEntry).toBeGreaterThan(0);
   });
 
+  it("of an entry of many lines that reaches the quota, publishes the whole lines that fit; the file has each line with its time and stream", async () => {
+    const got: Published[] = [];
+    const l = log(fakeJs(async (p) => void got.push(p)), undefined, 100);
+    const lines = (from: number, n: number) => Array.from({ length: n }, (_, i) => `line ${String(from + i).padStart(2, "0")}\n`).join(""); // 8 bytes each
+    await l.write("stdout", Date.now(), Buffer.from(lines(0, 10)));
+    await l.write("stdout", Date.now(), Buffer.from(lines(10, 10)), "2026-12-02T01:00:00.000000001Z");
+    await l.close();
+    const all = Buffer.concat(got.map((p) => p.data)).toString().split("\n").filter(Boolean);
+    expect(all.slice(0, 12)).toEqual(lines(0, 12).split("\n").filter(Boolean));
+    expect(all[12]).toMatch(/^output past 100B .* after 96B/);
+    expect(all).toHaveLength(13);
+    const file = (await readFile(join(dir, "t-1", "attempt-2.log"), "utf8")).split("\n").filter(Boolean);
+    expect(file).toHaveLength(20);
+    expect(file[19]).toBe("2026-12-02T01:00:00.000000001Z stdout line 19");
+    expect(file.every((x) => /^\S+ stdout line \d\d$/.test(x))).toBe(true);
+  });
+
   it("retries a failed publish with the same message id", async () => {
     const ids: string[] = [];
     let fail = 2;
