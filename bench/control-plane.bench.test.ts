@@ -59,6 +59,7 @@ beforeAll(async () => {
     TRAINYARD_NATS_URL: nats.url,
     TRAINYARD_GRPC_ADDR: `127.0.0.1:${port}`,
     TRAINYARD_METRICS_ADDR: `127.0.0.1:${metricsPort}`,
+    TRAINYARD_AGENT_LEASE: "60s", // as the agents' (bench/lib/fake-agents.mjs says why)
     // The scheduler's own default: what a deployment pays (startService asks for debug).
     TRAINYARD_LOG_LEVEL: env.BENCH_SCHEDULER_LOG_LEVEL ?? "info",
     // To profile: BENCH_SCHEDULER_NODE_OPTIONS="--import <a preload that starts node:inspector's Profiler>" (--cpu-prof is not allowed there).

@@ -37,6 +37,10 @@ for (let i = 0; i < count; i++) {
     TRAINYARD_AGENT_GRPC_ADDR: "127.0.0.1:0",
     TRAINYARD_AGENT_METRICS_ADDR: "",
     TRAINYARD_LOG_DIR: env.BENCH_LOG_DIR,
+    // Longer than the default 15 s: on a shared 2-core machine under load, 100 agents in one
+    // process can go 10 s without a heartbeat acknowledged, and would fence themselves (NODE_LOST,
+    // a second attempt). Right behaviour, but not what this bench measures.
+    TRAINYARD_AGENT_LEASE: env.BENCH_AGENT_LEASE ?? "60s",
   });
   runtimes.push(runtime);
   agents.push(startAgent(config, logger, runtime));
