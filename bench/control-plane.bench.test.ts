@@ -35,9 +35,9 @@ import { spec } from "../test/harness/tasks.js";
 import { fmt, percentile, row, SMOKE } from "./lib/table.js";
 
 const env = process.env;
-const AGENTS = Number(env.BENCH_AGENTS ?? (SMOKE ? 10 : 100));
+const AGENTS = Number(env.BENCH_AGENTS ?? (SMOKE ? 5 : 100));
 const SLOTS = Number(env.BENCH_SLOTS ?? 4);
-const TASKS = Number(env.BENCH_TASKS ?? (SMOKE ? 200 : 10_000));
+const TASKS = Number(env.BENCH_TASKS ?? (SMOKE ? 100 : 10_000));
 const IN_FLIGHT = Number(env.BENCH_IN_FLIGHT ?? 64);
 const IMAGE = "trainyard/fake:bench";
 const COMMAND = FakeRuntime.command({}); // no output, exit 0 at once
