@@ -10,7 +10,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { createTrainyardClient, TaskState, type SchedulerClient } from "@trainyard/client";
 import { dockerAvailable } from "../harness/docker.js";
 import { readLog, sh, spec, text, waitFinal } from "../harness/tasks.js";
-import { buildLocalImages, composeStack, note, run, type ComposeStack } from "./compose-up.js";
+import { buildLocalImages, composeStack, leftovers, note, type ComposeStack } from "./compose-up.js";
 
 let stack: ComposeStack | undefined;
 let first: SchedulerClient;
@@ -63,12 +63,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (!stack) return;
-  const { project } = stack;
   await stack.down();
-  const left = await run("docker", ["ps", "-aq", "--filter", `label=com.docker.compose.project=${project}`]);
-  const volumes = await run("docker", ["volume", "ls", "-q", "--filter", `label=com.docker.compose.project=${project}`]);
-  const networks = await run("docker", ["network", "ls", "-q", "--filter", `label=com.docker.compose.project=${project}`]);
-  expect({ containers: left.trim(), volumes: volumes.trim(), networks: networks.trim() }).toEqual({ containers: "", volumes: "", networks: "" });
+  expect(await leftovers(stack.project)).toEqual({ containers: [], volumes: [], networks: [] });
 }, 120_000);
 
 /** Calls `f` again on UNAVAILABLE (what clients do while NATS elects new leaders), for up to 60 s. */

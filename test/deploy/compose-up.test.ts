@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTrainyardClient, TaskState, type SchedulerClient } from "@trainyard/client";
 import { dockerAvailable } from "../harness/docker.js";
 import { readLog, sh, spec, text, waitFinal } from "../harness/tasks.js";
-import { buildLocalImages, composeStack, run, type ComposeStack } from "./compose-up.js";
+import { buildLocalImages, composeStack, leftovers, type ComposeStack } from "./compose-up.js";
 
 let stack: ComposeStack | undefined;
 let client: SchedulerClient;
@@ -29,12 +29,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (!stack) return;
-  const { project } = stack;
   await stack.down();
-  const left = await run("docker", ["ps", "-aq", "--filter", `label=com.docker.compose.project=${project}`]);
-  const volumes = await run("docker", ["volume", "ls", "-q", "--filter", `label=com.docker.compose.project=${project}`]);
-  const networks = await run("docker", ["network", "ls", "-q", "--filter", `label=com.docker.compose.project=${project}`]);
-  expect({ containers: left.trim(), volumes: volumes.trim(), networks: networks.trim() }).toEqual({ containers: "", volumes: "", networks: "" });
+  expect(await leftovers(stack.project)).toEqual({ containers: [], volumes: [], networks: [] });
 }, 120_000);
 
 describe("docker-compose up of docker-compose.yml", () => {
@@ -42,7 +38,7 @@ describe("docker-compose up of docker-compose.yml", () => {
     const ps = await stack!.compose("ps");
     for (const s of ["nats", "scheduler", "agent"]) expect(ps).toMatch(new RegExp(`_${s}_1 .*Up \\(healthy\\)`));
     expect(ps).toMatch(/_nats-config_1 .*Exit 0/);
-    expect(await run("docker", ["network", "ls", "-q", "--filter", `label=com.docker.compose.project=${stack!.project}`])).toBe("");
+    expect((await leftovers(stack!.project)).networks).toEqual([]);
   });
 
   it("runs a task to SUCCEEDED through the composed scheduler, on the composed agent, with its log", async () => {

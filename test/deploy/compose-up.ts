@@ -24,19 +24,19 @@ export function note(what: string, since: number): void {
 }
 
 /** Runs a command; resolves with its stdout, rejects with its output in the message. */
-export function run(cmd: string, args: string[], o: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {}): Promise<string> {
+export function run(cmd: string, args: string[], o: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = execFile(cmd, args, { cwd: repo, env: o.env ?? process.env, timeout: o.timeoutMs ?? 120_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+    execFile(cmd, args, { cwd: repo, env: o.env ?? process.env, timeout: o.timeoutMs ?? 120_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`${cmd} ${args.join(" ")}: ${err.message}\n${stderr.slice(-4000)}`));
       else resolve(stdout);
     });
-    if (o.input !== undefined) child.stdin?.end(o.input);
   });
 }
 
 /**
- * Checks that docker-compose runs, then scripts/compose-images.sh: builds trainyard/{nats,scheduler,agent}:local from this machine's
- * binaries and the checkout's dist when missing or stale; a second or so when current.
+ * Checks that docker-compose runs, then runs scripts/compose-images.sh, which builds
+ * trainyard/{nats,scheduler,agent}:local from this machine's binaries and the checkout's dist
+ * when missing or stale (seconds when current).
  */
 export async function buildLocalImages(): Promise<void> {
   await run("docker-compose", ["version"]).catch((err: Error) => {
@@ -45,6 +45,12 @@ export async function buildLocalImages(): Promise<void> {
   const t0 = Date.now();
   await run("bash", [path.join(repo, "scripts/compose-images.sh")], { timeoutMs: 280_000 });
   note(`pid ${process.pid} scripts/compose-images.sh`, t0);
+}
+
+/** Containers, volumes and networks still labelled with the project (after `down -v`: none). */
+export async function leftovers(project: string): Promise<{ containers: string[]; volumes: string[]; networks: string[] }> {
+  const ids = async (...args: string[]) => (await run("docker", [...args, "-q", "--filter", `label=com.docker.compose.project=${project}`])).split("\n").filter(Boolean);
+  return { containers: await ids("ps", "-a"), volumes: await ids("volume", "ls"), networks: await ids("network", "ls") };
 }
 
 const PROJECT = /^trainyard-(compose-up(?:-[a-z]+)?-(\d+)-[a-z0-9]+)$/;
