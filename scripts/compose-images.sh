@@ -82,9 +82,10 @@ copy_with_libs() {
     cp --parents -L "$f" "$root/" || return 1
     # "libx.so => /path (0x..)" and "/lib64/ld-linux-x86-64.so.2 (0x..)"; vdso has no file.
     while IFS= read -r lib; do
-      [[ -n $lib && -e $lib ]] && { cp --parents -L "$lib" "$root/" || return 1; }
+      if [[ -n $lib && -e $lib ]]; then cp --parents -L "$lib" "$root/" || return 1; fi
     done < <(ldd "$f" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }')
   done
+  return 0
 }
 
 # drop_old OLD_ID IMAGE: the previous build is now untagged; drop it unless a container uses it.

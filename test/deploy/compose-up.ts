@@ -8,12 +8,12 @@
 // network_mode: host (on the host's network they would mean nothing). Every later command runs
 // on that one file, under a project name of its own, so `down -v` leaves nothing behind.
 import { execFile } from "node:child_process";
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { vi } from "vitest";
 import { parse } from "yaml";
-import { freePort } from "../harness/nats.js";
 import { repo } from "./compose-file.js";
 
 /** Appends a timed line to $TMPDIR/trainyard-tests/compose-up.log (how long each step took). */
@@ -45,6 +45,28 @@ export async function buildLocalImages(): Promise<void> {
   const t0 = Date.now();
   await run("bash", [path.join(repo, "scripts/compose-images.sh")], { timeoutMs: 280_000 });
   note(`pid ${process.pid} scripts/compose-images.sh`, t0);
+}
+
+/**
+ * A port free on 127.0.0.1 now, below the kernel's ephemeral range. The services bind it tens of
+ * seconds later; a port from the ephemeral range (what binding port 0 gives) may by then be
+ * another test's listener or any connection's local port (seen: EADDRINUSE under load).
+ */
+async function loopbackPort(taken: Set<number>): Promise<number> {
+  const [ephemeralLow = 32768] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
+  const low = 20_000;
+  const high = Math.min(ephemeralLow, 32_768) - 1;
+  for (let i = 0; i < 100; i++) {
+    const port = low + Math.floor(Math.random() * (high - low + 1));
+    if (taken.has(port)) continue;
+    const free = await new Promise<boolean>((resolve) => {
+      const srv = net.createServer();
+      srv.once("error", () => resolve(false));
+      srv.listen({ port, host: "127.0.0.1", exclusive: true }, () => srv.close(() => resolve(true)));
+    });
+    if (free) return taken.add(port), port;
+  }
+  throw new Error(`no free port on 127.0.0.1 in ${low}-${high}`);
 }
 
 /** Containers, volumes and networks still labelled with the project (after `down -v`: none). */
@@ -124,7 +146,8 @@ export async function composeStack(o: { name: string; file: string; override: st
   if (!PROJECT.test(project)) throw new Error(`project name ${project} would escape sweepAbandoned()`);
   await sweepAbandoned();
   const ports: Record<string, number> = {};
-  for (const v of o.portVars) ports[v] = await freePort();
+  const taken = new Set<number>();
+  for (const v of o.portVars) ports[v] = await loopbackPort(taken);
   const env: NodeJS.ProcessEnv = { ...process.env, TRAINYARD_AGENT_ID: agentId, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
   delete env.COMPOSE_FILE;
   delete env.COMPOSE_PROJECT_NAME;
