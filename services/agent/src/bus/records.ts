@@ -14,7 +14,7 @@ import {
   type TaskRecord,
 } from "@trainyard/common";
 
-/** Where an attempt's published log stands: its last frame number and the engine stamp to resume after. */
+/** Where an attempt's published log stands: its last frame number and the position to resume after (core/log-position.ts). */
 export interface LogPosition {
   frame: number;
   resume?: string;
