@@ -105,7 +105,7 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
   const nodeFeed = await whileNatsStarts("watching the nodes bucket", () => feedNodeView(infra.nodes, nodes, logger), logger);
   const drainFeed = await whileNatsStarts("watching the drains bucket", () => feedDrains(infra.drains, nodes, logger), logger);
   const lease = new PlacerLease({ kv: infra.leases, holder: `${hostname()}:${process.pid}`, logger, onChange: () => placer?.wake() });
-  placer = new Placer({ view, held: () => lease.held, nodes: (now) => nodes.states(now), quotas, applier, clock, logger });
+  placer = new Placer({ view, held: () => lease.held, nodes: (now) => nodes.states(now), quotas, applier, clock, logger, claimHolder: holder });
   const retention = new RetentionLoop({
     view,
     purger: new JetStreamPurger(jsm, infra.tasks, infra.idempotency),

@@ -23,7 +23,7 @@
  * why. Otherwise, and after any other change, the round is a full one.
  */
 import type { Logger } from "pino";
-import { currentAttempt, type TaskRecord } from "@trainyard/common";
+import { currentAttempt, type LeaseLapse, type TaskRecord } from "@trainyard/common";
 import { place } from "../core/placement/place.js";
 import { waitText } from "../core/placement/reasons.js";
 import { drainStops, nextDrainDeadline } from "../core/placement/drain.js";
@@ -47,6 +47,8 @@ export interface PlacerOptions {
   debounceMs?: number;
   /** Wait after taking the lease before placing (default SETTLE_MS). */
   settleMs?: number;
+  /** The node the claims bucket names for an attempt (null: nobody claimed it). */
+  claimHolder?: (taskId: string, attempt: number) => Promise<string | null>;
 }
 
 /** How often lost nodes and the lease are looked at between changes. */
@@ -192,7 +194,16 @@ export class Placer {
         }
       };
       // Each is one task's compare-and-set: different tasks, so written WRITES_AT_ONCE at a time.
-      await atOnce(built.unplace, WRITES_AT_ONCE, (u) => apply(u.taskId, { type: "unplaced", taskId: u.taskId, attempt: u.attempt, nodeId: u.nodeId, why: u.why, time: now }));
+      await atOnce(built.unplace, WRITES_AT_ONCE, async (u) => {
+        // Claimed by its node after all (killed before its claim reached the record): that node
+        // holds the attempt, so a lost node loses it (NODE_LOST, retried) and a drained one runs it.
+        const holder = await this.o.claimHolder?.(u.taskId, u.attempt);
+        if (!holder) return apply(u.taskId, { type: "unplaced", taskId: u.taskId, attempt: u.attempt, nodeId: u.nodeId, why: u.why, time: now });
+        const node = nodes.find((n) => n.record.id === holder);
+        if (node && !node.lost) return false;
+        const lapse: LeaseLapse = node?.lastSeen !== undefined ? { kind: "silent", nodeId: holder, silentMs: Math.max(0, now - node.lastSeen) } : { kind: "never-heartbeated", nodeId: holder };
+        return apply(u.taskId, { type: "node-lost", taskId: u.taskId, attempt: u.attempt, nodeId: holder, lapse, time: now });
+      });
       await atOnce(d.place, WRITES_AT_ONCE, async (p) => {
         const ok = await apply(p.taskId, { type: "placed", ...p, epoch: holding.epoch, time: now });
         if (ok) this.stats.placed++;

@@ -15,15 +15,16 @@ const node: NodeRecord = { id: "n1", pools: ["default"], slots: 1, gpus: 0, leas
 let placer: Placer | undefined;
 afterEach(() => placer?.stop());
 
-function setup(o: { held?: boolean } = {}) {
+function setup(o: { held?: boolean; holders?: Record<string, string> } = {}) {
   const store = new MemoryTaskStore();
   const view = new TaskView();
   view.markLoaded();
   const applier = createApplier({ store, systemLog: new MemorySystemLog(), view });
   const lease = { held: o.held ?? true };
   const nodes: NodeState[] = [{ record: node, lost: false }];
-  placer = new Placer({ view, held: () => (lease.held ? { epoch: 3 } : null), nodes: () => nodes, quotas: () => ({}), applier, clock: () => 1_000, logger: pino({ level: "silent" }), debounceMs: 1, settleMs: 1 });
-  return { store, view, applier, lease, placer };
+  const claimHolder = async (taskId: string) => o.holders?.[taskId] ?? null;
+  placer = new Placer({ view, held: () => (lease.held ? { epoch: 3 } : null), nodes: () => nodes, quotas: () => ({}), applier, clock: () => 1_000, logger: pino({ level: "silent" }), debounceMs: 1, settleMs: 1, claimHolder });
+  return { store, view, applier, lease, placer, nodes };
 }
 
 describe("Placer", () => {
@@ -91,5 +92,21 @@ describe("Placer", () => {
     await sleep(50);
     expect(p.stats.arrivalRounds).toBe(1);
     expect(view.get("t-low")!.stop).toMatchObject({ kind: "preempted", forTaskId: "t-urgent" });
+  });
+
+  it("an attempt placed on a node that was lost goes back to the queue, unless that node claimed it: then the node lost it (NODE_LOST, retried)", async () => {
+    const { applier, view, nodes, placer: p } = setup({ holders: { "t-claimed": "n2" } });
+    nodes.push({ record: { ...node, id: "n2" }, lost: true, lastSeen: 500 });
+    const placedOn = (id: string) => ({ ...record({ id }), attempts: [{ number: 1, state: "PENDING" as const, notBefore: 0, placedOn: "n2", placeEpoch: 3, placeTime: 900 }] });
+    await applier.create(placedOn("t-unclaimed"));
+    await applier.create(placedOn("t-claimed"));
+    p.start();
+    await sleep(100);
+    const claimed = view.get("t-claimed")!;
+    expect(claimed.attempts[0]).toMatchObject({ state: "FAILED", failureReason: "NODE_LOST", nodeId: "n2" });
+    expect(claimed.attempts).toHaveLength(2);
+    const unclaimed = view.get("t-unclaimed")!;
+    expect(unclaimed.attempts).toHaveLength(1);
+    expect(currentAttempt(unclaimed).placedOn).not.toBe("n2");
   });
 });
