@@ -13,5 +13,6 @@ export * from "./nats/connect.js";
 export * from "./nats/target.js";
 export * from "./retry.js";
 export * from "./nats/setup.js";
+export * from "./nats/checkpoint-store.js";
 export * from "./logs/frame-codec.js";
 export * from "./auth/index.js";

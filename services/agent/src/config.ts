@@ -54,6 +54,8 @@ export interface AgentConfig {
   logBufferBytes: number;
   /** TRAINYARD_ATTEMPT_LOG_MAX_BYTES: an attempt's output past this is kept in the host file only (not published). */
   attemptLogMaxBytes: number;
+  /** TRAINYARD_CHECKPOINT_MAX_BYTES: a checkpoint's archive past this is not saved (the attempt runs on, and says so). */
+  checkpointMaxBytes: number;
   leaseMs: number;
   /** After SIGTERM, how long logs and outcomes of ended attempts are still retried (NATS down). */
   reportGraceMs: number;
@@ -101,6 +103,7 @@ export function loadAgentConfig(env: Env = process.env): AgentConfig {
     logFileKeep: envInt(env, "TRAINYARD_LOG_FILE_KEEP", 5, 1, 100),
     logBufferBytes: envInt(env, "TRAINYARD_AGENT_LOG_BUFFER", 8 * 1024 * 1024, 4096),
     attemptLogMaxBytes: envBytes(env, "TRAINYARD_ATTEMPT_LOG_MAX_BYTES", "1g"),
+    checkpointMaxBytes: envBytes(env, "TRAINYARD_CHECKPOINT_MAX_BYTES", "8g"),
     leaseMs: envDuration(env, "TRAINYARD_AGENT_LEASE", "15s"),
     reportGraceMs: envDuration(env, "TRAINYARD_AGENT_SHUTDOWN_GRACE", "30s"),
     pidsLimit: envInt(env, "TRAINYARD_AGENT_PIDS_LIMIT", 4096, 16),

@@ -73,6 +73,8 @@ export function loadSchedulerConfig(env: Env = process.env): SchedulerConfig {
       logRetentionMs: env.TRAINYARD_LOG_RETENTION ? envDuration(env, "TRAINYARD_LOG_RETENTION", "7d") : taskRetentionMs + 86_400_000,
       // Unset: the largest of 8, 4, 2, 1 or 0.5 GiB that nats-server can reserve.
       ...(env.TRAINYARD_LOG_MAX_BYTES ? { logMaxBytes: envInt(env, "TRAINYARD_LOG_MAX_BYTES", -1, -1) } : {}),
+      // Unset: no cap (a capped stream reserves its size); a save past a cap is refused, and the agent says so.
+      ...(env.TRAINYARD_CHECKPOINTS_MAX_BYTES ? { checkpointMaxBytes: envBytes(env, "TRAINYARD_CHECKPOINTS_MAX_BYTES", "0") || -1 } : {}),
     },
   };
 }

@@ -41,4 +41,6 @@ export interface SchedulerDeps {
   positions: QueuePositions;
   /** The task records' size against their cap (Submit refuses new tasks near it). */
   tasksSpace: TasksSpace;
+  /** Saves in the checkpoints object store, read checked against the recorded digest (DownloadCheckpoint). */
+  checkpoints: { read(name: string, digest: string): AsyncIterable<Uint8Array> };
 }

@@ -3,6 +3,7 @@ import { SchedulerService } from "@trainyard/client";
 import type { SchedulerDeps } from "./deps.js";
 import { cancel } from "./handlers/cancel.js";
 import { cancelArray } from "./handlers/cancel-array.js";
+import { downloadCheckpoint } from "./handlers/download-checkpoint.js";
 import { drainNode } from "./handlers/drain-node.js";
 import { get } from "./handlers/get.js";
 import { getEvents } from "./handlers/get-events.js";
@@ -28,5 +29,6 @@ export function schedulerRoutes(d: SchedulerDeps) {
       drainNode: drainNode(d),
       submitArray: submitArray(d),
       cancelArray: cancelArray(d),
+      downloadCheckpoint: downloadCheckpoint(d),
     });
 }

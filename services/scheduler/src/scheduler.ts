@@ -11,7 +11,7 @@ import { hostname } from "node:os";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { file_trainyard_v1_scheduler, SchedulerService } from "@trainyard/client";
-import { AuthFile, authInterceptor, connectNats, ensureInfrastructure, once, onSighup, SCHEDULER_INBOX, STREAM, whileNatsStarts } from "@trainyard/common";
+import { AuthFile, authInterceptor, connectNats, deleteCheckpoint, ensureInfrastructure, readCheckpoint, once, onSighup, SCHEDULER_INBOX, STREAM, whileNatsStarts } from "@trainyard/common";
 import { allowedHosts, requireAuthBeyondLoopback, startGrpcServer, streamLimitInterceptor } from "@trainyard/common/grpc/index";
 import { createMetricsRegistry, startMetricsServer } from "@trainyard/common/metrics/index";
 import { DispatchLoop } from "./bus/dispatch-loop.js";
@@ -100,6 +100,7 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
     quotas,
     positions: new QueuePositions(view, clock),
     tasksSpace: space,
+    checkpoints: { read: (name, digest) => readCheckpoint(jsm, name, digest) },
   };
 
   const nodeFeed = await whileNatsStarts("watching the nodes bucket", () => feedNodeView(infra.nodes, nodes, logger), logger);
@@ -143,7 +144,7 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
     leases.holdOff();
     leases.start();
   });
-  const consumer = consumeEvents({ js, applier, claimHolder: holder, clock, logger, signal: stopping.signal });
+  const consumer = consumeEvents({ js, applier, claimHolder: holder, deleteCheckpoint: (name) => deleteCheckpoint(jsm, name), clock, logger, signal: stopping.signal });
 
   const server = await startGrpcServer({
     address: config.grpcAddr,

@@ -57,7 +57,11 @@ export type AttemptNote =
   | { kind: "reattached"; running: boolean }
   | { kind: "stopping"; cause: StopCause }
   | { kind: "sigterm"; killAfterMs: number }
-  | { kind: "sigkill"; afterMs: number };
+  | { kind: "sigkill"; afterMs: number }
+  /** The newest checkpoint (of attempt `fromAttempt`) was put into the container before it started. */
+  | { kind: "checkpoint-restored"; fromAttempt: number; sizeBytes: number; ms: number; path: string }
+  /** A save failed or was skipped; the attempt runs on (the last complete save stays). */
+  | { kind: "checkpoint-not-saved"; error: string };
 
 /** The retry policy's decision after a failed attempt (the scheduler's core/retry.ts). */
 export type RetryDecision =
@@ -86,6 +90,6 @@ export const KINDS = {
     "container-error": true,
     "node-lost": true,
   }),
-  note: kinds<AttemptNote["kind"]>({ pulling: true, "pull-progress": true, pulled: true, reattached: true, stopping: true, sigterm: true, sigkill: true }),
+  note: kinds<AttemptNote["kind"]>({ pulling: true, "pull-progress": true, pulled: true, reattached: true, stopping: true, sigterm: true, sigkill: true, "checkpoint-restored": true, "checkpoint-not-saved": true }),
   lapse: kinds<LeaseLapse["kind"]>({ silent: true, "never-heartbeated": true }),
 };

@@ -4,7 +4,7 @@
  * Agents and schedulers of one version speak the same messages: upgrade them together.
  */
 import { KINDS, type AttemptNote, type Outcome } from "./facts.js";
-import type { FailureReason } from "./task.js";
+import type { CheckpointInfo, FailureReason } from "./task.js";
 
 /** DISPATCH stream, subject trainyard.dispatch.<pool>, Nats-Msg-Id "<task>:<attempt>". */
 export interface DispatchMessage {
@@ -21,9 +21,11 @@ export type AgentEvent =
   | { type: "progress"; taskId: string; attempt: number; nodeId: string; note: AttemptNote; time: number }
   /** For the task's history: image pulled, stop begun, signal sent, re-attached after a restart. */
   | { type: "note"; taskId: string; attempt: number; nodeId: string; note: AttemptNote; time: number }
-  | { type: "finished"; taskId: string; attempt: number; nodeId: string; outcome: Outcome; time: number };
+  | { type: "finished"; taskId: string; attempt: number; nodeId: string; outcome: Outcome; time: number }
+  /** A save is complete in the checkpoints store, named checkpointName(taskId, this); `time`: when it began. */
+  | ({ type: "checkpoint"; taskId: string; nodeId: string } & CheckpointInfo);
 
-const EVENT_TYPES = new Set(["claimed", "started", "progress", "note", "finished"]);
+const EVENT_TYPES = new Set(["claimed", "started", "progress", "note", "finished", "checkpoint"]);
 const FAILURE_REASONS: ReadonlySet<string> = new Set<FailureReason>([
   "EXIT_CODE",
   "OOM_KILLED",
@@ -53,6 +55,9 @@ export function parseAgentEvent(data: unknown): AgentEvent | null {
     case "note":
       if (!hasKind(e.note, KINDS.note) || (e.note.kind === "stopping" && !hasKind(e.note.cause, KINDS.stop))) return null;
       break;
+    case "checkpoint":
+      if (!isCount(e.sizeBytes) || !isCount(e.time) || !isCount(e.attempt) || typeof e.digest !== "string" || !/^SHA-256=[A-Za-z0-9_-]{43}=$/.test(e.digest)) return null;
+      break;
     case "finished": {
       const o = e.outcome;
       if (!isObject(o) || typeof o.exitCode !== "number" || !isEnd(o.end)) return null;
@@ -67,6 +72,10 @@ export function parseDispatch(data: unknown): DispatchMessage | null {
   if (!isObject(data)) return null;
   if (typeof data.taskId !== "string" || typeof data.attempt !== "number") return null;
   return { taskId: data.taskId, attempt: data.attempt };
+}
+
+function isCount(v: unknown): v is number {
+  return typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -102,6 +102,35 @@ export interface TaskSpec {
   nodeLabels?: Record<string, string>;
   /** Tasks this one waits for (absent: none). */
   dependsOn?: Dependency[];
+  /** A directory saved to the object store every `intervalMs` and at the attempt's end, restored before later attempts. */
+  checkpoint?: CheckpointSpec;
+}
+
+export interface CheckpointSpec {
+  /** Absolute, normalized, not "/" (TRAINYARD_CHECKPOINT_DIR in the container). */
+  path: string;
+  intervalMs: number;
+}
+
+/** Unset Checkpoint.interval. */
+export const DEFAULT_CHECKPOINT_INTERVAL_MS = 60_000;
+
+/**
+ * A complete save: object `checkpointName(task, attempt, time)` of the checkpoints store, whose
+ * tar archive has `sizeBytes` and `digest` ("SHA-256=" base64url). Recorded only from the attempt
+ * that holds the task, so a fenced attempt's late save is never the one restored.
+ */
+export interface CheckpointInfo {
+  attempt: number;
+  /** When the agent began the save (its clock, epoch ms); also the save's name. */
+  time: number;
+  sizeBytes: number;
+  digest: string;
+}
+
+/** The object a save is stored under: one per save, never overwritten. */
+export function checkpointName(taskId: string, c: Pick<CheckpointInfo, "attempt" | "time">): string {
+  return `${taskId}.${c.attempt}.${c.time}`;
 }
 
 export interface Attempt {
@@ -167,6 +196,8 @@ export interface TaskRecord {
   array?: { id: string; index: number; count: number; maxParallel: number };
   /** When every dependency's condition held: from then on the task is placed like any other. */
   depsMet?: number;
+  /** The newest complete checkpoint (spec.checkpoint): restored before the next attempt starts. */
+  lastCheckpoint?: CheckpointInfo;
   /** What happened to the task, oldest first (append-only; at most MAX_HISTORY entries and MAX_HISTORY_BYTES, the oldest dropped beyond). */
   history?: TaskEvent[];
 }

@@ -23,6 +23,10 @@ export function noteText(n: AttemptNote): string {
       return `sending SIGTERM; SIGKILL in ${formatDuration(n.killAfterMs)} if still running`;
     case "sigkill":
       return `still running after ${formatDuration(n.afterMs)}: sending SIGKILL`;
+    case "checkpoint-restored":
+      return `restored the checkpoint of attempt ${n.fromAttempt} (${mb(n.sizeBytes)} MB) into ${n.path} in ${formatDuration(n.ms)}`;
+    case "checkpoint-not-saved":
+      return `checkpoint not saved: ${n.error}`;
   }
 }
 

@@ -10,6 +10,7 @@ import {
   type StreamConfig,
 } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
+import { CHECKPOINT_STREAM, checkpointSubjects } from "./checkpoint-store.js";
 import { BUCKET, LEASE_TTL_MS, SCHEDULER_CONSUMER, STREAM, SUBJECT_PREFIX, nodeConsumer, nodeDispatchSubject } from "./names.js";
 
 export interface InfraOptions {
@@ -22,6 +23,8 @@ export interface InfraOptions {
    * LOG_CAPS that nats-server can reserve (a capped stream reserves its size on the server).
    */
   logMaxBytes?: number;
+  /** Cap on the checkpoints object store (saves are deleted when superseded and with their task); -1 or undefined: none. */
+  checkpointMaxBytes?: number;
 }
 
 export interface Infra {
@@ -87,6 +90,16 @@ export async function ensureInfrastructure(nc: NatsConnection, opts: InfraOption
       max_bytes: maxBytes,
       duplicate_window: nanos(2 * 60_000),
     });
+  // The object store's own layout (nats.js's ObjectStore), with direct gets off as for the buckets.
+  await ensureStream(jsm, {
+    ...common,
+    name: CHECKPOINT_STREAM,
+    subjects: checkpointSubjects,
+    retention: RetentionPolicy.Limits,
+    discard: DiscardPolicy.New,
+    allow_rollup_hdrs: true,
+    max_bytes: opts.checkpointMaxBytes ?? -1,
+  });
   if (opts.logMaxBytes !== undefined) await logs(opts.logMaxBytes);
   else await firstThatFits(LOG_CAPS.length, (level) => logs(LOG_CAPS[level]!));
   await ensureConsumer(jsm, STREAM.events, {
@@ -133,7 +146,7 @@ export class InfrastructureMissingError extends Error {
 export async function openInfrastructure(nc: NatsConnection): Promise<Infra> {
   const jsm = await jetstreamManager(nc);
   const kvm = new Kvm(nc);
-  for (const stream of [STREAM.dispatch, STREAM.events, STREAM.logs, ...Object.values(BUCKET).map((b) => `KV_${b}`)]) {
+  for (const stream of [STREAM.dispatch, STREAM.events, STREAM.logs, CHECKPOINT_STREAM, ...Object.values(BUCKET).map((b) => `KV_${b}`)]) {
     await jsm.streams.info(stream).catch((err: unknown) => {
       throw err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound ? new InfrastructureMissingError(stream) : err;
     });

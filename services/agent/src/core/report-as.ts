@@ -12,4 +12,6 @@ export const REPORT_AS: Record<AttemptNote["kind"], "note" | "progress"> = {
   stopping: "note",
   sigterm: "note",
   sigkill: "note",
+  "checkpoint-restored": "note",
+  "checkpoint-not-saved": "note",
 };

@@ -81,6 +81,7 @@ export function taskToProto(t: TaskRecord): Task {
       network: NETWORK[s.network ?? "none"],
       nodeLabels: s.nodeLabels ?? {},
       dependsOn: (s.dependsOn ?? []).map((d) => ({ taskId: d.taskId, condition: CONDITION[d.condition] })),
+      ...(s.checkpoint ? { checkpoint: { path: s.checkpoint.path, interval: durationFromMs(s.checkpoint.intervalMs) } } : {}),
       mounts: (s.mounts ?? []).map((m) => ({
         type: m.type === "volume" ? MountType.VOLUME : MountType.BIND,
         source: m.source,
@@ -100,6 +101,9 @@ export function taskToProto(t: TaskRecord): Task {
     namespace: namespaceOf(t),
     createdBy: t.createdBy ?? "",
     ...(t.array ? { arrayId: t.array.id, arrayIndex: t.array.index } : {}),
+    ...(t.lastCheckpoint
+      ? { lastCheckpoint: { time: ts(t.lastCheckpoint.time), attempt: t.lastCheckpoint.attempt, sizeBytes: BigInt(t.lastCheckpoint.sizeBytes), digest: t.lastCheckpoint.digest } }
+      : {}),
   });
 }
 

@@ -9,7 +9,7 @@
  */
 import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import type { Logger } from "pino";
-import { NotFoundError, parseAgentEvent, parseEventSubject, SCHEDULER_CONSUMER, STREAM, sleep } from "@trainyard/common";
+import { checkpointName, NotFoundError, parseAgentEvent, type AgentEvent, type TaskRecord, parseEventSubject, SCHEDULER_CONSUMER, STREAM, sleep } from "@trainyard/common";
 import type { Applier } from "../store/applier.js";
 import { KeyedLanes } from "./keyed-lanes.js";
 
@@ -18,6 +18,8 @@ export interface EventConsumerOptions {
   applier: Applier;
   /** The node the claims bucket names for an attempt; null when nobody claimed it. */
   claimHolder: (taskId: string, attempt: number) => Promise<string | null>;
+  /** Removes a checkpoint object (checkpoint-store.ts); called for saves nobody will restore. */
+  deleteCheckpoint: (name: string) => Promise<void>;
   clock: () => number;
   logger: Logger;
   signal: AbortSignal;
@@ -79,9 +81,12 @@ export async function consumeEvents(o: EventConsumerOptions): Promise<void> {
     const log = logger.child({ task: event.taskId, attempt: event.attempt, node: event.nodeId });
     try {
       const holder = await o.claimHolder(event.taskId, event.attempt);
-      await o.applier.apply(event.taskId, { ...event, holder }, o.clock());
+      const applied = await o.applier.apply(event.taskId, { ...event, holder }, o.clock());
       log.debug({ event: event.type }, "event applied");
       m.ack();
+      for (const name of supersededSaves(event, applied.before, applied.task)) {
+        await o.deleteCheckpoint(name).catch((err: unknown) => log.warn({ err: String(err), checkpoint: name }, "checkpoint not deleted; the sweep will"));
+      }
     } catch (err) {
       if (err instanceof NotFoundError) {
         log.warn({ event: event.type }, "event for an unknown task; dropped");
@@ -97,4 +102,17 @@ export async function consumeEvents(o: EventConsumerOptions): Promise<void> {
       m.nak(1_000);
     }
   }
+}
+
+/**
+ * The saves an applied event leaves nobody to restore: a checkpoint the record did not take (a
+ * fenced or older attempt's, or one older than the recorded save), or the one it replaced.
+ */
+export function supersededSaves(event: AgentEvent, before: TaskRecord | undefined, after: TaskRecord): string[] {
+  if (event.type !== "checkpoint") return [];
+  const name = checkpointName(event.taskId, event);
+  const kept = after.lastCheckpoint && checkpointName(after.id, after.lastCheckpoint);
+  if (kept !== name) return [name];
+  const replaced = before?.lastCheckpoint && checkpointName(before.id, before.lastCheckpoint);
+  return replaced && replaced !== name ? [replaced] : [];
 }

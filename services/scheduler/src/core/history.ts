@@ -38,6 +38,7 @@ export function historyEntries(before: TaskRecord, input: Input, after: TaskReco
     case "started":
       return [at("started", taskWords.started(input.containerId), input.nodeId)];
     case "progress":
+    case "checkpoint": // Task.last_checkpoint says it; a save a minute would crowd the history out
       return [];
     case "note":
       return [at("note", noteText(input.note), input.nodeId)];

@@ -7,6 +7,7 @@ import type { Duration } from "@bufbuild/protobuf/wkt";
 import { DEFAULT_PRIORITY, InvalidArgumentError, POOL_NAME, type Dependency, type DependencyCondition, type NetworkMode, type TaskSpec } from "@trainyard/common";
 import { DependencyCondition as PbCondition, NetworkMode as PbNetworkMode, type SubmitRequest } from "@trainyard/client";
 import { ARRAY_LABEL } from "./arrays.js";
+import { validateCheckpoint } from "./checkpoint.js";
 import { MAX_DEPENDENCIES } from "./dependencies.js";
 import { TASK_ID_PATTERN } from "./ids.js";
 import { imageReferenceError } from "./image-ref.js";
@@ -130,6 +131,7 @@ export function validateSubmit(req: SubmitRequest, policy: ResourcePolicy = NO_P
   }
 
   const dependsOn = validateDependencies(s.dependsOn);
+  const checkpoint = validateCheckpoint(s.checkpoint, mounts, s.readOnlyRootfs);
 
   if (req.idempotencyKey.length > LIMITS.idempotencyKey) throw new InvalidArgumentError("idempotency_key", `is longer than ${LIMITS.idempotencyKey} characters`);
 
@@ -159,6 +161,7 @@ export function validateSubmit(req: SubmitRequest, policy: ResourcePolicy = NO_P
     ...(network !== "none" ? { network } : {}),
     ...(nodeLabels.length ? { nodeLabels: { ...s.nodeLabels } } : {}),
     ...(dependsOn.length ? { dependsOn } : {}),
+    ...(checkpoint ? { checkpoint } : {}),
   };
   const stored = Buffer.byteLength(JSON.stringify(spec));
   if (stored > LIMITS.specJsonBytes) throw new InvalidArgumentError("spec", `is ${stored} bytes once stored (JSON), more than ${LIMITS.specJsonBytes}`);

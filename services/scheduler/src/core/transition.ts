@@ -9,7 +9,7 @@
  * A claimed attempt stays PENDING (with its node) while its image is pulled and its container
  * created: RUNNING means the container runs.
  *
- * Inputs are agent events (claimed, started, progress, note, finished) and the scheduler's own
+ * Inputs are agent events (claimed, started, progress, note, checkpoint, finished) and the scheduler's own
  * (placed, unplaced, reserved, waiting, stop, dispatched, dispatch-lost, cancel, node-lost,
  * deps-met, dependency-failed). Rules that make at-least-once delivery harmless:
  *   - a final task never changes (cancel of a finished task returns it unchanged);
@@ -172,6 +172,13 @@ function decide(task: TaskRecord, input: Input, now: number): Transition {
       const message = noteText(input.note);
       const again = task.history?.some((h) => h.type === "note" && h.time === input.time && h.attempt === input.attempt && h.message === message);
       return again ? unchanged : changed(task);
+    }
+
+    case "checkpoint": {
+      // Only the holder's current attempt gets here (above); of its saves, only a newer one counts.
+      const last = task.lastCheckpoint;
+      if (!task.spec.checkpoint || (last && (last.attempt > input.attempt || (last.attempt === input.attempt && last.time >= input.time)))) return unchanged;
+      return changed({ ...task, lastCheckpoint: { attempt: input.attempt, time: input.time, sizeBytes: input.sizeBytes, digest: input.digest } });
     }
 
     case "finished":

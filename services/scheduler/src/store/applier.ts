@@ -29,8 +29,11 @@ export interface StoredSink {
 }
 
 export interface Applier {
-  /** Applies `input` to the task; `now` is the scheduler's clock (retry delays count from it). Throws NotFoundError. */
-  apply(taskId: string, input: Input, now?: number): Promise<StoredTask>;
+  /**
+   * Applies `input` to the task; `now` is the scheduler's clock (retry delays count from it).
+   * `before`: the record it changed (absent when nothing changed). Throws NotFoundError.
+   */
+  apply(taskId: string, input: Input, now?: number): Promise<StoredTask & { before?: TaskRecord }>;
   /** Stores a new task (ConflictError when its id exists). */
   create(task: TaskRecord): Promise<StoredTask>;
 }
@@ -58,7 +61,7 @@ export function createApplier(o: { store: TaskStore; systemLog: SystemLog; view:
           if (line.fence) task = withFenceSeq(task, line.attempt, seq);
         }
         try {
-          return stored({ task, revision: await store.update(task, cur.revision, cur.task) });
+          return { ...stored({ task, revision: await store.update(task, cur.revision, cur.task) }), before: cur.task };
         } catch (err) {
           if (!(err instanceof ConflictError) || conflicts >= MAX_CONFLICTS) throw err;
         }

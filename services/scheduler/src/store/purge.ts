@@ -1,5 +1,5 @@
 /**
- * Deletes everything of a task: its log frames (LOGS), its claims, its idempotency key (when it
+ * Deletes everything of a task: its log frames (LOGS), its claims, its checkpoint, its idempotency key (when it
  * still names this task), then its record, last, so that a purge cut short is found and finished
  * by the next sweep. The record goes with a purge that leaves a marker (every replica's watch sees
  * the task go), and the marker itself is removed later (`dropMarker`). Each step is idempotent, so
@@ -7,7 +7,7 @@
  */
 import type { JetStreamManager } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
-import { BUCKET, namespaceOf, STREAM, taskLogFilter } from "@trainyard/common";
+import { BUCKET, checkpointName, deleteCheckpoint, namespaceOf, STREAM, taskLogFilter } from "@trainyard/common";
 import { idempotencyKeyOf } from "./idempotency.js";
 import { decodeRecord } from "./task-store.js";
 
@@ -31,6 +31,7 @@ export class JetStreamPurger implements Purger {
     if (!task) return false;
     await this.jsm.streams.purge(STREAM.logs, { filter: taskLogFilter(id) });
     await this.jsm.streams.purge(`KV_${BUCKET.claims}`, { filter: `$KV.${BUCKET.claims}.${id}.>` });
+    if (task.lastCheckpoint) await deleteCheckpoint(this.jsm, checkpointName(id, task.lastCheckpoint));
     if (task.idempotencyKey) {
       const k = idempotencyKeyOf(namespaceOf(task), task.idempotencyKey);
       const e = await this.idempotency.get(k);

@@ -14,6 +14,7 @@
  * The JetStream API subjects are those nats.js v3 uses against nats-server 2.9 and later
  * (test/nats-permissions.test.ts runs a task end to end and finds no permission violation).
  */
+import { CHECKPOINT_STREAM, checkpointSubjects } from "../checkpoint-store.js";
 import { agentInbox, BUCKET, nodeConsumer, SCHEDULER_CONSUMER, SCHEDULER_INBOX, STREAM, SUBJECT_PREFIX } from "../names.js";
 
 export interface Permissions {
@@ -35,6 +36,7 @@ export function schedulerPermissions(): Permissions {
       `$KV.${BUCKET.drains}.>`,
       `${SUBJECT_PREFIX}.dispatch.>`,
       `${SUBJECT_PREFIX}.logs.*.s`,
+      ...checkpointSubjects,
     ],
     subscribe: [`${SCHEDULER_INBOX}.>`],
   };
@@ -42,13 +44,16 @@ export function schedulerPermissions(): Permissions {
 
 export function agentPermissions(nodeId: string): Permissions {
   const api = "$JS.API";
-  const reads = [STREAM.logs, kvStream(BUCKET.tasks), kvStream(BUCKET.claims), kvStream(BUCKET.nodes)];
+  const reads = [STREAM.logs, kvStream(BUCKET.tasks), kvStream(BUCKET.claims), kvStream(BUCKET.nodes), CHECKPOINT_STREAM];
   return {
     publish: [
       `${SUBJECT_PREFIX}.events.*.${nodeId}`,
       `${SUBJECT_PREFIX}.logs.*.*.${nodeId}`,
       `$KV.${BUCKET.claims}.*.*.${nodeId}`,
       `$KV.${BUCKET.nodes}.${nodeId}`,
+      // Saves (checkpoint-store.ts): chunks and metas of any name. What is restored is checked
+      // against the digest the scheduler recorded from the attempt's holder, not trusted.
+      ...checkpointSubjects,
       `${api}.INFO`,
       `${api}.STREAM.INFO.*`,
       ...reads.map((s) => `${api}.STREAM.MSG.GET.${s}`),
