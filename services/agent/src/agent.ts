@@ -26,6 +26,7 @@ import {
 import { requireAuthBeyondLoopback, startGrpcServer } from "@trainyard/common/grpc/index";
 import { createMetricsRegistry, startMetricsServer } from "@trainyard/common/metrics/index";
 import { publishEvent } from "./bus/events.js";
+import { natsCheckpointStore } from "./bus/checkpoints.js";
 import { NatsAttemptRecords } from "./bus/records.js";
 import type { AgentConfig } from "./config.js";
 import { fitsNode } from "./core/dispatch-decision.js";
@@ -82,7 +83,8 @@ export async function startAgent(config: AgentConfig, logger: Logger, runtime: C
   const running = new RunningAttempts();
   const metrics = new AgentMetrics(createMetricsRegistry(), { total: config.slots, inUse: () => running.active().length });
   const records = new NatsAttemptRecords(infra, jsm, config.nodeId);
-  const host = new AttemptHost({ config, js, records, runtime, slots, running, logger: log, metrics });
+  const checkpoints = natsCheckpointStore(nc, js, jsm, config.checkpointMaxBytes);
+  const host = new AttemptHost({ config, js, records, checkpoints, runtime, slots, running, logger: log, metrics });
   const pulling = new AbortController();
   const stopping = new AbortController();
   const state: AgentState = { config, slots, host, startTime: Date.now(), dockerVersion, draining: false, gpuDevices };

@@ -1,7 +1,7 @@
 /**
  * Reports an event to the scheduler (EVENTS stream, on the subject of the event's node), retrying until JetStream has stored it
  * or `signal` aborts. The message id "<task>:<attempt>:<type>" (notes: plus a hash of the
- * note) makes a retried report count once; progress events are best-effort (one try, no id).
+ * note; checkpoints: plus the save's time) makes a retried report count once; progress events are best-effort (one try, no id).
  */
 import { createHash } from "node:crypto";
 import type { JetStreamClient } from "@nats-io/jetstream";
@@ -24,5 +24,6 @@ export async function publishEvent(js: JetStreamClient, e: AgentEvent, logger: L
 
 function messageId(e: AgentEvent): string {
   const base = `${e.taskId}:${e.attempt}:${e.type}`;
+  if (e.type === "checkpoint") return `${base}:${e.time}`; // one per save
   return e.type === "note" ? `${base}:${createHash("sha256").update(JSON.stringify(e.note)).digest("base64url").slice(0, 16)}` : base;
 }

@@ -50,6 +50,7 @@ export function containerSpec(
       ...(gpuIds.length === 0 ? { NVIDIA_VISIBLE_DEVICES: "void" } : gpuMode === "env" ? { NVIDIA_VISIBLE_DEVICES: gpuIds.join(",") } : {}),
       TRAINYARD_TASK_ID: task.id,
       TRAINYARD_ATTEMPT: String(attempt),
+      ...(s.checkpoint ? { TRAINYARD_CHECKPOINT_DIR: s.checkpoint.path } : {}),
       ...(task.array ? { TRAINYARD_ARRAY_ID: task.array.id, TRAINYARD_ARRAY_INDEX: String(task.array.index), TRAINYARD_ARRAY_COUNT: String(task.array.count) } : {}),
     },
     labels: {

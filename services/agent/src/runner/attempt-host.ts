@@ -3,6 +3,7 @@ import type { JetStreamClient } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import type { AgentEvent, TaskRecord } from "@trainyard/common";
 import { publishEvent } from "../bus/events.js";
+import type { CheckpointStore } from "../bus/checkpoints.js";
 import type { AttemptRecords } from "../bus/records.js";
 import type { AgentConfig } from "../config.js";
 import type { StopCause } from "../core/classify.js";
@@ -19,6 +20,7 @@ export interface AttemptHostOptions {
   config: AgentConfig;
   js: JetStreamClient;
   records: AttemptRecords;
+  checkpoints: CheckpointStore;
   runtime: ContainerRuntime;
   slots: Slots;
   running: RunningAttempts;
@@ -82,6 +84,7 @@ export class AttemptHost {
       nodeId: config.nodeId,
       runtime: this.o.runtime,
       records: this.o.records,
+      checkpoints: this.o.checkpoints,
       log: attemptLog,
       logger: log,
       pidsLimit: config.pidsLimit,

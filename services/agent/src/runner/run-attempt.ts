@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { endLine, namespaceOf, retry, type AgentEvent, type AttemptEnd, type Mount, type Outcome, type TaskRecord } from "@trainyard/common";
+import type { CheckpointStore } from "../bus/checkpoints.js";
 import type { AttemptRecords } from "../bus/records.js";
 import { classify, type StopCause } from "../core/classify.js";
 import { containerSpec } from "../core/container-spec.js";
@@ -7,6 +8,7 @@ import type { AttemptLog } from "../logs/attempt-log.js";
 import type { AgentMetrics } from "../metrics.js";
 import { ImagePullError, type ContainerRuntime } from "../runtime/container-runtime.js";
 import { messageOf } from "../runtime/error-message.js";
+import { CheckpointSaver, restoreCheckpoint } from "./checkpoints.js";
 import { ensureImage } from "./ensure-image.js";
 import { watchForStop } from "./record-watch.js";
 import { MountRefusedError, resolveMounts } from "./resolve-mounts.js";
@@ -31,6 +33,8 @@ export interface AttemptContext {
   report: (e: AgentEvent) => Promise<void>;
   /** Tells what happened (a SYSTEM line, and a note or progress to the scheduler). */
   say: Say;
+  /** Where checkpoint saves go (TaskSpec.checkpoint). */
+  checkpoints: CheckpointStore;
   /**
    * Aborted when the agent shuts down (SIGTERM): a running container is left running, its log
    * flushed, nothing reported, for the next start of the agent to re-attach; an attempt whose
@@ -53,7 +57,7 @@ const REMOVE_BACKOFF = { initialMs: 500, maxMs: 2_000 };
 /**
  * Runs one claimed attempt to its end. The phases, in order:
  *
- *   watch record ─▶ ensure image ─▶ check mounts ─▶ create ─▶ attach ─▶ start ─▶ supervise (output, wait, timeout, stop)
+ *   watch record ─▶ ensure image ─▶ check mounts ─▶ create ─▶ restore checkpoint ─▶ attach ─▶ start ─▶ supervise (output, wait, timeout, stop; checkpoint saves)
  *        │           (re-attach: straight to supervise, the engine's log re-read after the lines shipped)
  *        └─▶ always: SYSTEM line with the outcome ─▶ flush log ─▶ remove container ─▶ report
  *            except when detached (agent SIGTERM): flush log, leave the container, report nothing
@@ -109,7 +113,7 @@ async function execute(c: AttemptContext, stop: AbortSignal, setContainer: (id: 
     // Created, never started (the agent stopped in between): the command never ran.
     if (!st.running && !st.startedAt) return classify({ kind: "never-started" });
     c.say({ kind: "reattached", running: st.running });
-    return supervise(c, c.reattach.containerId, stop, st.startedAt || Date.now(), { resume: c.reattach.resume });
+    return withSaves(c, c.reattach.containerId, () => supervise(c, c.reattach!.containerId, stop, st.startedAt || Date.now(), { resume: c.reattach!.resume }));
   }
   // Before the container starts, a shutdown stops the attempt rather than leaving it.
   const early = AbortSignal.any([stop, c.detach]);
@@ -139,6 +143,8 @@ async function execute(c: AttemptContext, stop: AbortSignal, setContainer: (id: 
     id = await runtime.create(containerSpec(task, attempt, nodeId, c.pidsLimit, mounts, c.gpuMode));
     setContainer(id);
     early.throwIfAborted();
+    await restoreCheckpoint(c, id);
+    early.throwIfAborted();
     attached = await attach(c, id);
     await runtime.start(id);
   } catch (err) {
@@ -157,7 +163,20 @@ async function execute(c: AttemptContext, stop: AbortSignal, setContainer: (id: 
     attached?.close.abort();
     throw err;
   }
-  return supervise(c, id, stop, Date.now(), attached ? { attached } : {});
+  return withSaves(c, id, () => supervise(c, id, stop, Date.now(), attached ? { attached } : {}));
+}
+
+/** Runs `supervised` with the task's checkpoint saved every interval, and once more when it returns an outcome. */
+async function withSaves(c: AttemptContext, id: string, supervised: () => Promise<Outcome>): Promise<Outcome> {
+  if (!c.task.spec.checkpoint) return supervised();
+  const saver = new CheckpointSaver(c, id);
+  try {
+    const outcome = await supervised();
+    await saver.final();
+    return outcome;
+  } finally {
+    saver.stop();
+  }
 }
 
 /**

@@ -100,6 +100,15 @@ export interface ContainerRuntime {
   attach?(id: string, signal: AbortSignal): Promise<AsyncIterable<LogEntry[]>>;
   /** Resolves once the container is not running. */
   wait(id: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * Docker's archive API (checkpoints). getArchive: a tar of `path` (its top entry is the path's
+   * base name), of a running or stopped container; null when the path does not exist.
+   * putArchive: extracts a tar into the existing directory `path`. pathExists: is there a file or
+   * directory at `path`. A runtime without them cannot run tasks that checkpoint.
+   */
+  getArchive?(id: string, path: string, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array> | null>;
+  putArchive?(id: string, path: string, tar: AsyncIterable<Uint8Array>): Promise<void>;
+  pathExists?(id: string, path: string): Promise<boolean>;
   inspect(id: string): Promise<ContainerState>;
   /** A named volume's labels; null when there is no such volume. */
   volumeLabels(name: string): Promise<Record<string, string> | null>;

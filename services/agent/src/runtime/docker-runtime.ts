@@ -11,7 +11,7 @@ import {
 } from "./container-runtime.js";
 import { sleep } from "@trainyard/common";
 import { stampToSince } from "../core/log-stamps.js";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { demuxAttachBatches } from "./docker-attach.js";
 import { demuxLogBatches } from "./docker-demux.js";
 import { pullImage } from "./docker-pull.js";
@@ -194,6 +194,29 @@ export class DockerRuntime implements ContainerRuntime {
       return ((await this.docker.getVolume(name).inspect()).Labels as Record<string, string> | null) ?? {};
     } catch (err) {
       if (statusOf(err) === 404) return null;
+      throw err;
+    }
+  }
+
+  async getArchive(id: string, path: string, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array> | null> {
+    try {
+      return (await this.docker.getContainer(id).getArchive({ path, ...(signal ? { abortSignal: signal } : {}) })) as unknown as Readable;
+    } catch (err) {
+      if (statusOf(err) === 404) return null;
+      throw err;
+    }
+  }
+
+  async putArchive(id: string, path: string, tar: AsyncIterable<Uint8Array>): Promise<void> {
+    await this.docker.getContainer(id).putArchive(Readable.from(tar), { path });
+  }
+
+  async pathExists(id: string, path: string): Promise<boolean> {
+    try {
+      await this.docker.getContainer(id).infoArchive({ path });
+      return true;
+    } catch (err) {
+      if (statusOf(err) === 404) return false;
       throw err;
     }
   }

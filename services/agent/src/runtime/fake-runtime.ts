@@ -66,6 +66,10 @@ export class FakeRuntime implements ContainerRuntime {
   }
 
   readonly calls: FakeCall[] = [];
+  /** Checkpoints: what getArchive gives for a path (any container), the paths that do not exist, and every putArchive. */
+  readonly archives = new Map<string, Buffer>();
+  readonly missingPaths = new Set<string>();
+  readonly puts: { id: string; path: string; data: Buffer }[] = [];
   /** Named volumes and their labels. */
   readonly volumes = new Map<string, Record<string, string>>();
   private readonly clock: LogClock;
@@ -107,6 +111,26 @@ export class FakeRuntime implements ContainerRuntime {
 
   get engineIsUp(): boolean {
     return !this.engine.down;
+  }
+
+  async getArchive(id: string, path: string): Promise<AsyncIterable<Uint8Array> | null> {
+    this.get(id);
+    const data = this.archives.get(path);
+    return data ? (async function* () {
+      yield data;
+    })() : null;
+  }
+
+  async putArchive(id: string, path: string, tar: AsyncIterable<Uint8Array>): Promise<void> {
+    const c = this.get(id);
+    const chunks: Buffer[] = [];
+    for await (const b of tar) chunks.push(Buffer.from(b));
+    this.puts.push({ id: c.id, path, data: Buffer.concat(chunks) });
+  }
+
+  async pathExists(id: string, path: string): Promise<boolean> {
+    this.get(id);
+    return !this.missingPaths.has(path);
   }
 
   /** Every container ever created, in order, removed ones included (their logs dropped). */

@@ -11,6 +11,7 @@
  * cleanUp() removes the log files and every container a launch's runtime still has: after each
  * case, or after all of a file's cases when they run concurrently (each launch has its own runtime).
  */
+import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,6 +20,8 @@ import type { MsgHdrs } from "@nats-io/transport-node";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import {
+  CheckpointCorruptError,
+  CheckpointMissingError,
   agentPosition,
   HEADER,
   type AgentEvent,
@@ -28,6 +31,7 @@ import {
   type TaskRecord,
   type TaskSpec,
 } from "@trainyard/common";
+import type { CheckpointStore } from "../../src/bus/checkpoints.js";
 import type { AttemptRecords, LogPosition } from "../../src/bus/records.js";
 import { containerSpec } from "../../src/core/container-spec.js";
 import { AttemptLog } from "../../src/logs/attempt-log.js";
@@ -41,6 +45,30 @@ export const NODE = "n1";
 export const IMAGE = "trainyard/train:test";
 
 const key = (taskId: string, attempt: number) => `${taskId}.${attempt}`;
+
+/** A CheckpointStore in memory: saves by name, read back checked against the digest (as the object store's is). */
+export class MemoryCheckpoints implements CheckpointStore {
+  readonly saves = new Map<string, { data: Buffer; digest: string }>();
+  /** Makes put throw this (a store that is down). */
+  failing?: Error;
+
+  async put(name: string, tar: AsyncIterable<Uint8Array>): Promise<{ sizeBytes: number; digest: string }> {
+    if (this.failing) throw this.failing;
+    const chunks: Buffer[] = [];
+    for await (const b of tar) chunks.push(Buffer.from(b));
+    const data = Buffer.concat(chunks);
+    const digest = `SHA-256=${createHash("sha256").update(data).digest("base64").replace(/\+/g, "-").replace(/\//g, "_")}`;
+    this.saves.set(name, { data, digest });
+    return { sizeBytes: data.length, digest };
+  }
+
+  async *read(name: string, digest: string): AsyncGenerator<Uint8Array> {
+    const s = this.saves.get(name);
+    if (!s) throw new CheckpointMissingError(`checkpoint ${name} is not in the object store`);
+    if (s.digest !== digest) throw new CheckpointCorruptError(`checkpoint ${name} is not the save the task recorded`);
+    yield s.data;
+  }
+}
 
 /** AttemptRecords in memory. Records are copied in and out, as the KV bucket would. */
 export class MemoryRecords implements AttemptRecords {
@@ -155,6 +183,7 @@ export interface LaunchOptions {
   attempt?: number;
   runtime?: FakeRuntime;
   records?: MemoryRecords;
+  checkpoints?: MemoryCheckpoints;
   allowedHostPaths?: string[];
   reattach?: { containerId: string; resume?: string };
   /** Where the log starts (AttemptLog `from`, a re-attach's position). */
@@ -271,6 +300,7 @@ export async function launch(o: LaunchOptions = {}): Promise<Launched> {
     gpuMode: "env",
     runtime,
     records,
+    checkpoints: o.checkpoints ?? new MemoryCheckpoints(),
     log,
     logger,
     pidsLimit: 0,

@@ -1,0 +1,52 @@
+/**
+ * A tar archive of empty directories (ustar headers only): how the agent creates the missing
+ * parents of a checkpoint path in a created container, through Docker's archive API, before it
+ * puts the save there. Pure.
+ */
+const BLOCK = 512;
+
+/** `dirs` relative ("a", "a/b"), parents first; owned by `uid`:`gid`, mode 0755. */
+export function dirsTar(dirs: readonly string[], owner: { uid: number; gid: number }, mtimeSec = Math.floor(Date.now() / 1000)): Buffer {
+  return Buffer.concat([...dirs.map((d) => dirHeader(d, owner, mtimeSec)), Buffer.alloc(2 * BLOCK)]);
+}
+
+function dirHeader(dir: string, o: { uid: number; gid: number }, mtime: number): Buffer {
+  const h = Buffer.alloc(BLOCK);
+  const [prefix, name] = splitName(`${dir}/`);
+  h.write(name, 0, 100, "utf8");
+  octal(h, 100, 8, 0o755);
+  octal(h, 108, 8, o.uid);
+  octal(h, 116, 8, o.gid);
+  octal(h, 124, 12, 0);
+  octal(h, 136, 12, mtime);
+  h.write("5", 156); // directory
+  h.write("ustar\0", 257, "latin1");
+  h.write("00", 263, "latin1");
+  h.write(prefix, 345, 155, "utf8");
+  h.fill(" ", 148, 156);
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, "latin1");
+  return h;
+}
+
+/** ustar's name (100 bytes) and prefix (155), split at a "/"; throws when the path cannot fit. */
+function splitName(path: string): [string, string] {
+  if (Buffer.byteLength(path) <= 100) return ["", path];
+  for (let i = path.indexOf("/"); i > 0; i = path.indexOf("/", i + 1)) {
+    const prefix = path.slice(0, i);
+    const name = path.slice(i + 1);
+    if (Buffer.byteLength(prefix) <= 155 && Buffer.byteLength(name) <= 100) return [prefix, name];
+  }
+  throw new Error(`the directory ${path} is too long to create (ustar: 255 bytes)`);
+}
+
+function octal(h: Buffer, at: number, len: number, v: number): void {
+  h.write(`${v.toString(8).padStart(len - 1, "0")}\0`, at, "latin1");
+}
+
+/** "uid" or "uid:gid" (TaskSpec.user) as numbers; root when unset. */
+export function ownerOf(user: string | undefined): { uid: number; gid: number } {
+  const [uid, gid] = (user ?? "0").split(":").map(Number);
+  return { uid: uid ?? 0, gid: gid ?? uid ?? 0 };
+}
