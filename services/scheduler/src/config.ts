@@ -41,6 +41,8 @@ export interface SchedulerConfig {
    * tasks go before their retention, and past 90% of it Submit is refused (core/retention.ts).
    */
   tasksMaxBytes: number;
+  /** TRAINYARD_CHECKPOINT_SWEEP: how often saves nobody will restore are looked for, and how old they must be to go. */
+  checkpointSweepMs: number;
 }
 
 export function loadSchedulerConfig(env: Env = process.env): SchedulerConfig {
@@ -61,6 +63,7 @@ export function loadSchedulerConfig(env: Env = process.env): SchedulerConfig {
     maxStreamsPerPrincipal: envInt(env, "TRAINYARD_MAX_STREAMS_PER_PRINCIPAL", 256, 1, 100_000),
     taskRetentionMs,
     tasksMaxBytes: envBytes(env, "TRAINYARD_TASKS_MAX_BYTES", "4g"),
+    checkpointSweepMs: envDuration(env, "TRAINYARD_CHECKPOINT_SWEEP", "10m"),
     compressMinBytes: envInt(env, "TRAINYARD_GRPC_COMPRESS_MIN_BYTES", 0, 0),
     resources: {
       defaultCpus: envNumber(env, "TRAINYARD_TASK_DEFAULT_CPUS", 2),

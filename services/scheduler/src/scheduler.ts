@@ -21,6 +21,7 @@ import { LeaseLoop } from "./bus/lease-loop.js";
 import { NodeConsumers } from "./bus/node-consumers.js";
 import { Placer } from "./bus/placer.js";
 import { PlacerLease } from "./bus/placer-lease.js";
+import { CheckpointSweep } from "./bus/checkpoint-sweep.js";
 import { DependencyLoop } from "./bus/dependency-loop.js";
 import { RetentionLoop } from "./bus/retention-loop.js";
 import { JetStreamSystemLog } from "./bus/system-log.js";
@@ -116,6 +117,7 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
     logger,
     usage: () => space.usage(),
   });
+  const checkpointSweep = new CheckpointSweep({ jsm, store, active: () => lease.held !== null, clock, logger, everyMs: config.checkpointSweepMs });
   const dependencies = new DependencyLoop({ view, applier, active: () => lease.held !== null, clock, logger });
   const stopping = new AbortController();
   const loop = new DispatchLoop({
@@ -136,6 +138,7 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
     placer!.start();
     lease.start();
     retention.start();
+    checkpointSweep.start();
     dependencies.start();
   });
   void Promise.all([view.ready, nodes.ready]).then(() => {
@@ -178,6 +181,7 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
       loop.stop();
       placer!.stop();
       retention.stop();
+      checkpointSweep.stop();
       dependencies.stop();
       await lease.stop();
       leases.stop();

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { checkpointName, InvalidArgumentError, type AgentEvent, type TaskRecord } from "@trainyard/common";
 import { SubmitRequestSchema, TaskSpecSchema } from "@trainyard/client";
 import { supersededSaves } from "../src/bus/event-consumer.js";
+import { isUnclaimedSave, parseCheckpointName } from "../src/core/checkpoint.js";
 import { validateSubmit } from "../src/core/spec.js";
 import { transition, type Input } from "../src/core/transition.js";
 import { deepFreeze, NODE, spec, states, T, TASK_ID } from "./fixtures.js";
@@ -100,5 +101,20 @@ describe("supersededSaves: what the event consumer deletes", () => {
     expect(supersededSaves(ev(1, 9), undefined, rec({ attempt: 1, time: 9 }))).toEqual([]);
     expect(supersededSaves(ev(1, 9), rec(), rec({ attempt: 1, time: 9 }))).toEqual([]);
     expect(supersededSaves({ type: "started", taskId: TASK_ID, nodeId: NODE, attempt: 1, containerId: "c", time: 1 }, undefined, rec())).toEqual([]);
+  });
+});
+
+describe("the sweep's decision", () => {
+  const name = checkpointName("t-abc.def", { attempt: 3, time: 1_700_000_000_123 });
+  it("parses a save's name back, task ids with dots included", () => {
+    expect(parseCheckpointName(name)).toEqual({ taskId: "t-abc.def", attempt: 3, time: 1_700_000_000_123 });
+    expect(parseCheckpointName("not-a-save")).toBeNull();
+  });
+  it("deletes a save past the grace whose task is gone or records another; never the recorded one, never a young one", () => {
+    expect(isUnclaimedSave(name, 0, undefined, 10_000, 5_000)).toBe(true);
+    expect(isUnclaimedSave(name, 0, "other", 10_000, 5_000)).toBe(true);
+    expect(isUnclaimedSave(name, 0, null, 10_000, 5_000)).toBe(true);
+    expect(isUnclaimedSave(name, 0, name, 10_000, 5_000)).toBe(false);
+    expect(isUnclaimedSave(name, 8_000, undefined, 10_000, 5_000)).toBe(false);
   });
 });

@@ -36,3 +36,19 @@ function intervalOf(d: Duration | undefined, bad: (field: string, reason: string
   if (ms < min || ms > max) throw bad("interval", `must be between ${min / 1000}s and ${max / 1000}s (unset: ${DEFAULT_CHECKPOINT_INTERVAL_MS / 1000}s)`);
   return ms;
 }
+
+/** A save's task, attempt and time, from its object name (checkpointName); null for any other name. */
+export function parseCheckpointName(name: string): { taskId: string; attempt: number; time: number } | null {
+  const m = /^(.+)\.(\d{1,9})\.(\d{1,15})$/.exec(name);
+  return m ? { taskId: m[1]!, attempt: Number(m[2]), time: Number(m[3]) } : null;
+}
+
+/**
+ * Is the save `name`, written at `writtenAt`, one nobody will restore (so the sweep deletes it)?
+ * It is when its task is gone or records another save, and it is older than `graceMs` (a save
+ * whose event is still on its way is younger). `lastOf`: the task's recorded save's name, null
+ * when the task has none, undefined when the task is gone.
+ */
+export function isUnclaimedSave(name: string, writtenAt: number, lastOf: string | null | undefined, now: number, graceMs: number): boolean {
+  return now - writtenAt >= graceMs && lastOf !== name;
+}
