@@ -1,7 +1,9 @@
 // The training example (examples/train/train.py in trainyard/train:local, built by
 // scripts/setup.sh) run as a Trainyard task on real NATS and real Docker: per-epoch lines with
 // loss and accuracy stream out, it ends SUCCEEDED, its checkpoint lands on a named volume that a
-// second task then reads, and a third run of the same RUN_ID resumes from it. Bad settings exit 2.
+// second task then reads, and a third run of the same RUN_ID resumes from it. Bad settings
+// (EPOCHS, EPOCH_SECONDS) exit 2. Resuming from TRAINYARD_CHECKPOINT_DIR (spec.checkpoint) after a
+// retry on another agent is the checkpoint feature's own end-to-end test.
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FailureReason, LogStream, TaskState } from "@trainyard/client";
@@ -59,7 +61,7 @@ describe("training example", () => {
     );
     await c.waitForState(resumed!.id, TaskState.SUCCEEDED);
     const again = text(await readLog(c.client, resumed!.id), LogStream.STDOUT);
-    expect(again).toContain(`resuming from /checkpoints/${task!.id}/model.npz after epoch 3`);
+    expect(again.split("\n").filter((l) => l.startsWith("resumed "))).toEqual([`resumed from epoch 3 (checkpoint in /checkpoints/${task!.id})`]);
     expect(again.split("\n").filter((l) => l.startsWith("epoch "))).toEqual([expect.stringMatching(/^epoch 4\/4 loss=/)]);
     expect(await c.containers()).toEqual([]);
   });
@@ -69,5 +71,14 @@ describe("training example", () => {
     const done = await c.waitForState(task!.id, TaskState.FAILED);
     expect([done.failureReason, done.exitCode]).toEqual([FailureReason.EXIT_CODE, 2]);
     expect(text(await readLog(c.client, task!.id), LogStream.STDERR)).toBe("train.py: EPOCHS='three' is not an integer\n");
+  });
+
+  it("a bad EPOCH_SECONDS exits 2 before training, saying why", async () => {
+    const { task } = await c.client.submit(spec({ image: TRAIN_IMAGE, command: [], env: { EPOCHS: "1", EPOCH_SECONDS: "-1" } }));
+    const done = await c.waitForState(task!.id, TaskState.FAILED);
+    expect([done.failureReason, done.exitCode]).toEqual([FailureReason.EXIT_CODE, 2]);
+    const log = await readLog(c.client, task!.id);
+    expect(text(log, LogStream.STDERR)).toBe("train.py: EPOCH_SECONDS=-1 must be between 0 and 3600\n");
+    expect(text(log, LogStream.STDOUT)).toBe("");
   });
 });

@@ -6,17 +6,28 @@ Environment (validated; a bad value exits with code 2 and says why):
   BATCH_SIZE      mini-batch size, 1..4096                       (default 32)
   LEARNING_RATE   SGD step, a number in (0, 10]                  (default 0.1)
   SEED            seed of the data and the initial weights, >= 0 (default 0)
+  EPOCH_SECONDS   seconds to sleep after each epoch's line, a number in [0, 3600]
+                  (makes a run long enough to interrupt)         (default 0)
+  TRAINYARD_CHECKPOINT_DIR
+                  set by Trainyard for a task with spec.checkpoint: checkpoints go straight
+                  into this directory (created if missing), which the agent saves to the
+                  object store and restores before a later attempt, on any host. When set,
+                  CHECKPOINT_DIR and RUN_ID are ignored.
   CHECKPOINT_DIR  where checkpoints go, when that directory exists
                   (a mounted volume)                             (default /checkpoints)
   RUN_ID          the run's sub-directory of CHECKPOINT_DIR, [A-Za-z0-9_.-]
                   (default: $TRAINYARD_TASK_ID, else "local")
 
 Prints one line per epoch (`epoch 3/5 loss=0.4120 acc=0.843`), flushed at once so the log
-streams live. When CHECKPOINT_DIR exists it writes CHECKPOINT_DIR/RUN_ID/model.npz (weights,
-epoch) and checkpoint.json ({"epoch", "loss", "acc"}) after every epoch, atomically (temp file
-+ rename), and resumes from them when they are there: a retried attempt of the same task (same
-TRAINYARD_TASK_ID) continues where the last one stopped; a new task starts afresh unless it
-sets RUN_ID to the earlier run's. Exit code 0 when done, 2 on a bad setting.
+streams live. The checkpoint directory is TRAINYARD_CHECKPOINT_DIR when that is set, else
+CHECKPOINT_DIR/RUN_ID when CHECKPOINT_DIR exists, else there is none and nothing is saved. It
+writes model.npz (weights, epoch) and checkpoint.json ({"epoch", "loss", "acc"}) there after
+every epoch, atomically (temp file + rename), and resumes from them when they are there,
+printing `resumed from epoch N (checkpoint in DIR)`: a retried attempt of the same task
+continues where the last one stopped (with TRAINYARD_CHECKPOINT_DIR on any host; with a volume,
+through the same TRAINYARD_TASK_ID, on the volume's host); a new task on a volume starts afresh
+unless it sets RUN_ID to the earlier run's. A model.npz it cannot use is reported on stderr and
+training starts afresh. Exit code 0 when done, 1 when the loss is not finite, 2 on a bad setting.
 """
 import json
 import os
@@ -62,6 +73,19 @@ def env_float(name, default, lo, hi):
     return v
 
 
+def env_seconds(name, default, hi):
+    raw = os.environ.get(name, "").strip()
+    if raw == "":
+        return default
+    try:
+        v = float(raw)
+    except ValueError:
+        fail(f"{name}={raw!r} is not a number")
+    if not (0 <= v <= hi):  # also refuses nan and inf
+        fail(f"{name}={raw} must be between 0 and {hi}")
+    return v
+
+
 def make_data(rng):
     """Two classes separated by a curved boundary: a linear model cannot fit it, the MLP can."""
     x = rng.normal(size=(N_SAMPLES, N_FEATURES))
@@ -101,13 +125,22 @@ def sgd_step(p, x, y, lr):
     p["b1"] -= lr * dh.sum(axis=0)
 
 
-def load_checkpoint(ckdir):
+def load_checkpoint(ckdir, fresh):
+    """(params, epoch) from ckdir/model.npz; (None, 0) when there is none or it does not fit."""
     path = os.path.join(ckdir, "model.npz")
     if not os.path.exists(path):
         return None, 0
-    with np.load(path) as z:
-        params = {k: z[k] for k in ("w1", "b1", "w2", "b2")}
-        return params, int(z["epoch"])
+    try:
+        with np.load(path) as z:
+            params = {k: np.array(z[k], dtype=np.float64) for k in fresh}
+            epoch = int(z["epoch"])
+    except Exception as e:  # truncated, or not ours: say so and train afresh rather than fail every retry
+        print(f"train.py: cannot read {path} ({type(e).__name__}: {e}); starting afresh", file=sys.stderr, flush=True)
+        return None, 0
+    if any(params[k].shape != fresh[k].shape for k in fresh) or epoch < 0:
+        print(f"train.py: {path} does not fit this model; starting afresh", file=sys.stderr, flush=True)
+        return None, 0
+    return params, epoch
 
 
 def save_checkpoint(ckdir, params, epoch, loss, acc):
@@ -126,14 +159,25 @@ def main():
     batch = env_int("BATCH_SIZE", 32, 1, 4096)
     lr = env_float("LEARNING_RATE", 0.1, 0.0, 10.0)
     seed = env_int("SEED", 0, 0, 2**32 - 1)
-    root = os.environ.get("CHECKPOINT_DIR", "/checkpoints")
-    run_id = os.environ.get("RUN_ID", "").strip() or os.environ.get("TRAINYARD_TASK_ID", "") or "local"
-    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,128}", run_id) or run_id in (".", ".."):
-        fail(f"RUN_ID={run_id!r} must be 1 to 128 of A-Z a-z 0-9 _ . - (not . or ..)")
-    checkpointing = os.path.isdir(root)
-    ckdir = os.path.join(root, run_id)
-    if checkpointing:
-        os.makedirs(ckdir, exist_ok=True)
+    epoch_seconds = env_seconds("EPOCH_SECONDS", 0.0, 3600)
+    platform_dir = os.environ.get("TRAINYARD_CHECKPOINT_DIR", "")
+    if platform_dir:
+        # The task's spec.checkpoint directory: the agent saves it and restores it on a retry.
+        root = ckdir = platform_dir
+        checkpointing = True
+        try:
+            os.makedirs(ckdir, exist_ok=True)
+        except OSError as e:
+            fail(f"TRAINYARD_CHECKPOINT_DIR={platform_dir!r}: cannot create it ({e.strerror})")
+    else:
+        root = os.environ.get("CHECKPOINT_DIR", "/checkpoints")
+        run_id = os.environ.get("RUN_ID", "").strip() or os.environ.get("TRAINYARD_TASK_ID", "") or "local"
+        if not re.fullmatch(r"[A-Za-z0-9_.-]{1,128}", run_id) or run_id in (".", ".."):
+            fail(f"RUN_ID={run_id!r} must be 1 to 128 of A-Z a-z 0-9 _ . - (not . or ..)")
+        checkpointing = os.path.isdir(root)
+        ckdir = os.path.join(root, run_id)
+        if checkpointing:
+            os.makedirs(ckdir, exist_ok=True)
 
     task = os.environ.get("TRAINYARD_TASK_ID", "-")
     attempt = os.environ.get("TRAINYARD_ATTEMPT", "-")
@@ -147,10 +191,10 @@ def main():
     if not checkpointing:
         print(f"no checkpoint directory {root}: not saving checkpoints", flush=True)
     else:
-        saved, saved_epoch = load_checkpoint(ckdir)
+        saved, saved_epoch = load_checkpoint(ckdir, params)
         if saved is not None:
             params, done = saved, min(saved_epoch, epochs)
-            print(f"resuming from {ckdir}/model.npz after epoch {saved_epoch}", flush=True)
+            print(f"resumed from epoch {saved_epoch} (checkpoint in {ckdir})", flush=True)
 
     loss, acc = loss_acc(params, x, y)
     for epoch in range(done + 1, epochs + 1):
@@ -166,6 +210,8 @@ def main():
         if checkpointing:
             save_checkpoint(ckdir, params, epoch, loss, acc)
         print(f"epoch {epoch}/{epochs} loss={loss:.4f} acc={acc:.3f} ({time.monotonic() - t0:.2f}s)", flush=True)
+        if epoch_seconds > 0:
+            time.sleep(epoch_seconds)
 
     where = f"; checkpoint in {ckdir}/model.npz" if checkpointing else ""
     print(f"done: loss={loss:.4f} acc={acc:.3f}{where}", flush=True)
