@@ -24,6 +24,8 @@ export interface SpecOptions {
   preemptible?: boolean;
   nodeLabels?: Record<string, string>;
   dependsOn?: { taskId: string; condition?: DependencyCondition }[];
+  checkpoint?: { path: string; intervalMs?: number };
+  readOnlyRootfs?: boolean;
 }
 
 /** A SubmitRequest for the busybox test image; retries off unless asked for. */
@@ -46,6 +48,8 @@ export function spec(o: SpecOptions): SubmitRequest {
         ...(o.delayMs !== undefined ? { delay: durationFromMs(o.delayMs) } : {}),
       },
       ...(o.timeoutMs ? { timeout: durationFromMs(o.timeoutMs) } : {}),
+      ...(o.checkpoint ? { checkpoint: { path: o.checkpoint.path, ...(o.checkpoint.intervalMs ? { interval: durationFromMs(o.checkpoint.intervalMs) } : {}) } } : {}),
+      readOnlyRootfs: o.readOnlyRootfs ?? false,
       ...(o.graceMs !== undefined ? { stopGracePeriod: durationFromMs(o.graceMs) } : {}),
       mounts: (o.mounts ?? []).map((m) => ({
         type: m.type === "volume" ? MountType.VOLUME : MountType.BIND,
