@@ -60,10 +60,16 @@ const refused = (p: Promise<unknown>) => p.then(() => "allowed", (err: unknown) 
 
 describe("with the generated configuration", () => {
   it("a task runs end to end, with its log, and nothing either service does is refused", async () => {
-    const { task } = await c.client.submit(spec({ command: sh("echo hello; echo oops >&2; exit 3"), maxRetries: 1 }));
+    // Checkpointed: the first attempt saves, the second restores (object store reads and writes).
+    const cmd = sh("mkdir -p /c; cat /c/n 2>/dev/null; echo hello; echo x > /c/n; echo oops >&2; exit 3");
+    const { task } = await c.client.submit(spec({ command: cmd, maxRetries: 1, checkpoint: { path: "/c" } }));
     const done = await c.waitForState(task!.id, TaskState.FAILED);
     expect(done.attempts).toHaveLength(2);
-    expect(text(await readLog(c.client, task!.id), LogStream.STDOUT)).toBe("hello\nhello\n");
+    expect(text(await readLog(c.client, task!.id), LogStream.STDOUT)).toBe("hello\nx\nhello\n");
+    expect(done.lastCheckpoint?.attempt).toBe(2);
+    let archive = 0;
+    for await (const piece of c.client.checkpointArchive(task!.id)) archive += piece.length;
+    expect(archive).toBeGreaterThan(0);
     // Placement's own writes: a drain through the scheduler and its undo, and a node listed.
     const node = c.agents[0]!.nodeId;
     expect((await c.client.drainNode({ nodeId: node })).node!.draining).toBe(true);
