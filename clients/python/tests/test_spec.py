@@ -47,6 +47,17 @@ class BuildSpecTest(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "depends_on"):
             build_spec("img", depends_on=[("t-a", "maybe")])
 
+    def test_checkpoint_and_its_interval(self):
+        s = build_spec("img", checkpoint="/ckpt", checkpoint_interval=30)
+        self.assertEqual((s.checkpoint.path, s.checkpoint.interval.seconds), ("/ckpt", 30))
+        s = build_spec("img", checkpoint="/ckpt", checkpoint_interval=1.5)
+        self.assertEqual((s.checkpoint.interval.seconds, s.checkpoint.interval.nanos), (1, 500_000_000))
+        s = build_spec("img", checkpoint="/ckpt")
+        self.assertFalse(s.checkpoint.HasField("interval"))
+        self.assertFalse(build_spec("img").HasField("checkpoint"))
+        with self.assertRaisesRegex(ValueError, "checkpoint_interval"):
+            build_spec("img", checkpoint_interval=30)
+
     def test_leaves_unset_what_was_not_given(self):
         s = build_spec("img")
         self.assertFalse(s.HasField("timeout"))

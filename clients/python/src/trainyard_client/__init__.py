@@ -9,6 +9,8 @@
 """
 from .client import DEFAULT_CHANNEL_OPTIONS, Client, state_value
 from .errors import (
+    AbortedError,
+    DataLossError,
     DeadlineExceededError,
     InvalidArgumentError,
     NotFoundError,
@@ -19,6 +21,8 @@ from .errors import (
 from .messages import (
     FINAL_STATES,
     Attempt,
+    Checkpoint,
+    CheckpointInfo,
     FailureReason,
     GpuDevice,
     LogFrame,
@@ -43,10 +47,14 @@ from .target import DEFAULT_TARGET
 __version__ = "0.1.0"
 
 __all__ = [
+    "AbortedError",
     "Attempt",
+    "Checkpoint",
+    "CheckpointInfo",
     "Client",
     "DEFAULT_CHANNEL_OPTIONS",
     "DEFAULT_TARGET",
+    "DataLossError",
     "DeadlineExceededError",
     "FINAL_STATES",
     "FailureReason",

@@ -21,11 +21,13 @@ from typing import Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple,
 import grpc
 
 from ._gen.trainyard.v1.scheduler_pb2_grpc import SchedulerServiceStub
-from .errors import TrainyardError, from_rpc_error, translate
+from .checkpoint import PathLike, unpack_into
+from .errors import AbortedError, TrainyardError, from_rpc_error, translate
 from .messages import (
     ArrayElement,
     CancelArrayRequest,
     CancelRequest,
+    DownloadCheckpointRequest,
     DrainNodeRequest,
     GetEventsRequest,
     GetRequest,
@@ -193,7 +195,8 @@ class Client:
         ``spec`` is a TaskSpec, or an image name with the spec's fields as keywords:
         ``command`` (list), ``env``, ``cpus``, ``memory_bytes``, ``gpus``, ``timeout`` (seconds
         or timedelta), ``retries``, ``retry_delay``, ``retry`` (RetryPolicy), ``labels``,
-        ``pool``, ``stop_grace_period`` (see :func:`trainyard_client.spec.build_spec`).
+        ``pool``, ``stop_grace_period``, ``checkpoint``, ``checkpoint_interval`` (see
+        :func:`trainyard_client.spec.build_spec`).
         The same ``idempotency_key`` returns the first task instead of a new one.
         Raises InvalidArgumentError naming the field of a bad spec.
         """
@@ -364,3 +367,41 @@ class Client:
                 call.cancel()
             if self._closed.wait(delay):
                 raise TrainyardError(grpc.StatusCode.CANCELLED, "client closed")
+
+    # Checkpoints.
+
+    def download_checkpoint(self, task_id: str) -> Iterator[bytes]:
+        """The tar archive of the task's newest checkpoint (``Task.last_checkpoint``; the
+        checkpoint directory is its top entry), piece by piece, in order. Not resumed: a broken
+        download starts again from the first byte. Raises NotFoundError when nothing was saved,
+        AbortedError when a newer save replaced it while it was read (download again), and
+        DataLossError, possibly after the last piece, when the data is not the recorded save:
+        then keep nothing of it (:meth:`save_checkpoint` does all this)."""
+        call = self._stub.DownloadCheckpoint(DownloadCheckpointRequest(task_id=task_id))
+        try:
+            with translate():
+                for resp in call:
+                    yield resp.data
+        finally:
+            call.cancel()
+
+    def save_checkpoint(self, task_id: str, directory: PathLike) -> str:
+        """Downloads the task's newest checkpoint and unpacks it into ``directory`` (created if
+        missing), all or nothing; returns the unpacked checkpoint directory (``directory``/its
+        base name). A save replaced while it downloads (ABORTED) is downloaded again, once.
+        Members are extracted safely (tarfile's ``"data"`` filter, or the same checks where
+        Python has none). Raises FileExistsError rather than replace what is in ``directory``,
+        ``tarfile.TarError`` for an unsafe or broken archive, and the download's errors."""
+        for retry in range(_ABORTED_RETRIES + 1):
+            try:
+                placed = unpack_into(directory, self.download_checkpoint(task_id))
+                return placed[0] if len(placed) == 1 else os.fspath(directory)
+            except AbortedError:
+                if retry == _ABORTED_RETRIES:
+                    raise
+                log.info("a newer checkpoint of task %s replaced the one being downloaded; downloading it", task_id)
+        raise AssertionError("unreachable")
+
+
+#: How many times save_checkpoint downloads again after ABORTED.
+_ABORTED_RETRIES = 1

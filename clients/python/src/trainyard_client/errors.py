@@ -47,12 +47,22 @@ class DeadlineExceededError(TrainyardError):
     """DEADLINE_EXCEEDED: the call took longer than its timeout."""
 
 
+class AbortedError(TrainyardError):
+    """ABORTED: a checkpoint download's save was replaced by a newer one while it was read; download again."""
+
+
+class DataLossError(TrainyardError):
+    """DATA_LOSS: a checkpoint download's data is not the recorded save; keep nothing of it."""
+
+
 _BY_CODE: Dict[grpc.StatusCode, Type[TrainyardError]] = {
     grpc.StatusCode.NOT_FOUND: NotFoundError,
     grpc.StatusCode.INVALID_ARGUMENT: InvalidArgumentError,
     grpc.StatusCode.UNAVAILABLE: UnavailableError,
     grpc.StatusCode.RESOURCE_EXHAUSTED: ResourceExhaustedError,
     grpc.StatusCode.DEADLINE_EXCEEDED: DeadlineExceededError,
+    grpc.StatusCode.ABORTED: AbortedError,
+    grpc.StatusCode.DATA_LOSS: DataLossError,
 }
 
 

@@ -20,6 +20,8 @@ FailureReason = task_pb2.FailureReason
 LogStream = task_pb2.LogStream
 NetworkMode = task_pb2.NetworkMode
 Dependency = task_pb2.Dependency
+Checkpoint = task_pb2.Checkpoint
+CheckpointInfo = task_pb2.CheckpointInfo
 DependencyCondition = task_pb2.DependencyCondition
 Node = agent_pb2.Node
 NodeState = agent_pb2.NodeState
@@ -38,6 +40,7 @@ SubmitArrayRequest = scheduler_pb2.SubmitArrayRequest
 SubmitArrayResponse = scheduler_pb2.SubmitArrayResponse
 ArrayElement = scheduler_pb2.ArrayElement
 CancelArrayRequest = scheduler_pb2.CancelArrayRequest
+DownloadCheckpointRequest = scheduler_pb2.DownloadCheckpointRequest
 
 #: States a task never leaves.
 FINAL_STATES = frozenset(

@@ -60,6 +60,8 @@ def build_spec(
     node_labels: Optional[Mapping[str, str]] = None,
     network: Optional[str] = None,
     depends_on: Optional[Sequence[Union[str, Tuple[str, str]]]] = None,
+    checkpoint: Optional[str] = None,
+    checkpoint_interval: Optional[Seconds] = None,
 ) -> TaskSpec:
     """A TaskSpec for ``image``.
 
@@ -71,7 +73,9 @@ def build_spec(
     higher one. ``node_labels`` must all be among a node's labels; ``network`` is "none" (the
     default), "host" or "bridge", where the agent allows it. ``depends_on`` lists the tasks this
     one waits for: a task id (it must succeed) or ``(task_id, "succeeded" | "finished" |
-    "failed")``.
+    "failed")``. ``checkpoint`` is a directory in the container (absolute) saved every
+    ``checkpoint_interval`` (seconds or timedelta; unset: the scheduler's 60 s, at least 1 s) and
+    when an attempt ends, and restored before a retry.
     """
     if isinstance(command, (str, bytes)):
         raise TypeError('command: expected a list of arguments, e.g. ["sh", "-c", "echo hi"], not a string')
@@ -119,4 +123,10 @@ def build_spec(
         spec.retry.max_retries = retries
     if retry_delay is not None:
         spec.retry.delay.CopyFrom(to_duration(retry_delay, "retry_delay"))
+    if checkpoint is not None:
+        spec.checkpoint.path = checkpoint
+        if checkpoint_interval is not None:
+            spec.checkpoint.interval.CopyFrom(to_duration(checkpoint_interval, "checkpoint_interval"))
+    elif checkpoint_interval is not None:
+        raise ValueError("checkpoint_interval: only with checkpoint (the directory to save)")
     return spec

@@ -1,7 +1,7 @@
 /** What the CLI prints. Pure: tasks and frames in, strings out; `now` and colour are inputs. */
 import { Code, ConnectError } from "@connectrpc/connect";
-import { timestampMs, type Timestamp } from "@bufbuild/protobuf/wkt";
-import { FailureReason, LogStream, TaskState, type LogFrame, type Task } from "../gen/trainyard/v1/task_pb.js";
+import { timestampMs, type Duration, type Timestamp } from "@bufbuild/protobuf/wkt";
+import { FailureReason, LogStream, TaskState, type CheckpointInfo, type LogFrame, type Task } from "../gen/trainyard/v1/task_pb.js";
 import { NodeState, type Node } from "../gen/trainyard/v1/agent_pb.js";
 import { formatBytes, formatDuration } from "../units.js";
 
@@ -120,6 +120,10 @@ export function taskDetail(t: Task, now: number): string[] {
   if (r && (r.cpus || r.memoryBytes || r.gpus)) {
     lines.push(`resources: ${[r.cpus ? `cpus ${r.cpus}` : "", r.memoryBytes ? `memory ${formatBytes(Number(r.memoryBytes))}` : "", r.gpus ? `gpus ${r.gpus}` : ""].filter(Boolean).join(", ")}`);
   }
+  if (s?.checkpoint) {
+    const every = s.checkpoint.interval ? ` every ${formatDuration(durationMs(s.checkpoint.interval))}` : "";
+    lines.push(`checkpoint: ${s.checkpoint.path}${every}, ${t.lastCheckpoint ? `last ${checkpointText(t.lastCheckpoint, now)}` : "none saved yet"}`);
+  }
   const created = ms(t.createTime);
   if (created !== undefined) lines.push(`created:   ${new Date(created).toISOString()} (${shortDuration(now - created)} ago)`);
   if (t.failureReason !== FailureReason.UNSPECIFIED) lines.push(`failure:   ${reasonName(t.failureReason)}, exit code ${t.exitCode}`);
@@ -134,6 +138,23 @@ export function taskDetail(t: Task, now: number): string[] {
   }
   return lines;
 }
+
+/** "saved 3m ago (2026-12-02T09:57:00.000Z) by attempt 2, 1.5Mi": a CheckpointInfo for people. */
+export function checkpointText(c: CheckpointInfo, now: number): string {
+  const at = ms(c.time);
+  const when = at === undefined ? "saved" : `saved ${shortDuration(now - at)} ago (${new Date(at).toISOString()})`;
+  return `${when} by attempt ${c.attempt}, ${formatBytes(Number(c.sizeBytes))}`;
+}
+
+/**
+ * The line `trainyard checkpoint` ends with (stderr): which save, how big, where it went. `info`
+ * is the save the bytes are (its digest matched), when known.
+ */
+export function checkpointSummary(taskId: string, info: CheckpointInfo | undefined, bytes: number, where: string, now: number): string {
+  return `[trainyard] checkpoint of ${taskId}${info ? ` ${checkpointText(info, now)}` : `: ${formatBytes(bytes)}`} → ${where}`;
+}
+
+const durationMs = (d: Duration): number => Number(d.seconds) * 1000 + Math.round(d.nanos / 1e6);
 
 const DIM = "\x1b[2m";
 const RESET = "\x1b[0m";

@@ -4,11 +4,9 @@
  * the task's, see format.ts exitCodeFor), 1 for server and connection errors (printed as
  * "trainyard: CODE: message", no stack), 2 for bad usage, 130 after Ctrl-C.
  */
-import { CommanderError } from "commander";
-import { ConnectError } from "@connectrpc/connect";
 import { createTrainyardClient } from "../client.js";
-import { formatError } from "./format.js";
-import { resolveAddress, UsageError } from "./parse.js";
+import { errorExit } from "./exit-code.js";
+import { resolveAddress } from "./parse.js";
 import { tlsFromEnv } from "./tls.js";
 import { buildProgram } from "./program.js";
 import { terminal } from "./terminal.js";
@@ -41,15 +39,7 @@ await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
 process.exit(code);
 
 function exitFor(e: unknown): number {
-  if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2; // commander printed it already
-  if (e instanceof UsageError) {
-    process.stderr.write(`trainyard: ${e.message}\n`);
-    return 2;
-  }
-  if (e instanceof ConnectError) {
-    process.stderr.write(`trainyard: ${formatError(e)}\n`);
-    return interrupt.signal.aborted ? 130 : 1;
-  }
-  process.stderr.write(`trainyard: ${formatError(e)}\n`);
-  return 1;
+  const { code, line } = errorExit(e, interrupt.signal.aborted);
+  if (line !== undefined) process.stderr.write(`trainyard: ${line}\n`);
+  return code;
 }

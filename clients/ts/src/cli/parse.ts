@@ -3,7 +3,7 @@
  * UsageError with a message that names the flag; the program turns UsageError into exit code 2.
  */
 import { create } from "@bufbuild/protobuf";
-import { durationFromMs } from "@bufbuild/protobuf/wkt";
+import { durationFromMs, type Duration } from "@bufbuild/protobuf/wkt";
 import { SubmitArrayRequestSchema, SubmitRequestSchema, type SubmitArrayRequest, type SubmitRequest } from "../gen/trainyard/v1/scheduler_pb.js";
 import { DependencyCondition, NetworkMode, TaskState } from "../gen/trainyard/v1/task_pb.js";
 import { durationToMs, parseBytes } from "../units.js";
@@ -115,6 +115,9 @@ export interface SubmitFlags {
   after?: string[];
   afterAny?: string[];
   afterFailed?: string[];
+  /** The directory in the container saved every --checkpoint-interval and restored before a retry. */
+  checkpoint?: string;
+  checkpointInterval?: string;
 }
 
 const NETWORK: Record<string, NetworkMode> = { none: NetworkMode.NONE, host: NetworkMode.HOST, bridge: NetworkMode.BRIDGE };
@@ -151,9 +154,25 @@ export function buildSubmitRequest(f: SubmitFlags, command: string[]): SubmitReq
       },
       ...(Object.keys(retry).length > 0 && { retry }),
       ...(f.timeout !== undefined && { timeout: durationFromMs(parseDurationFlag(f.timeout, "--timeout")) }),
+      ...checkpointFlags(f),
     },
     idempotencyKey: f.idempotencyKey ?? "",
   });
+}
+
+/**
+ * spec.checkpoint from --checkpoint and --checkpoint-interval. Only what a flag alone can get
+ * wrong is refused here (no path, a relative one); the scheduler validates the rest (normalized,
+ * not on a read-only mount, the interval's bounds) and answers INVALID_ARGUMENT naming the field.
+ */
+function checkpointFlags(f: SubmitFlags): { checkpoint?: { path: string; interval?: Duration } } {
+  if (f.checkpoint === undefined) {
+    if (f.checkpointInterval !== undefined) throw new UsageError("--checkpoint-interval: only with --checkpoint PATH (the directory to save)");
+    return {};
+  }
+  if (!f.checkpoint.startsWith("/")) throw new UsageError(`--checkpoint: ${JSON.stringify(f.checkpoint)} is not an absolute path in the container (e.g. /ckpt)`);
+  const interval = f.checkpointInterval !== undefined ? durationFromMs(parseDurationFlag(f.checkpointInterval, "--checkpoint-interval")) : undefined;
+  return { checkpoint: { path: f.checkpoint, ...(interval && { interval }) } };
 }
 
 function networkMode(text: string): NetworkMode {

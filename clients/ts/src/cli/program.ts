@@ -4,6 +4,7 @@
  * commands, so every bad value becomes a UsageError (exit 2) naming its flag.
  */
 import { Command, Option } from "commander";
+import { checkpoint, type CheckpointFlags } from "./checkpoint.js";
 import * as commands from "./commands.js";
 import type { LogsFlags } from "./commands.js";
 import { DEFAULT_ADDR } from "./parse.js";
@@ -63,6 +64,8 @@ export function buildProgram(context: (o: GlobalOptions) => commands.Context, do
     .option("--network <mode>", "none (default), host or bridge, where the agent allows it")
     .option("--array <N%P>", "N tasks of this spec (TRAINYARD_ARRAY_INDEX 0..N-1), at most P at once; prints the array's id")
     .option("--sweep <KEY=a,b>", "one task per combination of the values (repeatable: cross product), as an array (--array %P limits it)", collect)
+    .option("--checkpoint <path>", "a directory in the container ($TRAINYARD_CHECKPOINT_DIR) saved while it runs and when an attempt ends, restored before a retry")
+    .option("--checkpoint-interval <duration>", "between two saves while it runs (default 60s, at least 1s)")
     .option("-f, --follow", "stream the log; exit with the task's exit code")
     .passThroughOptions()
     .addHelpText(
@@ -90,6 +93,20 @@ export function buildProgram(context: (o: GlobalOptions) => commands.Context, do
     .option("--array <id>", "the tasks of this array, in index order, with how many are in each state")
     .option("--json", "the response as proto JSON")
     .action(act((c, o: { state?: string[]; label?: string[]; limit?: string; json?: boolean; array?: string }) => commands.list(c, o)));
+
+  program
+    .command("checkpoint")
+    .description("download a task's newest checkpoint and unpack it into a directory (or, with -o -, write its tar archive to stdout)")
+    .argument("<id>")
+    .addOption(new Option("-o, --output <dir>", "where to unpack it (created if missing; the directory lands there under its own name), or - for stdout").makeOptionMandatory())
+    .addHelpText(
+      "after",
+      "\nInto a directory, all or nothing: a download that fails (or is not the recorded save: DATA_LOSS)\n" +
+        "leaves nothing there, and an existing entry is never replaced. Unpacked by the system's tar\n" +
+        "(members outside the directory refused). A save replaced while it downloaded is downloaded again,\n" +
+        "once. Which save it was goes to stderr.",
+    )
+    .action(act((c, id: string, o: CheckpointFlags) => checkpoint(c, id, o)));
 
   program
     .command("logs")

@@ -1,9 +1,9 @@
 import { create } from "@bufbuild/protobuf";
-import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { durationFromMs, timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { AttemptSchema, FailureReason, LogStream, NodeSchema, NodeState, TaskSchema, TaskState } from "../../src/index.js";
-import { exitCodeFor, formatError, formatSystem, nodeTable, plainRow, renderFrame, spinnerText, table, taskDetail, taskTable } from "../../src/cli/format.js";
+import { AttemptSchema, CheckpointInfoSchema, FailureReason, LogStream, NodeSchema, NodeState, TaskSchema, TaskState } from "../../src/index.js";
+import { checkpointSummary, exitCodeFor, formatError, formatSystem, nodeTable, plainRow, renderFrame, spinnerText, table, taskDetail, taskTable } from "../../src/cli/format.js";
 
 const NOW = Date.parse("2026-11-28T12:00:00Z");
 
@@ -131,5 +131,22 @@ describe("tables", () => {
     expect(text).toContain("state:     FAILED");
     expect(text).toContain("failure:   EXIT_CODE, exit code 3");
     expect(text).toContain("attempt 1: FAILED on n1 EXIT_CODE (exit code 3)");
+  });
+
+  it("details the checkpoint: path and interval, and the last save (when, by which attempt, how big)", () => {
+    const t = task("t-1", TaskState.RUNNING);
+    t.spec!.checkpoint = { $typeName: "trainyard.v1.Checkpoint", path: "/ckpt", interval: durationFromMs(30_000) };
+    expect(taskDetail(t, NOW)).toContain("checkpoint: /ckpt every 30s, none saved yet");
+    t.lastCheckpoint = create(CheckpointInfoSchema, { time: timestampFromMs(NOW - 180_000), attempt: 2, sizeBytes: 1_572_864n, digest: "SHA-256=x" });
+    expect(taskDetail(t, NOW)).toContain("checkpoint: /ckpt every 30s, last saved 3m ago (2026-11-28T11:57:00.000Z) by attempt 2, 1.5Mi");
+    expect(taskDetail(task("t-2", TaskState.RUNNING), NOW).join("\n")).not.toContain("checkpoint");
+  });
+});
+
+describe("checkpointSummary", () => {
+  it("names the save the bytes are, or only their size when no record matched", () => {
+    const info = create(CheckpointInfoSchema, { time: timestampFromMs(NOW - 5_000), attempt: 1, sizeBytes: 2048n });
+    expect(checkpointSummary("t-1", info, 2048, "out/ckpt", NOW)).toBe("[trainyard] checkpoint of t-1 saved 5s ago (2026-11-28T11:59:55.000Z) by attempt 1, 2Ki → out/ckpt");
+    expect(checkpointSummary("t-1", undefined, 2048, "stdout", NOW)).toBe("[trainyard] checkpoint of t-1: 2Ki → stdout");
   });
 });

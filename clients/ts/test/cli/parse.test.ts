@@ -111,6 +111,28 @@ describe("buildSubmitRequest", () => {
   });
 });
 
+describe("--checkpoint", () => {
+  it("sets spec.checkpoint: the path, and the interval only when given (the scheduler's 60s otherwise)", () => {
+    const s = buildSubmitRequest({ image: "b", checkpoint: "/ckpt", checkpointInterval: "1m30s" }, []).spec!;
+    expect([s.checkpoint?.path, Number(s.checkpoint?.interval?.seconds), s.checkpoint?.interval?.nanos]).toEqual(["/ckpt", 90, 0]);
+    const unset = buildSubmitRequest({ image: "b", checkpoint: "/ckpt" }, []).spec!.checkpoint;
+    expect([unset?.path, unset?.interval]).toEqual(["/ckpt", undefined]);
+    expect(Number(buildSubmitRequest({ image: "b", checkpoint: "/c", checkpointInterval: "1.5s" }, []).spec!.checkpoint?.interval?.nanos)).toBe(500_000_000);
+    expect(buildSubmitRequest({ image: "b" }, []).spec!.checkpoint).toBeUndefined();
+  });
+  it("carries over to every task of an array", () => {
+    expect(buildSubmitArrayRequest({ image: "b", array: "2", checkpoint: "/ckpt" }, [])!.spec!.checkpoint?.path).toBe("/ckpt");
+  });
+  it.each([
+    [{ checkpoint: "ckpt" }, /--checkpoint: "ckpt" is not an absolute path/],
+    [{ checkpoint: "" }, /--checkpoint/],
+    [{ checkpoint: "/ckpt", checkpointInterval: "often" }, /--checkpoint-interval: "often" is not a duration/],
+    [{ checkpointInterval: "30s" }, /--checkpoint-interval: only with --checkpoint/],
+  ])("%j is a usage error", (flags, message) => {
+    expect(() => buildSubmitRequest({ image: "b", ...flags }, [])).toThrow(UsageError);
+    expect(() => buildSubmitRequest({ image: "b", ...flags }, [])).toThrow(message);
+  });
+});
 
 describe("arrays and sweeps", () => {
   it("--array N%P, --sweep as a cross product (the first varying slowest), --array %P with a sweep", () => {

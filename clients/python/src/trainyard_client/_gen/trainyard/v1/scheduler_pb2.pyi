@@ -50,6 +50,18 @@ class CancelResponse(_message.Message):
     task: _task_pb2.Task
     def __init__(self, task: _Optional[_Union[_task_pb2.Task, _Mapping]] = ...) -> None: ...
 
+class DownloadCheckpointRequest(_message.Message):
+    __slots__ = ["task_id"]
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    task_id: str
+    def __init__(self, task_id: _Optional[str] = ...) -> None: ...
+
+class DownloadCheckpointResponse(_message.Message):
+    __slots__ = ["data"]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    data: bytes
+    def __init__(self, data: _Optional[bytes] = ...) -> None: ...
+
 class DrainNodeRequest(_message.Message):
     __slots__ = ["deadline", "node_id", "undo"]
     DEADLINE_FIELD_NUMBER: _ClassVar[int]

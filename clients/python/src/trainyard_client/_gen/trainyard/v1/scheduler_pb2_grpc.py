@@ -70,6 +70,11 @@ class SchedulerServiceStub(object):
                 request_serializer=trainyard_dot_v1_dot_scheduler__pb2.CancelArrayRequest.SerializeToString,
                 response_deserializer=trainyard_dot_v1_dot_scheduler__pb2.CancelArrayResponse.FromString,
                 )
+        self.DownloadCheckpoint = channel.unary_stream(
+                '/trainyard.v1.SchedulerService/DownloadCheckpoint',
+                request_serializer=trainyard_dot_v1_dot_scheduler__pb2.DownloadCheckpointRequest.SerializeToString,
+                response_deserializer=trainyard_dot_v1_dot_scheduler__pb2.DownloadCheckpointResponse.FromString,
+                )
 
 
 class SchedulerServiceServicer(object):
@@ -157,6 +162,14 @@ class SchedulerServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DownloadCheckpoint(self, request, context):
+        """DownloadCheckpoint streams the task's newest checkpoint (Task.last_checkpoint) as a tar
+        archive of its directory, in order; NOT_FOUND when it has none.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SchedulerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -214,6 +227,11 @@ def add_SchedulerServiceServicer_to_server(servicer, server):
                     servicer.CancelArray,
                     request_deserializer=trainyard_dot_v1_dot_scheduler__pb2.CancelArrayRequest.FromString,
                     response_serializer=trainyard_dot_v1_dot_scheduler__pb2.CancelArrayResponse.SerializeToString,
+            ),
+            'DownloadCheckpoint': grpc.unary_stream_rpc_method_handler(
+                    servicer.DownloadCheckpoint,
+                    request_deserializer=trainyard_dot_v1_dot_scheduler__pb2.DownloadCheckpointRequest.FromString,
+                    response_serializer=trainyard_dot_v1_dot_scheduler__pb2.DownloadCheckpointResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -410,5 +428,22 @@ class SchedulerService(object):
         return grpc.experimental.unary_unary(request, target, '/trainyard.v1.SchedulerService/CancelArray',
             trainyard_dot_v1_dot_scheduler__pb2.CancelArrayRequest.SerializeToString,
             trainyard_dot_v1_dot_scheduler__pb2.CancelArrayResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def DownloadCheckpoint(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(request, target, '/trainyard.v1.SchedulerService/DownloadCheckpoint',
+            trainyard_dot_v1_dot_scheduler__pb2.DownloadCheckpointRequest.SerializeToString,
+            trainyard_dot_v1_dot_scheduler__pb2.DownloadCheckpointResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

@@ -15,7 +15,7 @@ from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17trainyard/v1/task.proto\x12\x0ctrainyard.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xeb\x05\n\x08TaskSpec\x12\r\n\x05image\x18\x01 \x01(\t\x12\x0f\n\x07\x63ommand\x18\x02 \x03(\t\x12,\n\x03\x65nv\x18\x03 \x03(\x0b\x32\x1f.trainyard.v1.TaskSpec.EnvEntry\x12*\n\tresources\x18\x04 \x01(\x0b\x32\x17.trainyard.v1.Resources\x12(\n\x05retry\x18\x05 \x01(\x0b\x32\x19.trainyard.v1.RetryPolicy\x12*\n\x07timeout\x18\x06 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x32\n\x06labels\x18\x07 \x03(\x0b\x32\".trainyard.v1.TaskSpec.LabelsEntry\x12\x0c\n\x04pool\x18\x08 \x01(\t\x12\x34\n\x11stop_grace_period\x18\t \x01(\x0b\x32\x19.google.protobuf.Duration\x12#\n\x06mounts\x18\n \x03(\x0b\x32\x13.trainyard.v1.Mount\x12\x0c\n\x04user\x18\x0b \x01(\t\x12\x18\n\x10read_only_rootfs\x18\x0c \x01(\x08\x12\x10\n\x08priority\x18\r \x01(\x05\x12\x13\n\x0bpreemptible\x18\x0e \x01(\x08\x12*\n\x07network\x18\x0f \x01(\x0e\x32\x19.trainyard.v1.NetworkMode\x12;\n\x0bnode_labels\x18\x10 \x03(\x0b\x32&.trainyard.v1.TaskSpec.NodeLabelsEntry\x12,\n\ndepends_on\x18\x11 \x03(\x0b\x32\x18.trainyard.v1.Dependency\x1a*\n\x08\x45nvEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a\x31\n\x0fNodeLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"S\n\nDependency\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x34\n\tcondition\x18\x02 \x01(\x0e\x32!.trainyard.v1.DependencyCondition\"a\n\x05Mount\x12\x0e\n\x06source\x18\x01 \x01(\t\x12\x0e\n\x06target\x18\x02 \x01(\t\x12\x11\n\tread_only\x18\x03 \x01(\x08\x12%\n\x04type\x18\x04 \x01(\x0e\x32\x17.trainyard.v1.MountType\"=\n\tResources\x12\x0c\n\x04\x63pus\x18\x01 \x01(\x01\x12\x14\n\x0cmemory_bytes\x18\x02 \x01(\x03\x12\x0c\n\x04gpus\x18\x03 \x01(\x05\"\xaf\x02\n\x0bRetryPolicy\x12\x18\n\x0bmax_retries\x18\x01 \x01(\x05H\x00\x88\x01\x01\x12(\n\x05\x64\x65lay\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x1a\n\x12\x62\x61\x63koff_multiplier\x18\x03 \x01(\x01\x12,\n\tmax_delay\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration\x12 \n\x18non_retryable_exit_codes\x18\x05 \x03(\x05\x12\x18\n\x10retry_on_timeout\x18\x06 \x01(\x08\x12\'\n\x1amax_infrastructure_retries\x18\x07 \x01(\x05H\x01\x88\x01\x01\x42\x0e\n\x0c_max_retriesB\x1d\n\x1b_max_infrastructure_retries\"\xd8\x03\n\x04Task\x12\n\n\x02id\x18\x01 \x01(\t\x12$\n\x04spec\x18\x02 \x01(\x0b\x32\x16.trainyard.v1.TaskSpec\x12&\n\x05state\x18\x03 \x01(\x0e\x32\x17.trainyard.v1.TaskState\x12\'\n\x08\x61ttempts\x18\x04 \x03(\x0b\x32\x15.trainyard.v1.Attempt\x12\x33\n\x0e\x66\x61ilure_reason\x18\x05 \x01(\x0e\x32\x1b.trainyard.v1.FailureReason\x12\x11\n\texit_code\x18\x06 \x01(\x05\x12\x0f\n\x07message\x18\x07 \x01(\t\x12/\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstart_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fidempotency_key\x18\x0b \x01(\t\x12\x11\n\tnamespace\x18\x0c \x01(\t\x12\x12\n\ncreated_by\x18\r \x01(\t\x12\x10\n\x08\x61rray_id\x18\x0e \x01(\t\x12\x13\n\x0b\x61rray_index\x18\x0f \x01(\x05\"\x93\x03\n\x07\x41ttempt\x12\x0e\n\x06number\x18\x01 \x01(\x05\x12\x0f\n\x07node_id\x18\x02 \x01(\t\x12\x14\n\x0c\x63ontainer_id\x18\x03 \x01(\t\x12&\n\x05state\x18\x04 \x01(\x0e\x32\x17.trainyard.v1.TaskState\x12\x11\n\texit_code\x18\x05 \x01(\x05\x12\x33\n\x0e\x66\x61ilure_reason\x18\x06 \x01(\x0e\x32\x1b.trainyard.v1.FailureReason\x12\x0f\n\x07message\x18\x07 \x01(\t\x12.\n\nstart_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nnot_before\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\rdispatch_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07gpu_ids\x18\x0c \x03(\t\"\x89\x01\n\x08LogFrame\x12\x0b\n\x03seq\x18\x01 \x01(\x04\x12\x0f\n\x07\x61ttempt\x18\x02 \x01(\x05\x12\'\n\x06stream\x18\x03 \x01(\x0e\x32\x17.trainyard.v1.LogStream\x12(\n\x04time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04\x64\x61ta\x18\x05 \x01(\x0c\"\x89\x01\n\tTaskEvent\x12(\n\x04time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x0f\n\x07\x61ttempt\x18\x03 \x01(\x05\x12\x0f\n\x07node_id\x18\x04 \x01(\t\x12\x0f\n\x07message\x18\x05 \x01(\t\x12\x11\n\tprincipal\x18\x06 \x01(\t*\xa3\x01\n\x13\x44\x65pendencyCondition\x12$\n DEPENDENCY_CONDITION_UNSPECIFIED\x10\x00\x12\"\n\x1e\x44\x45PENDENCY_CONDITION_SUCCEEDED\x10\x01\x12!\n\x1d\x44\x45PENDENCY_CONDITION_FINISHED\x10\x02\x12\x1f\n\x1b\x44\x45PENDENCY_CONDITION_FAILED\x10\x03*r\n\x0bNetworkMode\x12\x1c\n\x18NETWORK_MODE_UNSPECIFIED\x10\x00\x12\x15\n\x11NETWORK_MODE_NONE\x10\x01\x12\x15\n\x11NETWORK_MODE_HOST\x10\x02\x12\x17\n\x13NETWORK_MODE_BRIDGE\x10\x03*S\n\tMountType\x12\x1a\n\x16MOUNT_TYPE_UNSPECIFIED\x10\x00\x12\x15\n\x11MOUNT_TYPE_VOLUME\x10\x01\x12\x13\n\x0fMOUNT_TYPE_BIND\x10\x02*\xa2\x01\n\tTaskState\x12\x1a\n\x16TASK_STATE_UNSPECIFIED\x10\x00\x12\x16\n\x12TASK_STATE_PENDING\x10\x01\x12\x16\n\x12TASK_STATE_RUNNING\x10\x02\x12\x18\n\x14TASK_STATE_SUCCEEDED\x10\x03\x12\x15\n\x11TASK_STATE_FAILED\x10\x04\x12\x18\n\x14TASK_STATE_CANCELLED\x10\x05*\xd2\x02\n\rFailureReason\x12\x1e\n\x1a\x46\x41ILURE_REASON_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x46\x41ILURE_REASON_EXIT_CODE\x10\x01\x12\x1d\n\x19\x46\x41ILURE_REASON_OOM_KILLED\x10\x02\x12\x1a\n\x16\x46\x41ILURE_REASON_TIMEOUT\x10\x03\x12\x1c\n\x18\x46\x41ILURE_REASON_CANCELLED\x10\x04\x12\x1c\n\x18\x46\x41ILURE_REASON_NODE_LOST\x10\x05\x12$\n FAILURE_REASON_IMAGE_UNAVAILABLE\x10\x06\x12\"\n\x1e\x46\x41ILURE_REASON_CONTAINER_ERROR\x10\x07\x12\x1c\n\x18\x46\x41ILURE_REASON_PREEMPTED\x10\x08\x12$\n FAILURE_REASON_DEPENDENCY_FAILED\x10\t*l\n\tLogStream\x12\x1a\n\x16LOG_STREAM_UNSPECIFIED\x10\x00\x12\x15\n\x11LOG_STREAM_STDOUT\x10\x01\x12\x15\n\x11LOG_STREAM_STDERR\x10\x02\x12\x15\n\x11LOG_STREAM_SYSTEM\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17trainyard/v1/task.proto\x12\x0ctrainyard.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x99\x06\n\x08TaskSpec\x12\r\n\x05image\x18\x01 \x01(\t\x12\x0f\n\x07\x63ommand\x18\x02 \x03(\t\x12,\n\x03\x65nv\x18\x03 \x03(\x0b\x32\x1f.trainyard.v1.TaskSpec.EnvEntry\x12*\n\tresources\x18\x04 \x01(\x0b\x32\x17.trainyard.v1.Resources\x12(\n\x05retry\x18\x05 \x01(\x0b\x32\x19.trainyard.v1.RetryPolicy\x12*\n\x07timeout\x18\x06 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x32\n\x06labels\x18\x07 \x03(\x0b\x32\".trainyard.v1.TaskSpec.LabelsEntry\x12\x0c\n\x04pool\x18\x08 \x01(\t\x12\x34\n\x11stop_grace_period\x18\t \x01(\x0b\x32\x19.google.protobuf.Duration\x12#\n\x06mounts\x18\n \x03(\x0b\x32\x13.trainyard.v1.Mount\x12\x0c\n\x04user\x18\x0b \x01(\t\x12\x18\n\x10read_only_rootfs\x18\x0c \x01(\x08\x12\x10\n\x08priority\x18\r \x01(\x05\x12\x13\n\x0bpreemptible\x18\x0e \x01(\x08\x12*\n\x07network\x18\x0f \x01(\x0e\x32\x19.trainyard.v1.NetworkMode\x12;\n\x0bnode_labels\x18\x10 \x03(\x0b\x32&.trainyard.v1.TaskSpec.NodeLabelsEntry\x12,\n\ndepends_on\x18\x11 \x03(\x0b\x32\x18.trainyard.v1.Dependency\x12,\n\ncheckpoint\x18\x12 \x01(\x0b\x32\x18.trainyard.v1.Checkpoint\x1a*\n\x08\x45nvEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a\x31\n\x0fNodeLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"G\n\nCheckpoint\x12\x0c\n\x04path\x18\x01 \x01(\t\x12+\n\x08interval\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\"o\n\x0e\x43heckpointInfo\x12(\n\x04time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07\x61ttempt\x18\x02 \x01(\x05\x12\x12\n\nsize_bytes\x18\x03 \x01(\x03\x12\x0e\n\x06\x64igest\x18\x04 \x01(\t\"S\n\nDependency\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x34\n\tcondition\x18\x02 \x01(\x0e\x32!.trainyard.v1.DependencyCondition\"a\n\x05Mount\x12\x0e\n\x06source\x18\x01 \x01(\t\x12\x0e\n\x06target\x18\x02 \x01(\t\x12\x11\n\tread_only\x18\x03 \x01(\x08\x12%\n\x04type\x18\x04 \x01(\x0e\x32\x17.trainyard.v1.MountType\"=\n\tResources\x12\x0c\n\x04\x63pus\x18\x01 \x01(\x01\x12\x14\n\x0cmemory_bytes\x18\x02 \x01(\x03\x12\x0c\n\x04gpus\x18\x03 \x01(\x05\"\xaf\x02\n\x0bRetryPolicy\x12\x18\n\x0bmax_retries\x18\x01 \x01(\x05H\x00\x88\x01\x01\x12(\n\x05\x64\x65lay\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x1a\n\x12\x62\x61\x63koff_multiplier\x18\x03 \x01(\x01\x12,\n\tmax_delay\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration\x12 \n\x18non_retryable_exit_codes\x18\x05 \x03(\x05\x12\x18\n\x10retry_on_timeout\x18\x06 \x01(\x08\x12\'\n\x1amax_infrastructure_retries\x18\x07 \x01(\x05H\x01\x88\x01\x01\x42\x0e\n\x0c_max_retriesB\x1d\n\x1b_max_infrastructure_retries\"\x8f\x04\n\x04Task\x12\n\n\x02id\x18\x01 \x01(\t\x12$\n\x04spec\x18\x02 \x01(\x0b\x32\x16.trainyard.v1.TaskSpec\x12&\n\x05state\x18\x03 \x01(\x0e\x32\x17.trainyard.v1.TaskState\x12\'\n\x08\x61ttempts\x18\x04 \x03(\x0b\x32\x15.trainyard.v1.Attempt\x12\x33\n\x0e\x66\x61ilure_reason\x18\x05 \x01(\x0e\x32\x1b.trainyard.v1.FailureReason\x12\x11\n\texit_code\x18\x06 \x01(\x05\x12\x0f\n\x07message\x18\x07 \x01(\t\x12/\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstart_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fidempotency_key\x18\x0b \x01(\t\x12\x11\n\tnamespace\x18\x0c \x01(\t\x12\x12\n\ncreated_by\x18\r \x01(\t\x12\x10\n\x08\x61rray_id\x18\x0e \x01(\t\x12\x13\n\x0b\x61rray_index\x18\x0f \x01(\x05\x12\x35\n\x0flast_checkpoint\x18\x10 \x01(\x0b\x32\x1c.trainyard.v1.CheckpointInfo\"\x93\x03\n\x07\x41ttempt\x12\x0e\n\x06number\x18\x01 \x01(\x05\x12\x0f\n\x07node_id\x18\x02 \x01(\t\x12\x14\n\x0c\x63ontainer_id\x18\x03 \x01(\t\x12&\n\x05state\x18\x04 \x01(\x0e\x32\x17.trainyard.v1.TaskState\x12\x11\n\texit_code\x18\x05 \x01(\x05\x12\x33\n\x0e\x66\x61ilure_reason\x18\x06 \x01(\x0e\x32\x1b.trainyard.v1.FailureReason\x12\x0f\n\x07message\x18\x07 \x01(\t\x12.\n\nstart_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nnot_before\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\rdispatch_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07gpu_ids\x18\x0c \x03(\t\"\x89\x01\n\x08LogFrame\x12\x0b\n\x03seq\x18\x01 \x01(\x04\x12\x0f\n\x07\x61ttempt\x18\x02 \x01(\x05\x12\'\n\x06stream\x18\x03 \x01(\x0e\x32\x17.trainyard.v1.LogStream\x12(\n\x04time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04\x64\x61ta\x18\x05 \x01(\x0c\"\x89\x01\n\tTaskEvent\x12(\n\x04time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x0f\n\x07\x61ttempt\x18\x03 \x01(\x05\x12\x0f\n\x07node_id\x18\x04 \x01(\t\x12\x0f\n\x07message\x18\x05 \x01(\t\x12\x11\n\tprincipal\x18\x06 \x01(\t*\xa3\x01\n\x13\x44\x65pendencyCondition\x12$\n DEPENDENCY_CONDITION_UNSPECIFIED\x10\x00\x12\"\n\x1e\x44\x45PENDENCY_CONDITION_SUCCEEDED\x10\x01\x12!\n\x1d\x44\x45PENDENCY_CONDITION_FINISHED\x10\x02\x12\x1f\n\x1b\x44\x45PENDENCY_CONDITION_FAILED\x10\x03*r\n\x0bNetworkMode\x12\x1c\n\x18NETWORK_MODE_UNSPECIFIED\x10\x00\x12\x15\n\x11NETWORK_MODE_NONE\x10\x01\x12\x15\n\x11NETWORK_MODE_HOST\x10\x02\x12\x17\n\x13NETWORK_MODE_BRIDGE\x10\x03*S\n\tMountType\x12\x1a\n\x16MOUNT_TYPE_UNSPECIFIED\x10\x00\x12\x15\n\x11MOUNT_TYPE_VOLUME\x10\x01\x12\x13\n\x0fMOUNT_TYPE_BIND\x10\x02*\xa2\x01\n\tTaskState\x12\x1a\n\x16TASK_STATE_UNSPECIFIED\x10\x00\x12\x16\n\x12TASK_STATE_PENDING\x10\x01\x12\x16\n\x12TASK_STATE_RUNNING\x10\x02\x12\x18\n\x14TASK_STATE_SUCCEEDED\x10\x03\x12\x15\n\x11TASK_STATE_FAILED\x10\x04\x12\x18\n\x14TASK_STATE_CANCELLED\x10\x05*\xd2\x02\n\rFailureReason\x12\x1e\n\x1a\x46\x41ILURE_REASON_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x46\x41ILURE_REASON_EXIT_CODE\x10\x01\x12\x1d\n\x19\x46\x41ILURE_REASON_OOM_KILLED\x10\x02\x12\x1a\n\x16\x46\x41ILURE_REASON_TIMEOUT\x10\x03\x12\x1c\n\x18\x46\x41ILURE_REASON_CANCELLED\x10\x04\x12\x1c\n\x18\x46\x41ILURE_REASON_NODE_LOST\x10\x05\x12$\n FAILURE_REASON_IMAGE_UNAVAILABLE\x10\x06\x12\"\n\x1e\x46\x41ILURE_REASON_CONTAINER_ERROR\x10\x07\x12\x1c\n\x18\x46\x41ILURE_REASON_PREEMPTED\x10\x08\x12$\n FAILURE_REASON_DEPENDENCY_FAILED\x10\t*l\n\tLogStream\x12\x1a\n\x16LOG_STREAM_UNSPECIFIED\x10\x00\x12\x15\n\x11LOG_STREAM_STDOUT\x10\x01\x12\x15\n\x11LOG_STREAM_STDERR\x10\x02\x12\x15\n\x11LOG_STREAM_SYSTEM\x10\x03\x62\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'trainyard.v1.task_pb2', globals())
@@ -28,40 +28,44 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _TASKSPEC_LABELSENTRY._serialized_options = b'8\001'
   _TASKSPEC_NODELABELSENTRY._options = None
   _TASKSPEC_NODELABELSENTRY._serialized_options = b'8\001'
-  _DEPENDENCYCONDITION._serialized_start=2571
-  _DEPENDENCYCONDITION._serialized_end=2734
-  _NETWORKMODE._serialized_start=2736
-  _NETWORKMODE._serialized_end=2850
-  _MOUNTTYPE._serialized_start=2852
-  _MOUNTTYPE._serialized_end=2935
-  _TASKSTATE._serialized_start=2938
-  _TASKSTATE._serialized_end=3100
-  _FAILUREREASON._serialized_start=3103
-  _FAILUREREASON._serialized_end=3441
-  _LOGSTREAM._serialized_start=3443
-  _LOGSTREAM._serialized_end=3551
+  _DEPENDENCYCONDITION._serialized_start=2858
+  _DEPENDENCYCONDITION._serialized_end=3021
+  _NETWORKMODE._serialized_start=3023
+  _NETWORKMODE._serialized_end=3137
+  _MOUNTTYPE._serialized_start=3139
+  _MOUNTTYPE._serialized_end=3222
+  _TASKSTATE._serialized_start=3225
+  _TASKSTATE._serialized_end=3387
+  _FAILUREREASON._serialized_start=3390
+  _FAILUREREASON._serialized_end=3728
+  _LOGSTREAM._serialized_start=3730
+  _LOGSTREAM._serialized_end=3838
   _TASKSPEC._serialized_start=107
-  _TASKSPEC._serialized_end=854
-  _TASKSPEC_ENVENTRY._serialized_start=714
-  _TASKSPEC_ENVENTRY._serialized_end=756
-  _TASKSPEC_LABELSENTRY._serialized_start=758
-  _TASKSPEC_LABELSENTRY._serialized_end=803
-  _TASKSPEC_NODELABELSENTRY._serialized_start=805
-  _TASKSPEC_NODELABELSENTRY._serialized_end=854
-  _DEPENDENCY._serialized_start=856
-  _DEPENDENCY._serialized_end=939
-  _MOUNT._serialized_start=941
-  _MOUNT._serialized_end=1038
-  _RESOURCES._serialized_start=1040
-  _RESOURCES._serialized_end=1101
-  _RETRYPOLICY._serialized_start=1104
-  _RETRYPOLICY._serialized_end=1407
-  _TASK._serialized_start=1410
-  _TASK._serialized_end=1882
-  _ATTEMPT._serialized_start=1885
-  _ATTEMPT._serialized_end=2288
-  _LOGFRAME._serialized_start=2291
-  _LOGFRAME._serialized_end=2428
-  _TASKEVENT._serialized_start=2431
-  _TASKEVENT._serialized_end=2568
+  _TASKSPEC._serialized_end=900
+  _TASKSPEC_ENVENTRY._serialized_start=760
+  _TASKSPEC_ENVENTRY._serialized_end=802
+  _TASKSPEC_LABELSENTRY._serialized_start=804
+  _TASKSPEC_LABELSENTRY._serialized_end=849
+  _TASKSPEC_NODELABELSENTRY._serialized_start=851
+  _TASKSPEC_NODELABELSENTRY._serialized_end=900
+  _CHECKPOINT._serialized_start=902
+  _CHECKPOINT._serialized_end=973
+  _CHECKPOINTINFO._serialized_start=975
+  _CHECKPOINTINFO._serialized_end=1086
+  _DEPENDENCY._serialized_start=1088
+  _DEPENDENCY._serialized_end=1171
+  _MOUNT._serialized_start=1173
+  _MOUNT._serialized_end=1270
+  _RESOURCES._serialized_start=1272
+  _RESOURCES._serialized_end=1333
+  _RETRYPOLICY._serialized_start=1336
+  _RETRYPOLICY._serialized_end=1639
+  _TASK._serialized_start=1642
+  _TASK._serialized_end=2169
+  _ATTEMPT._serialized_start=2172
+  _ATTEMPT._serialized_end=2575
+  _LOGFRAME._serialized_start=2578
+  _LOGFRAME._serialized_end=2715
+  _TASKEVENT._serialized_start=2718
+  _TASKEVENT._serialized_end=2855
 # @@protoc_insertion_point(module_scope)

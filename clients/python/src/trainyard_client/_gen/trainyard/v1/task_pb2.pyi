@@ -67,6 +67,26 @@ class Attempt(_message.Message):
     state: TaskState
     def __init__(self, number: _Optional[int] = ..., node_id: _Optional[str] = ..., container_id: _Optional[str] = ..., state: _Optional[_Union[TaskState, str]] = ..., exit_code: _Optional[int] = ..., failure_reason: _Optional[_Union[FailureReason, str]] = ..., message: _Optional[str] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., not_before: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., dispatch_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., gpu_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
+class Checkpoint(_message.Message):
+    __slots__ = ["interval", "path"]
+    INTERVAL_FIELD_NUMBER: _ClassVar[int]
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    interval: _duration_pb2.Duration
+    path: str
+    def __init__(self, path: _Optional[str] = ..., interval: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+
+class CheckpointInfo(_message.Message):
+    __slots__ = ["attempt", "digest", "size_bytes", "time"]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    DIGEST_FIELD_NUMBER: _ClassVar[int]
+    SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    attempt: int
+    digest: str
+    size_bytes: int
+    time: _timestamp_pb2.Timestamp
+    def __init__(self, time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., attempt: _Optional[int] = ..., size_bytes: _Optional[int] = ..., digest: _Optional[str] = ...) -> None: ...
+
 class Dependency(_message.Message):
     __slots__ = ["condition", "task_id"]
     CONDITION_FIELD_NUMBER: _ClassVar[int]
@@ -130,7 +150,7 @@ class RetryPolicy(_message.Message):
     def __init__(self, max_retries: _Optional[int] = ..., delay: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., backoff_multiplier: _Optional[float] = ..., max_delay: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., non_retryable_exit_codes: _Optional[_Iterable[int]] = ..., retry_on_timeout: bool = ..., max_infrastructure_retries: _Optional[int] = ...) -> None: ...
 
 class Task(_message.Message):
-    __slots__ = ["array_id", "array_index", "attempts", "create_time", "created_by", "end_time", "exit_code", "failure_reason", "id", "idempotency_key", "message", "namespace", "spec", "start_time", "state"]
+    __slots__ = ["array_id", "array_index", "attempts", "create_time", "created_by", "end_time", "exit_code", "failure_reason", "id", "idempotency_key", "last_checkpoint", "message", "namespace", "spec", "start_time", "state"]
     ARRAY_ID_FIELD_NUMBER: _ClassVar[int]
     ARRAY_INDEX_FIELD_NUMBER: _ClassVar[int]
     ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
@@ -141,6 +161,7 @@ class Task(_message.Message):
     FAILURE_REASON_FIELD_NUMBER: _ClassVar[int]
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
+    LAST_CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     SPEC_FIELD_NUMBER: _ClassVar[int]
@@ -156,12 +177,13 @@ class Task(_message.Message):
     failure_reason: FailureReason
     id: str
     idempotency_key: str
+    last_checkpoint: CheckpointInfo
     message: str
     namespace: str
     spec: TaskSpec
     start_time: _timestamp_pb2.Timestamp
     state: TaskState
-    def __init__(self, id: _Optional[str] = ..., spec: _Optional[_Union[TaskSpec, _Mapping]] = ..., state: _Optional[_Union[TaskState, str]] = ..., attempts: _Optional[_Iterable[_Union[Attempt, _Mapping]]] = ..., failure_reason: _Optional[_Union[FailureReason, str]] = ..., exit_code: _Optional[int] = ..., message: _Optional[str] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., idempotency_key: _Optional[str] = ..., namespace: _Optional[str] = ..., created_by: _Optional[str] = ..., array_id: _Optional[str] = ..., array_index: _Optional[int] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., spec: _Optional[_Union[TaskSpec, _Mapping]] = ..., state: _Optional[_Union[TaskState, str]] = ..., attempts: _Optional[_Iterable[_Union[Attempt, _Mapping]]] = ..., failure_reason: _Optional[_Union[FailureReason, str]] = ..., exit_code: _Optional[int] = ..., message: _Optional[str] = ..., create_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., idempotency_key: _Optional[str] = ..., namespace: _Optional[str] = ..., created_by: _Optional[str] = ..., array_id: _Optional[str] = ..., array_index: _Optional[int] = ..., last_checkpoint: _Optional[_Union[CheckpointInfo, _Mapping]] = ...) -> None: ...
 
 class TaskEvent(_message.Message):
     __slots__ = ["attempt", "message", "node_id", "principal", "time", "type"]
@@ -180,7 +202,7 @@ class TaskEvent(_message.Message):
     def __init__(self, time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., type: _Optional[str] = ..., attempt: _Optional[int] = ..., node_id: _Optional[str] = ..., message: _Optional[str] = ..., principal: _Optional[str] = ...) -> None: ...
 
 class TaskSpec(_message.Message):
-    __slots__ = ["command", "depends_on", "env", "image", "labels", "mounts", "network", "node_labels", "pool", "preemptible", "priority", "read_only_rootfs", "resources", "retry", "stop_grace_period", "timeout", "user"]
+    __slots__ = ["checkpoint", "command", "depends_on", "env", "image", "labels", "mounts", "network", "node_labels", "pool", "preemptible", "priority", "read_only_rootfs", "resources", "retry", "stop_grace_period", "timeout", "user"]
     class EnvEntry(_message.Message):
         __slots__ = ["key", "value"]
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -202,6 +224,7 @@ class TaskSpec(_message.Message):
         key: str
         value: str
         def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
     COMMAND_FIELD_NUMBER: _ClassVar[int]
     DEPENDS_ON_FIELD_NUMBER: _ClassVar[int]
     ENV_FIELD_NUMBER: _ClassVar[int]
@@ -219,6 +242,7 @@ class TaskSpec(_message.Message):
     STOP_GRACE_PERIOD_FIELD_NUMBER: _ClassVar[int]
     TIMEOUT_FIELD_NUMBER: _ClassVar[int]
     USER_FIELD_NUMBER: _ClassVar[int]
+    checkpoint: Checkpoint
     command: _containers.RepeatedScalarFieldContainer[str]
     depends_on: _containers.RepeatedCompositeFieldContainer[Dependency]
     env: _containers.ScalarMap[str, str]
@@ -236,7 +260,7 @@ class TaskSpec(_message.Message):
     stop_grace_period: _duration_pb2.Duration
     timeout: _duration_pb2.Duration
     user: str
-    def __init__(self, image: _Optional[str] = ..., command: _Optional[_Iterable[str]] = ..., env: _Optional[_Mapping[str, str]] = ..., resources: _Optional[_Union[Resources, _Mapping]] = ..., retry: _Optional[_Union[RetryPolicy, _Mapping]] = ..., timeout: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., labels: _Optional[_Mapping[str, str]] = ..., pool: _Optional[str] = ..., stop_grace_period: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., mounts: _Optional[_Iterable[_Union[Mount, _Mapping]]] = ..., user: _Optional[str] = ..., read_only_rootfs: bool = ..., priority: _Optional[int] = ..., preemptible: bool = ..., network: _Optional[_Union[NetworkMode, str]] = ..., node_labels: _Optional[_Mapping[str, str]] = ..., depends_on: _Optional[_Iterable[_Union[Dependency, _Mapping]]] = ...) -> None: ...
+    def __init__(self, image: _Optional[str] = ..., command: _Optional[_Iterable[str]] = ..., env: _Optional[_Mapping[str, str]] = ..., resources: _Optional[_Union[Resources, _Mapping]] = ..., retry: _Optional[_Union[RetryPolicy, _Mapping]] = ..., timeout: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., labels: _Optional[_Mapping[str, str]] = ..., pool: _Optional[str] = ..., stop_grace_period: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., mounts: _Optional[_Iterable[_Union[Mount, _Mapping]]] = ..., user: _Optional[str] = ..., read_only_rootfs: bool = ..., priority: _Optional[int] = ..., preemptible: bool = ..., network: _Optional[_Union[NetworkMode, str]] = ..., node_labels: _Optional[_Mapping[str, str]] = ..., depends_on: _Optional[_Iterable[_Union[Dependency, _Mapping]]] = ..., checkpoint: _Optional[_Union[Checkpoint, _Mapping]] = ...) -> None: ...
 
 class DependencyCondition(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
