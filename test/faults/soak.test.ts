@@ -1,11 +1,14 @@
 // Soak: 50 tasks on two agent processes while a seeded random schedule SIGKILLs agents (restarted
 // within their lease, or with their host "lost": containers gone too), the scheduler, and
-// nats-server. Every third task asks for one of each agent's two declared GPUs. Afterwards:
-// every task is final, no two attempts of a task overlapped, no device was held by two attempts
-// at once (and each container saw exactly its record's devices), no container is left, and
-// every line an attempt wrote was delivered exactly once.
+// nats-server. Every third task asks for one of each agent's two declared GPUs; every fourth
+// checkpoints its count and resumes from it; every tenth waits for the task before it (a
+// dependency chain). Afterwards: every task is final, no two attempts of a task overlapped, no
+// device was held by two attempts at once (and each container saw exactly its record's
+// devices), no container is left, every line an attempt wrote was delivered exactly once, a
+// checkpointed retry never started past where its task had got to, and no child started before
+// its parent ended.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTrainyardClient, LogStream, TaskState, type SchedulerClient, type Task } from "@trainyard/client";
+import { createTrainyardClient, FailureReason, LogStream, TaskState, type SchedulerClient, type Task } from "@trainyard/client";
 import { dockerAvailable, dockerRequest, listContainers, removeContainers } from "../harness/docker.js";
 import { freePort, startNats, type NatsServer } from "../harness/nats.js";
 import { startService, waitForLine, type ServiceProcess } from "../harness/processes.js";
@@ -70,6 +73,7 @@ afterAll(async () => {
   for (const id of ids) await removeContainers(`trainyard.node=${id}`);
 });
 
+const checkpointed = (i: number) => i % 4 === 1;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function retrying<T>(f: () => Promise<T>): Promise<T> {
@@ -91,7 +95,13 @@ describe("soak", () => {
       const { task } = await retrying(() =>
         client.submit(
           spec({
-            command: sh(`echo "gpu=$NVIDIA_VISIBLE_DEVICES" >&2; for i in $(seq 1 ${LINES}); do echo "${i} $i"; sleep 0.05; done`),
+            command: sh(
+              checkpointed(i)
+                ? `echo "gpu=$NVIDIA_VISIBLE_DEVICES" >&2; s=$(cat /c/n 2>/dev/null || echo 0); echo "from $s"; mkdir -p /c; for i in $(seq $((s+1)) ${LINES}); do echo "${i} $i"; echo $i > /c/t && mv /c/t /c/n; sleep 0.05; done`
+                : `echo "gpu=$NVIDIA_VISIBLE_DEVICES" >&2; for i in $(seq 1 ${LINES}); do echo "${i} $i"; sleep 0.05; done`,
+            ),
+            ...(checkpointed(i) ? { checkpoint: { path: "/c", intervalMs: 1_000 } } : {}),
+            ...(i % 10 === 5 ? { dependsOn: [{ taskId: taskIds[i - 1]! }] } : {}),
             gpus: i % 3 === 0 ? 1 : 0,
             maxRetries: 0,
             delayMs: 200,
@@ -156,6 +166,10 @@ describe("soak", () => {
       }
     }
 
+    let resumed = 0;
+    let resumedAhead = 0;
+    let chains = 0;
+    let earlyChildren = 0;
     let duplicated = 0;
     let missing = 0;
     let overlaps = 0;
@@ -168,7 +182,16 @@ describe("soak", () => {
         if (ms(t.attempts[k]!.startTime) < ms(t.attempts[k - 1]!.endTime)) overlaps++;
       }
       const frames = await retrying(() => readLog(client, t.id));
-      const expected = Array.from({ length: LINES }, (_, j) => `${i} ${j + 1}\n`).join("");
+      const from = (s: number) => Array.from({ length: LINES - s }, (_, j) => `${i} ${s + j + 1}\n`).join("");
+      let reached = 0; // the last line a checkpointed task's attempts wrote
+      if (i % 10 === 5) {
+        const parent = finals[i - 1]!;
+        chains++;
+        if (t.attempts[0]!.startTime && ms(t.attempts[0]!.startTime) < ms(parent.endTime)) {
+          earlyChildren++;
+          problems.push(`${t.id} (#${i}) started before its parent ${parent.id} ended`);
+        }
+      }
       for (const a of t.attempts) {
         // What the container saw (an attempt lost with its host may not have shipped the line).
         const seen = text(frames.filter((f) => f.attempt === a.number), LogStream.STDERR).trim();
@@ -178,7 +201,21 @@ describe("soak", () => {
           problems.push(`${t.id} (#${i}) attempt ${a.number} on ${a.nodeId} (${TaskState[a.state]}): saw ${JSON.stringify(seen)}, record says ${want}`);
         }
         for (const g of a.gpuIds) devices.set(`${a.nodeId}/${g}`, [...(devices.get(`${a.nodeId}/${g}`) ?? []), [ms(a.startTime), ms(a.endTime)]]);
-        const out = text(frames.filter((f) => f.attempt === a.number), LogStream.STDOUT);
+        let out = text(frames.filter((f) => f.attempt === a.number), LogStream.STDOUT);
+        let expected = from(0);
+        if (checkpointed(i) && out !== "") {
+          const start = Number(/^from (\d+)\n/.exec(out)?.[1] ?? -1);
+          // Past what was shipped is fine only after a lost host (its last lines may be lost with it).
+          const prev = t.attempts[a.number - 2];
+          if (start < 0 || (start > reached && prev?.failureReason !== FailureReason.NODE_LOST)) {
+            resumedAhead++;
+            problems.push(`${t.id} (#${i}) attempt ${a.number} started from ${start}, its task had reached ${reached}`);
+          }
+          if (start > 0) resumed++;
+          out = out.replace(/^from \d+\n/, "");
+          expected = from(Math.max(0, start));
+          reached = Math.max(reached, start + out.split("\n").filter(Boolean).length);
+        }
         if (!expected.startsWith(out)) duplicated++;
         if (a.state === TaskState.SUCCEEDED && out !== expected) missing++;
         if (!expected.startsWith(out) || (a.state === TaskState.SUCCEEDED && out !== expected)) {
@@ -212,10 +249,15 @@ describe("soak", () => {
       gpuTasks: finals.filter((t) => t.spec!.resources!.gpus > 0).length,
       sharedDevices,
       wrongDevices,
+      checkpointed: TASKS - finals.filter((_, i) => !checkpointed(i)).length,
+      resumed,
+      resumedAhead,
+      chains,
+      earlyChildren,
     };
     console.log(`soak: ${JSON.stringify(summary)}`);
     if (problems.length) console.log(`soak problems:\n${problems.join("\n")}\ntimeline:\n${timeline.join("\n")}`);
-    expect(summary).toMatchObject({ lost: 0, duplicated: 0, missing: 0, overlaps: 0, leaked: 0, succeeded: TASKS, sharedDevices: 0, wrongDevices: 0 });
+    expect(summary).toMatchObject({ lost: 0, duplicated: 0, missing: 0, overlaps: 0, leaked: 0, succeeded: TASKS, sharedDevices: 0, wrongDevices: 0, resumedAhead: 0, earlyChildren: 0 });
     // 30 s of kills, then up to two minutes for the last task to end: a whole run takes 90–130 s
     // beside the other suites on two shared cores, so it gets more than the default two minutes.
   }, 300_000);
