@@ -3,10 +3,11 @@
 // mid-training leaves a save that the retry on a second agent resumes from (the training example
 // says the epoch); a fenced attempt's late save is refused and deleted; DownloadCheckpoint gives
 // the archive; retention deletes a task's save with it, and the sweep what nobody will restore.
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { execFile, execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, nuid, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -93,6 +94,15 @@ describe("checkpoints", () => {
     expect(done.lastCheckpoint).toMatchObject({ attempt: 2 });
     expect(done.lastCheckpoint!.sizeBytes).toBeGreaterThan(0n);
     expect(await downloaded(task!.id, "ckpt/n")).toBe("10\n");
+    // The CLI as users run it: `trainyard checkpoint ID -o DIR`.
+    const dir = mkdtempSync(path.join(os.tmpdir(), "ty-ckpt-cli-"));
+    const cli = fileURLToPath(new URL("../clients/ts/dist/cli/main.js", import.meta.url));
+    const env = { ...process.env, TRAINYARD_ADDR: c.scheduler.url.replace(/^http:\/\//, ""), NO_COLOR: "1" };
+    const said = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, [cli, "checkpoint", task!.id, "-o", dir], { env }, (err, _out, stderr) => (err ? reject(new Error(`${err.message}: ${stderr}`)) : resolve(stderr))),
+    );
+    expect(said).toMatch(/by attempt 2/);
+    expect(readFileSync(path.join(dir, "ckpt", "n"), "utf8")).toBe("10\n");
     // Only the recorded save is left in the store (each newer one deleted the one before).
     const jsm = await jetstreamManager(nc);
     expect(await checkpointInfo(jsm, lastCheckpointOf(done)!)).not.toBeNull();
