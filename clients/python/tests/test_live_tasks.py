@@ -1,5 +1,7 @@
 """The client against a live scheduler and agent: submit, logs, get, list, cancel, watch, errors."""
 import datetime
+import os
+import tempfile
 import time
 import unittest
 
@@ -95,6 +97,18 @@ class SubmitAndFollowTest(LiveTest):
         self.assertEqual([text(list(self.c.follow_logs(t.id)), STDOUT) for t in arr.tasks], ["0 lr=0.1\n", "1 lr=0.01\n"])
         self.assertEqual(sorted(t.id for t in self.c.list(array_id=arr.array_id)), sorted(t.id for t in arr.tasks))
         self.assertEqual([t.state for t in self.c.cancel_array(arr.array_id)], [SUCCEEDED, SUCCEEDED])
+
+    def test_a_checkpointed_retry_resumes_and_the_save_downloads(self):
+        script = 'mkdir -p /c; n=$(cat /c/n 2>/dev/null || echo 0); echo "from $n"; echo $((n+1)) > /c/n; [ "$TRAINYARD_ATTEMPT" -ge 2 ]'
+        task = self.submit(script, retries=1, retry_delay=0, checkpoint="/c", checkpoint_interval=1)
+        done = self.c.wait(task.id, timeout=60)
+        self.assertEqual(done.state, SUCCEEDED, done.message)
+        self.assertEqual(text(list(self.c.follow_logs(task.id)), STDOUT), "from 0\nfrom 1\n")
+        self.assertEqual(done.last_checkpoint.attempt, 2)
+        with tempfile.TemporaryDirectory() as d:
+            where = self.c.save_checkpoint(task.id, d)
+            with open(os.path.join(where, "n")) as f:
+                self.assertEqual(f.read(), "2\n")
 
     def test_a_failing_command_ends_failed_with_its_exit_code(self):
         task = self.submit("echo bye; exit 3")
