@@ -4,7 +4,9 @@
  * $O.checkpoints.C.<nuid>, then its meta on $O.checkpoints.M.<base64url name>; the meta is
  * written last, so an object exists for readers only once every chunk is stored: a save is
  * never half-visible. Written here, not with @nats-io/obj, so an agent needs neither a consumer
- * nor the right to purge: a read is one MSG.GET per chunk, a write only publishes.
+ * nor the right to purge: a read is one direct get per chunk (several at once), a write only publishes.
+ * Chunks are read with direct gets (allow_direct: a chunk never changes once stored); metas, which
+ * decide what a save is, from the stream's leader.
  *
  * Integrity: each save's digest is recorded in the task record (written only by the scheduler,
  * from the holder of the attempt), and a read checks the data against it, so an object replaced
@@ -12,7 +14,7 @@
  */
 import { createHash } from "node:crypto";
 import { headers, nuid, type NatsConnection } from "@nats-io/transport-node";
-import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
+import type { JetStreamClient, JetStreamManager, StoredMsg } from "@nats-io/jetstream";
 
 export const CHECKPOINT_BUCKET = "checkpoints";
 export const CHECKPOINT_STREAM = `OBJ_${CHECKPOINT_BUCKET}`;
@@ -131,12 +133,28 @@ export async function* readCheckpoint(jsm: JetStreamManager, name: string, diges
   if (!info) throw new CheckpointMissingError(`checkpoint ${name} is not in the object store`);
   if (info.digest !== digest) throw new CheckpointCorruptError(`checkpoint ${name} is not the save the task recorded (digest ${info.digest}, recorded ${digest})`);
   const sha = createHash("sha256");
-  let seq = 0;
+  const subject = chunkSubject(info.nuid);
+  // Chunks are usually stored one after another: the next WINDOW sequences are asked for at
+  // once, and each answer is kept only if it is the object's; otherwise the next one is looked
+  // up by subject and the guessing starts again from there.
+  const guesses: { seq: number; msg: Promise<StoredMsg | null> }[] = [];
+  const guess = (seq: number) => {
+    const msg = jsm.direct.getMessage(CHECKPOINT_STREAM, { seq }).catch(() => null);
+    guesses.push({ seq, msg });
+  };
+  let next = 0;
   for (let i = 0; i < info.chunks; i++) {
-    const m = await firstFrom(jsm, seq, chunkSubject(info.nuid));
+    let m = guesses.length ? await guesses.shift()!.msg : null;
+    if (m?.subject !== subject) {
+      guesses.length = 0;
+      // Direct gets may be answered by a replica that has not stored the chunk yet: then the leader.
+      m = (await directFrom(jsm, next, subject).catch(() => null)) ?? (await firstFrom(jsm, next, subject));
+    }
     if (!m) throw new CheckpointCorruptError(`checkpoint ${name}: chunk ${i + 1} of ${info.chunks} is missing`);
     sha.update(m.data);
-    seq = m.seq + 1;
+    next = m.seq + 1;
+    const last = guesses.at(-1)?.seq ?? m.seq;
+    for (let s = last + 1; guesses.length < Math.min(WINDOW, info.chunks - i - 1); s++) guess(s);
     yield m.data;
   }
   if (digestOf(sha) !== digest) throw new CheckpointCorruptError(`checkpoint ${name}: its data does not match its digest`);
@@ -175,6 +193,11 @@ export async function listCheckpoints(jsm: JetStreamManager): Promise<{ objects:
 /** Removes chunks no meta names (a write that never ended). */
 export async function purgeChunks(jsm: JetStreamManager, id: string): Promise<void> {
   await jsm.streams.purge(CHECKPOINT_STREAM, { filter: chunkSubject(id) });
+}
+
+/** As firstFrom, by a direct get (raw bytes, not base64 in JSON: several times faster). */
+function directFrom(jsm: JetStreamManager, seq: number, subject: string) {
+  return jsm.direct.getMessage(CHECKPOINT_STREAM, { seq, next_by_subj: subject });
 }
 
 /** The first message at or after `seq` on `subject` (nats-server 2.9+); null when there is none. */

@@ -90,7 +90,8 @@ export async function ensureInfrastructure(nc: NatsConnection, opts: InfraOption
       max_bytes: maxBytes,
       duplicate_window: nanos(2 * 60_000),
     });
-  // The object store's own layout (nats.js's ObjectStore), with direct gets off as for the buckets.
+  // The object store's own layout (nats.js's ObjectStore). Direct gets on: chunks never change
+  // once stored, and metas are read from the leader (checkpoint-store.ts).
   await ensureStream(jsm, {
     ...common,
     name: CHECKPOINT_STREAM,
@@ -98,6 +99,7 @@ export async function ensureInfrastructure(nc: NatsConnection, opts: InfraOption
     retention: RetentionPolicy.Limits,
     discard: DiscardPolicy.New,
     allow_rollup_hdrs: true,
+    allow_direct: true,
     max_bytes: opts.checkpointMaxBytes ?? -1,
   });
   if (opts.logMaxBytes !== undefined) await logs(opts.logMaxBytes);

@@ -57,6 +57,7 @@ export function agentPermissions(nodeId: string): Permissions {
       `${api}.INFO`,
       `${api}.STREAM.INFO.*`,
       ...reads.map((s) => `${api}.STREAM.MSG.GET.${s}`),
+      `${api}.DIRECT.GET.${CHECKPOINT_STREAM}`, // a save's chunks (checkpoint-store.ts)
       // No consumer is created: a consumer's delivery subject is not checked against its
       // creator's rights. The scheduler makes each node's consumer; records are polled.
       ...[`${STREAM.dispatch}.${nodeConsumer(nodeId)}`].flatMap((c) => [`${api}.CONSUMER.INFO.${c}`, `${api}.CONSUMER.MSG.NEXT.${c}`, `$JS.ACK.${c}.>`]),
