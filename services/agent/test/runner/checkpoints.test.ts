@@ -81,7 +81,7 @@ describe.concurrent("checkpoints in runAttempt", () => {
     const t = runningTask({ durationMs: 400 }, { checkpoint });
     records.set(t);
     const l = await launch({ task: t, runtime, records });
-    await until(() => l.events.some((e) => e.type === "checkpoint"));
+    await until(() => l.events.some((e) => e.type === "checkpoint"), "a first save");
     const next = structuredClone(t);
     next.attempts.push({ number: 2, state: "PENDING", notBefore: 0 });
     next.state = "PENDING";
