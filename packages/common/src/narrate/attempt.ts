@@ -24,7 +24,7 @@ export function noteText(n: AttemptNote): string {
     case "sigkill":
       return `still running after ${formatDuration(n.afterMs)}: sending SIGKILL`;
     case "checkpoint-restored":
-      return `restored the checkpoint of attempt ${n.fromAttempt} (${mb(n.sizeBytes)} MB) into ${n.path} in ${formatDuration(n.ms)}`;
+      return `restored the checkpoint of attempt ${n.fromAttempt} (${sizeText(n.sizeBytes)}) into ${n.path} in ${formatDuration(n.ms)}`;
     case "checkpoint-not-saved":
       return `checkpoint not saved: ${n.error}`;
   }
@@ -138,6 +138,18 @@ export function outputDroppedText(lines: number, bytes: number, bufferBytes: num
 }
 
 const mb = (b: number) => (b / 1e6).toFixed(1);
+
+/** "812 B", "3.4 kB", "12.1 MB", "2.0 GB" (decimal units). */
+export function sizeText(bytes: number): string {
+  if (bytes < 1e3) return `${bytes} B`;
+  const [unit, div] = bytes < 1e6 ? ["kB", 1e3] : bytes < 1e9 ? ["MB", 1e6] : ["GB", 1e9];
+  return `${(bytes / div).toFixed(1)} ${unit}`;
+}
+
+/** The SYSTEM line of a complete checkpoint save. */
+export function checkpointSavedText(sizeBytes: number, path: string, ms: number): string {
+  return `checkpoint saved: ${sizeText(sizeBytes)} of ${path} in ${formatDuration(ms)}`;
+}
 
 /** An error text from Docker or a host, as stored in a record: at most MAX_ERROR_CHARS. */
 export const MAX_ERROR_CHARS = 1024;

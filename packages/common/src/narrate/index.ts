@@ -1,3 +1,3 @@
 /** Facts → words, rendered once (see model/facts.ts). */
-export { endLine, endMessage, lapseText, MAX_ERROR_CHARS, noteText, outcomeWords, outputDroppedText } from "./attempt.js";
+export { checkpointSavedText, endLine, endMessage, lapseText, MAX_ERROR_CHARS, noteText, outcomeWords, outputDroppedText, sizeText } from "./attempt.js";
 export { retryText, taskWords } from "./task.js";

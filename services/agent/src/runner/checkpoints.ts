@@ -12,7 +12,7 @@
  * overlap. A failed save is said once (a SYSTEM line and a history note) and the attempt runs on.
  */
 import { posix } from "node:path";
-import { checkpointName, currentAttempt, isFinal, type TaskRecord } from "@trainyard/common";
+import { checkpointName, checkpointSavedText, currentAttempt, isFinal, type TaskRecord } from "@trainyard/common";
 import { dirsTar, ownerOf } from "../core/tar-dirs.js";
 import { messageOf } from "../runtime/error-message.js";
 import type { AttemptContext } from "./run-attempt.js";
@@ -92,7 +92,7 @@ export class CheckpointSaver {
       const started = performance.now();
       const { sizeBytes, digest } = await c.checkpoints.put(checkpointName(task.id, { attempt, time }), tar, this.stopped.signal);
       await c.report({ type: "checkpoint", taskId: task.id, attempt, nodeId, time, sizeBytes, digest });
-      c.log.system(`checkpoint saved: ${(sizeBytes / 1e6).toFixed(1)} MB of ${spec.path} in ${((performance.now() - started) / 1000).toFixed(1)}s`);
+      c.log.system(checkpointSavedText(sizeBytes, spec.path, performance.now() - started));
       this.failing = false;
     } catch (err) {
       if (this.stopped.signal.aborted) return;

@@ -30,7 +30,7 @@ describe.concurrent("checkpoints in runAttempt", () => {
       expect(e).toMatchObject({ attempt: 1, sizeBytes: 17 });
       expect(store.saves.get(checkpointName(e.taskId, e))?.digest).toBe(e.digest);
     }
-    expect(r.log.filter((l) => l.startsWith("system checkpoint saved: 0.0 MB of /work/ckpt"))).toHaveLength(ckpts.length);
+    expect(r.log.filter((l) => l.startsWith("system checkpoint saved: 17 B of /work/ckpt in "))).toHaveLength(ckpts.length);
     expect(finished(r.events).outcome.failureReason).toBeUndefined();
   });
 
