@@ -35,7 +35,7 @@ TRAINYARD_TEST_IMAGE_REV=1
 TRAINYARD_APT_PACKAGES=(
   nats-server docker.io busybox-static mmdebstrap docker-compose
   protobuf-compiler protobuf-compiler-grpc python3-grpcio python3-protobuf libprotobuf-dev
-  python3-pip python3-setuptools ca-certificates
+  python3-pip python3-setuptools ca-certificates chromium
 )
 
 log() { printf '[trainyard] %s\n' "$*" >&2; }

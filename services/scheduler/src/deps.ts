@@ -43,4 +43,6 @@ export interface SchedulerDeps {
   tasksSpace: TasksSpace;
   /** Saves in the checkpoints object store, read checked against the recorded digest (DownloadCheckpoint). */
   checkpoints: { read(name: string, digest: string): AsyncIterable<Uint8Array> };
+  /** Whether calls carry checked tokens (TRAINYARD_AUTH_FILE); WhoAmI says so. */
+  authEnabled: boolean;
 }

@@ -13,6 +13,7 @@ import { streamLogs } from "./handlers/stream-logs.js";
 import { submit } from "./handlers/submit.js";
 import { submitArray } from "./handlers/submit-array.js";
 import { watch } from "./handlers/watch.js";
+import { whoAmI } from "./handlers/who-am-i.js";
 
 /** trainyard.v1.SchedulerService: one handler per RPC, each in handlers/<rpc>.ts. */
 export function schedulerRoutes(d: SchedulerDeps) {
@@ -30,5 +31,6 @@ export function schedulerRoutes(d: SchedulerDeps) {
       submitArray: submitArray(d),
       cancelArray: cancelArray(d),
       downloadCheckpoint: downloadCheckpoint(d),
+      whoAmI: whoAmI(d),
     });
 }

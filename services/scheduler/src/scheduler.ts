@@ -102,6 +102,7 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
     positions: new QueuePositions(view, clock),
     tasksSpace: space,
     checkpoints: { read: (name, digest) => readCheckpoint(jsm, name, digest) },
+    authEnabled: auth !== undefined,
   };
 
   const nodeFeed = await whileNatsStarts("watching the nodes bucket", () => feedNodeView(infra.nodes, nodes, logger), logger);

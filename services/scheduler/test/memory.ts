@@ -146,6 +146,7 @@ export function memoryScheduler(o: { auth?: AuthConfig; resources?: ResourcePoli
     positions: new QueuePositions(view, () => now.ms),
     tasksSpace: { usage: async () => undefined, created: () => {} },
     checkpoints: { read: () => { throw new Error("no checkpoint store in memory"); } },
+    authEnabled: o.auth !== undefined,
   };
   const router = { interceptors: [errorInterceptor(logger), authInterceptor(o.auth ? { current: o.auth } : undefined, () => now.ms)] };
   const clientWith = (interceptors: Interceptor[]) =>

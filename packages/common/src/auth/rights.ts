@@ -2,7 +2,7 @@
  * Which role may call which RPC. Pure. Deny by default: an RPC not listed here is admin only,
  * and so is every method of a service not listed (AgentService among them).
  *
- *   viewer     Get, List, Watch, StreamLogs, GetEvents, ListNodes, DownloadCheckpoint
+ *   viewer     Get, List, Watch, StreamLogs, GetEvents, ListNodes, DownloadCheckpoint, WhoAmI
  *   submitter  viewer's, and Submit, SubmitArray, Cancel, CancelArray
  *   admin      everything, in every namespace (DrainNode, AgentService, …)
  *
@@ -17,7 +17,7 @@ export const OPEN_SERVICES: ReadonlySet<string> = new Set([
 ]);
 
 const SCHEDULER = "trainyard.v1.SchedulerService";
-const VIEW = ["Get", "List", "Watch", "StreamLogs", "GetEvents", "ListNodes", "DownloadCheckpoint"];
+const VIEW = ["Get", "List", "Watch", "StreamLogs", "GetEvents", "ListNodes", "DownloadCheckpoint", "WhoAmI"];
 const SUBMIT = [...VIEW, "Submit", "SubmitArray", "Cancel", "CancelArray"];
 
 const RIGHTS: Record<Exclude<Role, "admin">, ReadonlySet<string>> = {

@@ -40,6 +40,16 @@ describe("authentication", () => {
   });
 });
 
+describe("WhoAmI", () => {
+  it("tells each caller its name, role and namespace; with auth off, anonymous admin of every namespace", async () => {
+    const s = memoryScheduler({ auth });
+    expect(await s.as(T.viewer).whoAmI({})).toMatchObject({ name: "carol", role: "viewer", namespace: "team-a", authEnabled: true });
+    expect(await s.as(T.ops).whoAmI({})).toMatchObject({ name: "ops", role: "admin", namespace: "*", authEnabled: true });
+    await expect(s.client.whoAmI({})).rejects.toMatchObject({ code: Code.Unauthenticated });
+    expect(await memoryScheduler().client.whoAmI({})).toMatchObject({ name: "anonymous", role: "admin", namespace: "*", authEnabled: false });
+  });
+});
+
 describe("roles", () => {
   it("a viewer reads but may not submit or cancel: PERMISSION_DENIED, nothing stored", async () => {
     const s = memoryScheduler({ auth });

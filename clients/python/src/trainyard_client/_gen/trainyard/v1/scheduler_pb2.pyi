@@ -212,3 +212,19 @@ class WatchResponse(_message.Message):
     TASK_FIELD_NUMBER: _ClassVar[int]
     task: _task_pb2.Task
     def __init__(self, task: _Optional[_Union[_task_pb2.Task, _Mapping]] = ...) -> None: ...
+
+class WhoAmIRequest(_message.Message):
+    __slots__ = []
+    def __init__(self) -> None: ...
+
+class WhoAmIResponse(_message.Message):
+    __slots__ = ["auth_enabled", "name", "namespace", "role"]
+    AUTH_ENABLED_FIELD_NUMBER: _ClassVar[int]
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    auth_enabled: bool
+    name: str
+    namespace: str
+    role: str
+    def __init__(self, name: _Optional[str] = ..., role: _Optional[str] = ..., namespace: _Optional[str] = ..., auth_enabled: bool = ...) -> None: ...

@@ -75,6 +75,11 @@ class SchedulerServiceStub(object):
                 request_serializer=trainyard_dot_v1_dot_scheduler__pb2.DownloadCheckpointRequest.SerializeToString,
                 response_deserializer=trainyard_dot_v1_dot_scheduler__pb2.DownloadCheckpointResponse.FromString,
                 )
+        self.WhoAmI = channel.unary_unary(
+                '/trainyard.v1.SchedulerService/WhoAmI',
+                request_serializer=trainyard_dot_v1_dot_scheduler__pb2.WhoAmIRequest.SerializeToString,
+                response_deserializer=trainyard_dot_v1_dot_scheduler__pb2.WhoAmIResponse.FromString,
+                )
 
 
 class SchedulerServiceServicer(object):
@@ -170,6 +175,14 @@ class SchedulerServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WhoAmI(self, request, context):
+        """WhoAmI: the caller as the scheduler sees it (its token's name, role and namespace), so a UI
+        shows only what the caller may do. Any role.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SchedulerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -232,6 +245,11 @@ def add_SchedulerServiceServicer_to_server(servicer, server):
                     servicer.DownloadCheckpoint,
                     request_deserializer=trainyard_dot_v1_dot_scheduler__pb2.DownloadCheckpointRequest.FromString,
                     response_serializer=trainyard_dot_v1_dot_scheduler__pb2.DownloadCheckpointResponse.SerializeToString,
+            ),
+            'WhoAmI': grpc.unary_unary_rpc_method_handler(
+                    servicer.WhoAmI,
+                    request_deserializer=trainyard_dot_v1_dot_scheduler__pb2.WhoAmIRequest.FromString,
+                    response_serializer=trainyard_dot_v1_dot_scheduler__pb2.WhoAmIResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -445,5 +463,22 @@ class SchedulerService(object):
         return grpc.experimental.unary_stream(request, target, '/trainyard.v1.SchedulerService/DownloadCheckpoint',
             trainyard_dot_v1_dot_scheduler__pb2.DownloadCheckpointRequest.SerializeToString,
             trainyard_dot_v1_dot_scheduler__pb2.DownloadCheckpointResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def WhoAmI(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/trainyard.v1.SchedulerService/WhoAmI',
+            trainyard_dot_v1_dot_scheduler__pb2.WhoAmIRequest.SerializeToString,
+            trainyard_dot_v1_dot_scheduler__pb2.WhoAmIResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
