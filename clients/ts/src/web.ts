@@ -31,3 +31,4 @@ export { followLogs, isRetryable, RETRYABLE_CODES, type FollowLogsOptions } from
 export { backoffDelay, type BackoffPolicy } from "./backoff.js";
 export * from "./gen/trainyard/v1/task_pb.js";
 export * from "./gen/trainyard/v1/scheduler_pb.js";
+export * from "./gen/trainyard/v1/agent_pb.js";

@@ -8,6 +8,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
+import { fileURLToPath } from "node:url";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { file_trainyard_v1_scheduler, SchedulerService } from "@trainyard/client";
@@ -34,6 +35,7 @@ import { JetStreamLogReader } from "./logs/log-reader.js";
 import { SharedFollows } from "./logs/shared-follow.js";
 import { SchedulerMetrics } from "./metrics.js";
 import { schedulerRoutes } from "./routes.js";
+import { uiPages } from "./ui/pages.js";
 import { createApplier } from "./store/applier.js";
 import { claimHolder } from "./store/claims.js";
 import { KvIdempotencyKeys } from "./store/idempotency.js";
@@ -162,7 +164,13 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
     compressMinBytes: config.compressMinBytes,
     ...(config.tls ? { tls: config.tls } : {}),
     ...(config.httpAddr
-      ? { http1Address: config.httpAddr, corsOrigins: config.corsOrigins, allowedHosts: allowedHosts(config.httpAddr, config.allowedHosts) }
+      ? {
+          http1Address: config.httpAddr,
+          corsOrigins: config.corsOrigins,
+          allowedHosts: allowedHosts(config.httpAddr, config.allowedHosts),
+          // From src/ (tests) or dist/ alike: the package's dist/ui/app, where npm run build puts the dashboard.
+          http1Pages: uiPages(fileURLToPath(new URL("../dist/ui/app/", import.meta.url))),
+        }
       : {}),
   });
   const stopReloading = auth ? onSighup(() => void auth.reload(logger).then(() => placer?.wake())) : () => {};

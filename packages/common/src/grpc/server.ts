@@ -74,6 +74,8 @@ export interface GrpcServerOptions {
   http1Address?: string;
   /** Origins whose browser pages may call the HTTP/1.1 port (CORS); "*" for any; default none. */
   corsOrigins?: string[];
+  /** Pages the HTTP/1.1 port serves besides the RPCs (the web dashboard): true when it answered the request. */
+  http1Pages?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
   /**
    * Host names the HTTP/1.1 port answers to (grpc/exposure.ts allowedHosts); any other Host
    * header gets 421 (DNS rebinding). Undefined: no check.
@@ -147,7 +149,9 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
   if (opts.http1Address) {
     const h1 = tls ? https.createServer(tls) : http.createServer();
     drains.push(trackHttp1Connections(h1, log)); // its "request" listener goes first
-    h1.on("request", withHostCheck(withCors(handler, opts.corsOrigins ?? []), opts.allowedHosts));
+    const rpcs = withCors(handler, opts.corsOrigins ?? []);
+    const pages = opts.http1Pages;
+    h1.on("request", withHostCheck(pages ? (req, res) => void (pages(req, res) || rpcs(req, res)) : rpcs, opts.allowedHosts));
     listeners.push(h1);
     httpUrl = await listen(h1, opts.http1Address, "HTTP/1.1", log, scheme);
   }
