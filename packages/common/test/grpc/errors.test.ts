@@ -45,7 +45,9 @@ describe("error boundary over the wire", () => {
       const err = await get("boom", transport);
       expect(err.code).toBe(Code.Internal);
       expect(err.rawMessage).toBe("internal error");
-      expect(JSON.stringify({ ...err, message: err.message, metadata: [...err.metadata] })).not.toContain(SECRET);
+      const metadata: string[] = [];
+      err.metadata.forEach((v, k) => metadata.push(k, v));
+      expect(JSON.stringify({ ...err, message: err.message, metadata })).not.toContain(SECRET);
     }
     const logged = lines.filter((l) => l.msg === "unhandled error in RPC handler");
     expect(logged).toHaveLength(2);
