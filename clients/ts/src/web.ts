@@ -19,11 +19,13 @@ export interface TrainyardWebClientOptions {
   fetch?: typeof globalThis.fetch;
   /** Sent as `authorization: Bearer <token>` with every call. */
   token?: string;
+  /** Connect protocol only: protobuf on the wire instead of JSON (smaller, several times faster to decode). Default false. */
+  binary?: boolean;
 }
 
 export function createTrainyardClient(o: TrainyardWebClientOptions): TrainyardClient {
   const options = { baseUrl: o.baseUrl, interceptors: o.token ? [bearerToken(o.token)] : [], ...(o.fetch && { fetch: o.fetch }) };
-  return trainyardClient(o.protocol === "grpc-web" ? createGrpcWebTransport(options) : createConnectTransport(options));
+  return trainyardClient(o.protocol === "grpc-web" ? createGrpcWebTransport(options) : createConnectTransport({ ...options, useBinaryFormat: o.binary ?? false }));
 }
 
 export type { SchedulerClient, TrainyardClient, TrainyardHelpers } from "./trainyard-client.js";

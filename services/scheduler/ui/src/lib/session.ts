@@ -25,7 +25,7 @@ export function forgetToken(): void {
 
 /** The session for `token` ("" for none); null when the scheduler wants a token it did not get (or refused it). */
 export async function openSession(token: string): Promise<Session | null> {
-  const client = createTrainyardClient({ baseUrl: location.origin, ...(token ? { token } : {}) });
+  const client = createTrainyardClient({ baseUrl: location.origin, binary: true, ...(token ? { token } : {}) });
   try {
     const who = await client.whoAmI({});
     if (token) sessionStorage.setItem(KEY, token);

@@ -12,6 +12,7 @@ import { saveAs } from "../lib/download.js";
 import { bytes, clock, reasonName, stateName, tsMs } from "../lib/format.js";
 import { LogBuffer } from "../lib/log-buffer.js";
 import { errorText, type Session } from "../lib/session.js";
+import { breather } from "../lib/yield.js";
 
 const FINAL = new Set([TaskState.SUCCEEDED, TaskState.FAILED, TaskState.CANCELLED]);
 /** Lines shown at first; "whole log" reads from the start. */
@@ -182,9 +183,11 @@ function TaskLog({ session, id, final }: { session: Session; id: string; final: 
           ...(whole ? {} : { tailLines: TAIL }),
           onRetry: (err) => setStatus(`reconnecting (${errorText(err)})`),
         });
+        const breathe = breather();
         for await (const f of frames) {
           dirty = buf.push([{ seq: f.seq, attempt: f.attempt, stream: f.stream, timeMs: tsMs(f.time), data: f.data }]) || dirty;
           setStatus("following");
+          await breathe();
         }
         setStatus("ended");
       } catch (err) {

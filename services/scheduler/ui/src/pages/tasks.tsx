@@ -10,6 +10,7 @@ import { age, stateName, tsMs } from "../lib/format.js";
 import { navigate, taskHref } from "../lib/router.js";
 import { errorText, type Session } from "../lib/session.js";
 import { filterTasks } from "../lib/tasks-model.js";
+import { breather } from "../lib/yield.js";
 
 const ROW = 30;
 const STATES = [TaskState.PENDING, TaskState.RUNNING, TaskState.SUCCEEDED, TaskState.FAILED, TaskState.CANCELLED];
@@ -32,10 +33,12 @@ export function TasksPage({ session }: { session: Session }) {
     }, 250);
     void (async () => {
       try {
+        const breathe = breather();
         for await (const t of session.client.watchTasks("", { signal: stop.signal, onRetry: (err) => setStatus(`reconnecting: ${errorText(err)}`) })) {
           tasks.current.set(t.id, t);
           dirty = true;
           setStatus("live");
+          await breathe();
         }
       } catch (err) {
         if (!stop.signal.aborted) setStatus(errorText(err));
