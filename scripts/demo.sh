@@ -31,5 +31,5 @@ fi
 
 rc=0
 TRAINYARD_ADDR=$addr node "$REPO/scripts/sample-task.mjs" || rc=$?
-log "Trainyard keeps running: scheduler $addr (logs: $TRAINYARD_STATE_DIR/dev.log). Stop it: kill \$(cat $pidfile)"
+log "Trainyard keeps running: scheduler $addr, dashboard http://${TRAINYARD_HTTP_ADDR:-127.0.0.1:50053}/ui/ (logs: $TRAINYARD_STATE_DIR/dev.log). Stop it: kill \$(cat $pidfile)"
 exit "$rc"

@@ -87,7 +87,6 @@ describe("web dashboard", () => {
     expect(took).toBeLessThan(1_000);
     await page.getByTestId("label-filter").fill("from=cli");
     await expect.poll(() => page.locator("[data-task]").count()).toBe(1);
-    if (SHOTS) await page.screenshot({ path: path.join(SHOTS, "dashboard-tasks.png") });
     await page.close();
   });
 
@@ -147,6 +146,12 @@ describe("web dashboard", () => {
     if (SHOTS) await page.screenshot({ path: path.join(SHOTS, "dashboard-nodes.png") });
     await holder.click();
     await page.waitForURL(`**/ui/tasks/${task!.id}`);
+    if (SHOTS) {
+      // The table with every task of this suite, the GPU task still running.
+      await page.goto(ui);
+      await page.locator(`[data-task="${task!.id}"]`).waitFor();
+      await page.screenshot({ path: path.join(SHOTS, "dashboard-tasks.png") });
+    }
     await c.client.cancel({ taskId: task!.id });
     await page.close();
   });

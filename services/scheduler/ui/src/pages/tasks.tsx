@@ -88,7 +88,7 @@ export function TasksPage({ session }: { session: Session }) {
       <div class="trow thead">
         <span>id</span>
         <span>state</span>
-        <span>attempt</span>
+        <span>try</span>
         <span>node</span>
         <span>GPUs</span>
         <span>age</span>
