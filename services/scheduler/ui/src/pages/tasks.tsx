@@ -31,6 +31,11 @@ export function TasksPage({ session }: { session: Session }) {
       if (dirty) (dirty = false), setVersion((v) => v + 1);
       setNow(Date.now());
     }, 250);
+    // Watch says nothing until there is a task: a List tells an empty scheduler from one not reached.
+    session.client.list({ pageSize: 1 }, { signal: stop.signal }).then(
+      () => setStatus((s) => (s === "connecting…" ? "live" : s)),
+      () => {},
+    );
     void (async () => {
       try {
         const breathe = breather();
