@@ -84,6 +84,7 @@ describe("web dashboard", () => {
     const submitted = Date.now();
     await page.locator(`[data-task="${id}"]`).waitFor({ timeout: 5_000 });
     const took = Date.now() - submitted;
+    console.log(`dashboard: the CLI's task listed ${took} ms after submit returned`);
     expect(took).toBeLessThan(1_000);
     await page.getByTestId("label-filter").fill("from=cli");
     await expect.poll(() => page.locator("[data-task]").count()).toBe(1);
