@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { file_trainyard_v1_scheduler, SchedulerService } from "@trainyard/client";
-import { AuthFile, authInterceptor, connectNats, deleteCheckpoint, ensureInfrastructure, readCheckpoint, once, onSighup, SCHEDULER_INBOX, STREAM, whileNatsStarts } from "@trainyard/common";
+import { AuthFile, authInterceptor, checkpointInfo, connectNats, deleteCheckpoint, ensureInfrastructure, readCheckpoint, once, onSighup, SCHEDULER_INBOX, STREAM, whileNatsStarts } from "@trainyard/common";
 import { allowedHosts, requireAuthBeyondLoopback, startGrpcServer, streamLimitInterceptor } from "@trainyard/common/grpc/index";
 import { createMetricsRegistry, startMetricsServer } from "@trainyard/common/metrics/index";
 import { DispatchLoop } from "./bus/dispatch-loop.js";
@@ -150,7 +150,9 @@ export async function startScheduler(config: SchedulerConfig, logger: Logger): P
     leases.holdOff();
     leases.start();
   });
-  const consumer = consumeEvents({ js, applier, claimHolder: holder, deleteCheckpoint: (name) => deleteCheckpoint(jsm, name), clock, logger, signal: stopping.signal });
+  const consumer = consumeEvents({ js, applier, claimHolder: holder, deleteCheckpoint: (name) => deleteCheckpoint(jsm, name),
+    checkpointExists: async (name) => (await checkpointInfo(jsm, name)) !== null,
+    clock, logger, signal: stopping.signal });
 
   const server = await startGrpcServer({
     address: config.grpcAddr,

@@ -61,7 +61,9 @@ export type AttemptNote =
   /** The newest checkpoint (of attempt `fromAttempt`) was put into the container before it started. */
   | { kind: "checkpoint-restored"; fromAttempt: number; sizeBytes: number; ms: number; path: string }
   /** A save failed or was skipped; the attempt runs on (the last complete save stays). */
-  | { kind: "checkpoint-not-saved"; error: string };
+  | { kind: "checkpoint-not-saved"; error: string }
+  /** The recorded save could not be had (gone, or not the recorded data): the attempt starts without it. */
+  | { kind: "checkpoint-not-restored"; fromAttempt: number; error: string };
 
 /** The retry policy's decision after a failed attempt (the scheduler's core/retry.ts). */
 export type RetryDecision =
@@ -90,6 +92,6 @@ export const KINDS = {
     "container-error": true,
     "node-lost": true,
   }),
-  note: kinds<AttemptNote["kind"]>({ pulling: true, "pull-progress": true, pulled: true, reattached: true, stopping: true, sigterm: true, sigkill: true, "checkpoint-restored": true, "checkpoint-not-saved": true }),
+  note: kinds<AttemptNote["kind"]>({ pulling: true, "pull-progress": true, pulled: true, reattached: true, stopping: true, sigterm: true, sigkill: true, "checkpoint-restored": true, "checkpoint-not-saved": true, "checkpoint-not-restored": true }),
   lapse: kinds<LeaseLapse["kind"]>({ silent: true, "never-heartbeated": true }),
 };

@@ -27,6 +27,8 @@ export function noteText(n: AttemptNote): string {
       return `restored the checkpoint of attempt ${n.fromAttempt} (${sizeText(n.sizeBytes)}) into ${n.path} in ${formatDuration(n.ms)}`;
     case "checkpoint-not-saved":
       return `checkpoint not saved: ${n.error}`;
+    case "checkpoint-not-restored":
+      return `the checkpoint of attempt ${n.fromAttempt} cannot be restored (${n.error}): starting without it`;
   }
 }
 

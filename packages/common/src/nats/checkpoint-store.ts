@@ -13,7 +13,7 @@
  * by someone else is refused rather than restored.
  */
 import { createHash } from "node:crypto";
-import { headers, nuid, type NatsConnection } from "@nats-io/transport-node";
+import { nuid, type NatsConnection } from "@nats-io/transport-node";
 import type { JetStreamClient, JetStreamManager, StoredMsg } from "@nats-io/jetstream";
 
 export const CHECKPOINT_BUCKET = "checkpoints";
@@ -109,9 +109,9 @@ export async function putCheckpoint(
     deleted: false,
     options: { max_chunk_size: chunk },
   };
-  const h = headers();
-  h.set("Nats-Rollup", "sub");
-  await js.publish(metaSubject(name), JSON.stringify(meta), { headers: h });
+  // No rollup header: each save has a name of its own, and the stream refuses rollups (an
+  // agent's "Nats-Rollup: all" would otherwise purge every save).
+  await js.publish(metaSubject(name), JSON.stringify(meta));
   return meta;
 }
 
@@ -150,7 +150,11 @@ export async function* readCheckpoint(jsm: JetStreamManager, name: string, diges
       // Direct gets may be answered by a replica that has not stored the chunk yet: then the leader.
       m = (await directFrom(jsm, next, subject).catch(() => null)) ?? (await firstFrom(jsm, next, subject));
     }
-    if (!m) throw new CheckpointCorruptError(`checkpoint ${name}: chunk ${i + 1} of ${info.chunks} is missing`);
+    if (!m) {
+      // Deleted while read (a newer save replaced it): gone, not damaged.
+      if ((await checkpointInfo(jsm, name))?.nuid !== info.nuid) throw new CheckpointMissingError(`checkpoint ${name} was deleted while it was read`);
+      throw new CheckpointCorruptError(`checkpoint ${name}: chunk ${i + 1} of ${info.chunks} is missing`);
+    }
     sha.update(m.data);
     next = m.seq + 1;
     const last = guesses.at(-1)?.seq ?? m.seq;
@@ -168,11 +172,13 @@ export async function deleteCheckpoint(jsm: JetStreamManager, name: string): Pro
 }
 
 /**
- * Every object's meta, and the chunk sets no meta names with when their first chunk was stored:
+ * Every object's meta, and the chunk sets no meta names with when their last chunk was stored:
  * what the scheduler's sweep needs to find saves nobody will restore and writes that never ended.
  */
 export async function listCheckpoints(jsm: JetStreamManager): Promise<{ objects: StoredObject[]; orphanChunks: { nuid: string; time: number }[] }> {
   const subjects = async (filter: string) => Object.keys((await jsm.streams.info(CHECKPOINT_STREAM, { subjects_filter: filter })).state.subjects ?? {});
+  // Chunks first, then metas: a write whose meta lands in between is seen with its meta, never as an orphan.
+  const chunkSubjects = await subjects(`$O.${CHECKPOINT_BUCKET}.C.>`);
   const objects: StoredObject[] = [];
   for (const s of await subjects(`$O.${CHECKPOINT_BUCKET}.M.>`)) {
     const m = await jsm.streams.getMessage(CHECKPOINT_STREAM, { last_by_subj: s });
@@ -181,11 +187,12 @@ export async function listCheckpoints(jsm: JetStreamManager): Promise<{ objects:
   }
   const named = new Set(objects.map((o) => o.nuid));
   const orphanChunks: { nuid: string; time: number }[] = [];
-  for (const s of await subjects(`$O.${CHECKPOINT_BUCKET}.C.>`)) {
+  for (const s of chunkSubjects) {
     const id = s.slice(s.lastIndexOf(".") + 1);
     if (named.has(id)) continue;
-    const first = await firstFrom(jsm, 0, s);
-    if (first) orphanChunks.push({ nuid: id, time: first.time.getTime() });
+    // Aged by its newest chunk: a long write still going on is young.
+    const last = await jsm.streams.getMessage(CHECKPOINT_STREAM, { last_by_subj: s });
+    if (last) orphanChunks.push({ nuid: id, time: last.time.getTime() });
   }
   return { objects, orphanChunks };
 }

@@ -98,7 +98,7 @@ export async function ensureInfrastructure(nc: NatsConnection, opts: InfraOption
     subjects: checkpointSubjects,
     retention: RetentionPolicy.Limits,
     discard: DiscardPolicy.New,
-    allow_rollup_hdrs: true,
+    allow_rollup_hdrs: false,
     allow_direct: true,
     max_bytes: opts.checkpointMaxBytes ?? -1,
   });

@@ -14,4 +14,5 @@ export const REPORT_AS: Record<AttemptNote["kind"], "note" | "progress"> = {
   sigkill: "note",
   "checkpoint-restored": "note",
   "checkpoint-not-saved": "note",
+  "checkpoint-not-restored": "note",
 };

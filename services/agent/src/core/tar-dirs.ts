@@ -41,8 +41,15 @@ function splitName(path: string): [string, string] {
   throw new Error(`the directory ${path} is too long to create (ustar: 255 bytes)`);
 }
 
+/** A numeric field: octal digits and a NUL, or (too large for them, as uids past 2,097,151) GNU base-256. */
 function octal(h: Buffer, at: number, len: number, v: number): void {
-  h.write(`${v.toString(8).padStart(len - 1, "0")}\0`, at, "latin1");
+  if (v < 8 ** (len - 1)) {
+    h.write(`${v.toString(8).padStart(len - 1, "0")}\0`, at, "latin1");
+    return;
+  }
+  h.fill(0, at, at + len);
+  for (let i = len - 1, x = v; i > 0 && x > 0; i--, x = Math.floor(x / 256)) h[at + i] = x % 256;
+  h[at] = 0x80;
 }
 
 /** "uid" or "uid:gid" (TaskSpec.user) as numbers; root when unset. */

@@ -12,7 +12,7 @@
  * overlap. A failed save is said once (a SYSTEM line and a history note) and the attempt runs on.
  */
 import { posix } from "node:path";
-import { checkpointName, checkpointSavedText, currentAttempt, isFinal, type TaskRecord } from "@trainyard/common";
+import { CheckpointCorruptError, CheckpointMissingError, CheckpointTooLargeError, checkpointName, checkpointSavedText, currentAttempt, isFinal, type TaskRecord } from "@trainyard/common";
 import { dirsTar, ownerOf } from "../core/tar-dirs.js";
 import { messageOf } from "../runtime/error-message.js";
 import type { AttemptContext } from "./run-attempt.js";
@@ -37,8 +37,26 @@ export async function restoreCheckpoint(c: AttemptContext, id: string): Promise<
     const rel = missing.map((d) => posix.relative(base, d));
     await runtime.putArchive(id, base, once(dirsTar(rel, ownerOf(c.task.spec.user))));
   }
-  await runtime.putArchive(id, parent, c.checkpoints.read(checkpointName(c.task.id, last), last.digest));
+  try {
+    await runtime.putArchive(id, parent, c.checkpoints.read(checkpointName(c.task.id, last), last.digest));
+  } catch (err) {
+    // Gone, or not what was recorded: every later attempt would fail the same way, so this one
+    // starts without it, and says so. (A half-extracted archive is checked before anything runs:
+    // the digest is checked at its end, and this container is replaced.)
+    if (!(err instanceof CheckpointMissingError || err instanceof CheckpointCorruptError)) throw err;
+    throw new RestoreRefused(last.attempt, messageOf(err));
+  }
   c.say({ kind: "checkpoint-restored", fromAttempt: last.attempt, sizeBytes: last.sizeBytes, ms: performance.now() - started, path: spec.path });
+}
+
+/** The recorded save cannot be restored (gone, or not the recorded data): the attempt is to start afresh, in a new container. */
+export class RestoreRefused extends Error {
+  constructor(
+    readonly fromAttempt: number,
+    readonly reason: string,
+  ) {
+    super(`checkpoint of attempt ${fromAttempt} not restored: ${reason}`);
+  }
 }
 
 /** Saves the running container's checkpoint directory every interval, and once more at the end. */
@@ -47,7 +65,9 @@ export class CheckpointSaver {
   private saving: Promise<void> = Promise.resolve();
   private timer?: NodeJS.Timeout;
   private failing = false;
-  private fenced = false;
+  /** No more saves: the attempt is not current any more, or its directory is past the size limit. */
+  private done = false;
+  private busy = false;
 
   constructor(
     private readonly c: AttemptContext,
@@ -70,20 +90,23 @@ export class CheckpointSaver {
     this.stopped.abort();
   }
 
+  /** A tick while a save runs is skipped: saves never queue up behind a slow one. */
   private tick(): void {
-    this.saving = this.saving.then(() => this.save());
+    if (this.busy) return;
+    this.busy = true;
+    this.saving = this.save().finally(() => (this.busy = false));
   }
 
   private async save(): Promise<void> {
     const { c } = this;
     const spec = c.task.spec.checkpoint;
-    if (!spec || this.fenced || this.stopped.signal.aborted) return;
+    if (!spec || this.done || this.stopped.signal.aborted) return;
     const { runtime, task, attempt, nodeId } = c;
     const time = Date.now();
     try {
       if (!runtime.getArchive) throw new Error("this container runtime cannot save checkpoints");
       if (!holds(await c.records.task(task.id), attempt, nodeId)) {
-        this.fenced = true;
+        this.done = true;
         c.logger.info("no longer the task's current attempt: no more checkpoint saves");
         return;
       }
@@ -96,6 +119,7 @@ export class CheckpointSaver {
       this.failing = false;
     } catch (err) {
       if (this.stopped.signal.aborted) return;
+      if (err instanceof CheckpointTooLargeError) this.done = true; // every later save would be as large: no more tries
       c.logger.warn({ err }, "checkpoint not saved");
       if (!this.failing) c.say({ kind: "checkpoint-not-saved", error: messageOf(err) });
       this.failing = true;

@@ -8,7 +8,7 @@ import type { AttemptLog } from "../logs/attempt-log.js";
 import type { AgentMetrics } from "../metrics.js";
 import { ImagePullError, type ContainerRuntime } from "../runtime/container-runtime.js";
 import { messageOf } from "../runtime/error-message.js";
-import { CheckpointSaver, restoreCheckpoint } from "./checkpoints.js";
+import { CheckpointSaver, RestoreRefused, restoreCheckpoint } from "./checkpoints.js";
 import { ensureImage } from "./ensure-image.js";
 import { watchForStop } from "./record-watch.js";
 import { MountRefusedError, resolveMounts } from "./resolve-mounts.js";
@@ -140,10 +140,20 @@ async function execute(c: AttemptContext, stop: AbortSignal, setContainer: (id: 
   let id: string;
   let attached: Attached | undefined;
   try {
-    id = await runtime.create(containerSpec(task, attempt, nodeId, c.pidsLimit, mounts, c.gpuMode));
+    const spec = containerSpec(task, attempt, nodeId, c.pidsLimit, mounts, c.gpuMode);
+    id = await runtime.create(spec);
     setContainer(id);
     early.throwIfAborted();
-    await restoreCheckpoint(c, id);
+    try {
+      await restoreCheckpoint(c, id);
+    } catch (err) {
+      if (!(err instanceof RestoreRefused)) throw err;
+      // A fresh container: nothing of a save that was refused half-way through stays.
+      c.say({ kind: "checkpoint-not-restored", fromAttempt: err.fromAttempt, error: err.reason });
+      await runtime.remove(id);
+      id = await runtime.create(spec);
+      setContainer(id);
+    }
     early.throwIfAborted();
     attached = await attach(c, id);
     await runtime.start(id);

@@ -6,7 +6,7 @@
  * attempt before its container runs.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { checkpointName, type AgentEvent, type TaskRecord } from "@trainyard/common";
+import { CheckpointTooLargeError, checkpointName, type AgentEvent, type TaskRecord } from "@trainyard/common";
 import { dirsTar } from "../../src/core/tar-dirs.js";
 import { cleanUp, eventKinds, fakeRuntime, finished, launch, MemoryCheckpoints, MemoryRecords, run, runningTask } from "./harness.js";
 import { until } from "../fixtures.js";
@@ -60,7 +60,7 @@ describe.concurrent("checkpoints in runAttempt", () => {
     expect(container!.spec.env.TRAINYARD_CHECKPOINT_DIR).toBe("/work/ckpt");
   });
 
-  it("a save that is not the recorded one (another digest) fails the attempt before its container runs: CONTAINER_ERROR", async () => {
+  it("a save that is not the recorded one (another digest), or is gone, is not restored: said so, and the attempt runs afresh in a new container", async () => {
     const store = new MemoryCheckpoints();
     const t = runningTask({}, { checkpoint }, 2);
     await store.put(checkpointName(t.id, { attempt: 1, time: 1 }), (async function* () {
@@ -69,9 +69,27 @@ describe.concurrent("checkpoints in runAttempt", () => {
     t.lastCheckpoint = { attempt: 1, time: 1, sizeBytes: 8, digest: `SHA-256=${"A".repeat(43)}=` };
     const runtime = fakeRuntime();
     const r = await run({ task: t, attempt: 2, runtime, checkpoints: store });
-    expect(r.result).toMatchObject({ failureReason: "CONTAINER_ERROR" });
-    expect(eventKinds(r.events)).toEqual(["finished"]);
-    expect(runtime.containers()[0]!.startedAt).toBeFalsy();
+    expect(r.result).toMatchObject({ exitCode: 0 });
+    expect(eventKinds(r.events)).toEqual(["note checkpoint-not-restored", "started", "finished"]);
+    expect(r.notes[0]).toMatchObject({ kind: "checkpoint-not-restored", fromAttempt: 1, error: expect.stringMatching(/not the save the task recorded/) });
+    const [first, second] = runtime.containers();
+    expect(first!.removed && !first!.startedAt).toBe(true);
+    expect(second!.startedAt).toBeTruthy();
+    const gone = runningTask({}, { checkpoint }, 2);
+    gone.lastCheckpoint = { attempt: 1, time: 2, sizeBytes: 8, digest: `SHA-256=${"A".repeat(43)}=` };
+    const r2 = await run({ task: gone, attempt: 2, checkpoints: store });
+    expect(r2.notes[0]).toMatchObject({ kind: "checkpoint-not-restored", error: expect.stringMatching(/not in the object store/) });
+    expect(r2.result).toMatchObject({ exitCode: 0 });
+  });
+
+  it("a directory past the size limit is said once and not tried again, the final save included", async () => {
+    const runtime = fakeRuntime();
+    runtime.archives.set("/work/ckpt", Buffer.from("x"));
+    const store = new MemoryCheckpoints();
+    store.failing = new CheckpointTooLargeError(1);
+    const r = await run({ behaviour: { durationMs: 250 }, spec: { checkpoint }, runtime, checkpoints: store });
+    expect(r.notes).toHaveLength(1);
+    expect(store.puts).toBe(1);
   });
 
   it("saves nothing more once the record gives the task to a later attempt (fenced), not even at the end", async () => {
@@ -128,5 +146,9 @@ describe("dirsTar", () => {
     expect(h2.toString("utf8", 0, 61)).toBe(`${"b".repeat(60)}/`);
     expect(tar.subarray(1024).every((b) => b === 0)).toBe(true);
     expect(() => dirsTar(["c".repeat(300)], { uid: 0, gid: 0 })).toThrow(/too long/);
+    // A uid past 7 octal digits: GNU base-256 (high bit set, big-endian).
+    const big = dirsTar(["d"], { uid: 4_000_000_000, gid: 7 }).subarray(0, 512);
+    expect(big[108]).toBe(0x80);
+    expect(big.readUInt32BE(112)).toBe(4_000_000_000);
   });
 });

@@ -52,7 +52,11 @@ export class MemoryCheckpoints implements CheckpointStore {
   /** Makes put throw this (a store that is down). */
   failing?: Error;
 
+  /** How often put was called. */
+  puts = 0;
+
   async put(name: string, tar: AsyncIterable<Uint8Array>): Promise<{ sizeBytes: number; digest: string }> {
+    this.puts++;
     if (this.failing) throw this.failing;
     const chunks: Buffer[] = [];
     for await (const b of tar) chunks.push(Buffer.from(b));

@@ -20,6 +20,8 @@ export interface EventConsumerOptions {
   claimHolder: (taskId: string, attempt: number) => Promise<string | null>;
   /** Removes a checkpoint object (checkpoint-store.ts); called for saves nobody will restore. */
   deleteCheckpoint: (name: string) => Promise<void>;
+  /** Is the save in the store? A save's event is applied only while it is (the sweep may have taken a late one). */
+  checkpointExists: (name: string) => Promise<boolean>;
   clock: () => number;
   logger: Logger;
   signal: AbortSignal;
@@ -80,6 +82,11 @@ export async function consumeEvents(o: EventConsumerOptions): Promise<void> {
     }
     const log = logger.child({ task: event.taskId, attempt: event.attempt, node: event.nodeId });
     try {
+      if (event.type === "checkpoint" && !(await o.checkpointExists(checkpointName(event.taskId, event)))) {
+        log.warn({ checkpoint: checkpointName(event.taskId, event) }, "a save's event came after the save was deleted (the sweep took it as nobody's); dropped");
+        m.term();
+        return;
+      }
       const holder = await o.claimHolder(event.taskId, event.attempt);
       const applied = await o.applier.apply(event.taskId, { ...event, holder }, o.clock());
       log.debug({ event: event.type }, "event applied");

@@ -95,3 +95,18 @@ describe("parseRoute", () => {
     expect(parseRoute("/ui/what")).toEqual({ page: "missing", path: "/ui/what" });
   });
 });
+
+describe("LogBuffer and carriage returns", () => {
+  it("keeps what follows a line's last \\r (a progress bar stays one line), across frames too; a CRLF ending is no overwrite", () => {
+    const b = new LogBuffer();
+    b.push([frame(1, "10%\r20%"), frame(2, "\r30%\n"), frame(3, "crlf\r\n"), frame(4, "a\rb\rc\n")]);
+    expect(b.lines.map((l) => l.text)).toEqual(["30%", "crlf", "c"]);
+  });
+});
+
+describe("parseRoute and filterTasks, odd input", () => {
+  it("a malformed escape in a task's URL is a missing page; a label key like 'constructor' matches nothing it lacks", () => {
+    expect(parseRoute("/ui/tasks/%E0%A4%A")).toEqual({ page: "missing", path: "/ui/tasks/%E0%A4%A" });
+    expect(filterTasks([task("t-a", 1, 1)], { states: new Set(), label: "constructor", text: "" })).toEqual([]);
+  });
+});

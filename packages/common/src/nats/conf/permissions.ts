@@ -36,7 +36,6 @@ export function schedulerPermissions(): Permissions {
       `$KV.${BUCKET.drains}.>`,
       `${SUBJECT_PREFIX}.dispatch.>`,
       `${SUBJECT_PREFIX}.logs.*.s`,
-      ...checkpointSubjects,
     ],
     subscribe: [`${SCHEDULER_INBOX}.>`],
   };

@@ -28,6 +28,14 @@ export function VirtualList(p: VirtualListProps) {
     if (p.stick && stuck.current) el.scrollTop = el.scrollHeight;
     if (view.height !== el.clientHeight || view.top !== el.scrollTop) setView({ top: el.scrollTop, height: el.clientHeight });
   }, [p.count, p.version]);
+  // A window made taller shows more rows at once.
+  useLayoutEffect(() => {
+    const el = box.current;
+    if (!el || typeof ResizeObserver === "undefined") return;
+    const ro = new ResizeObserver(() => setView({ top: el.scrollTop, height: el.clientHeight }));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
   const { start, end } = visibleRange(view.top, view.height, p.rowHeight, p.count);
   const rows = [];
   for (let i = start; i < end; i++) rows.push(p.row(i));

@@ -1,8 +1,8 @@
 /**
  * ANSI escape sequences in a log line → styled spans. Pure. SGR (colours, bold, dim, italic,
  * underline, 16 / 256 / 24-bit colours) is rendered; every other escape (cursor moves, erase,
- * OSC titles) is dropped. Colour state carries across lines of one stream: `parseAnsi` takes the
- * state the previous line ended in and returns the one this line ends in.
+ * OSC titles) is dropped. `parseAnsi` can take the state a previous line ended in and returns the
+ * one this line ends in; the log view parses each line on its own (only the rows in view are).
  */
 export interface AnsiState {
   fg?: string;

@@ -2,7 +2,8 @@
  * A task's log as lines, built from LogFrames as they come (pure, no DOM). Frames arrive in
  * strictly increasing seq; one at or below the last seen (a reconnect's overlap) is dropped, so a
  * resumed follow never shows a line twice. A frame that does not end with a newline leaves its
- * last line open: the next frame of the same attempt and stream continues it. Past `maxLines`
+ * last line open: the next frame of the same attempt and stream continues it. A carriage return
+ * starts a line over, as on a terminal (progress bars stay one line). Past `maxLines`
  * the oldest lines go (the download has them all).
  */
 export type StreamName = "stdout" | "stderr" | "system";
@@ -22,6 +23,16 @@ export interface FrameLike {
   stream: number;
   timeMs: number;
   data: Uint8Array;
+}
+
+/**
+ * A line as a terminal would leave it: a carriage return starts it over (progress bars), so only
+ * what follows the last one stays; a line's own CRLF ending is not one.
+ */
+function overwrite(text: string, complete: boolean): string {
+  const t = complete && text.endsWith("\r") ? text.slice(0, -1) : text;
+  const cr = t.lastIndexOf("\r");
+  return cr < 0 ? t : t.slice(cr + 1);
 }
 
 const STREAMS: Record<number, StreamName> = { 1: "stdout", 2: "stderr", 3: "system" };
@@ -66,14 +77,14 @@ export class LogBuffer {
     const open = this.open.get(key);
     const line = (t: string): LogLine => ({ stream, attempt: f.attempt, time: f.timeMs, text: t });
     whole.forEach((part, i) => {
-      if (i === 0 && open) open.text += part;
-      else this.lines.push(line(part));
+      if (i === 0 && open) open.text = overwrite(open.text + part, true);
+      else this.lines.push(line(overwrite(part, true)));
     });
     if (whole.length) this.open.delete(key);
     if (rest === "") return true;
-    if (!whole.length && open) open.text += rest;
+    if (!whole.length && open) open.text = overwrite(open.text + rest, false);
     else {
-      const l = line(rest);
+      const l = line(overwrite(rest, false));
       this.lines.push(l);
       this.open.set(key, l);
     }

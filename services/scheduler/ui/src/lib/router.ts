@@ -10,7 +10,13 @@ export function parseRoute(pathname: string): Route {
   if (rest === "" || rest === "tasks" || rest === "tasks/") return { page: "tasks" };
   if (rest === "nodes" || rest === "nodes/") return { page: "nodes" };
   const m = /^tasks\/([^/]+)\/?$/.exec(rest);
-  if (m) return { page: "task", id: decodeURIComponent(m[1]!) };
+  if (m) {
+    try {
+      return { page: "task", id: decodeURIComponent(m[1]!) };
+    } catch {
+      return { page: "missing", path: pathname }; // a malformed % escape
+    }
+  }
   return { page: "missing", path: pathname };
 }
 

@@ -17,7 +17,7 @@ export function filterTasks(tasks: Iterable<Task>, f: TaskFilter): Task[] {
   const out: Task[] = [];
   for (const t of tasks) {
     if (f.states.size && !f.states.has(t.state)) continue;
-    if (key && (value === undefined ? !(key in (t.spec?.labels ?? {})) : t.spec?.labels[key] !== value)) continue;
+    if (key && (value === undefined ? !Object.hasOwn(t.spec?.labels ?? {}, key) : !Object.hasOwn(t.spec?.labels ?? {}, key) || t.spec!.labels[key] !== value)) continue;
     if (text && !`${t.id} ${t.spec?.image ?? ""} ${t.message}`.toLowerCase().includes(text)) continue;
     out.push(t);
   }

@@ -26,6 +26,8 @@ export function TaskPage({ session, id }: { session: Session; id: string }) {
   useEffect(() => {
     const stop = new AbortController();
     setTask(null);
+    setEvents([]);
+    setError("");
     void (async () => {
       try {
         for await (const t of session.client.watchTasks(id, { signal: stop.signal })) setTask(t);
@@ -40,9 +42,13 @@ export function TaskPage({ session, id }: { session: Session; id: string }) {
   const changed = task ? `${task.state}/${task.attempts.length}/${task.message}` : "";
   useEffect(() => {
     if (!task) return;
-    const t = setTimeout(() => void session.client.getEvents({ taskId: id }).then((r) => setEvents(r.events), () => {}), 500);
-    return () => clearTimeout(t);
-  }, [changed]);
+    const stop = new AbortController();
+    const t = setTimeout(() => void session.client.getEvents({ taskId: id }, { signal: stop.signal }).then((r) => setEvents(r.events), () => {}), 500);
+    return () => {
+      clearTimeout(t);
+      stop.abort(); // a late answer for another task never lands here
+    };
+  }, [session, id, changed]);
 
   if (error && !task) return <main class="page"><p class="error">{error}</p></main>;
   if (!task) return <main class="page"><p class="muted">loading {id}…</p></main>;
@@ -157,12 +163,12 @@ export function TaskPage({ session, id }: { session: Session; id: string }) {
           </ol>
         </div>
       </section>
-      <TaskLog session={session} id={id} final={final} />
+      <TaskLog session={session} id={id} />
     </main>
   );
 }
 
-function TaskLog({ session, id, final }: { session: Session; id: string; final: boolean }) {
+function TaskLog({ session, id }: { session: Session; id: string }) {
   const buffer = useRef(new LogBuffer());
   const [version, setVersion] = useState(0);
   const [whole, setWhole] = useState(false);
@@ -209,7 +215,6 @@ function TaskLog({ session, id, final }: { session: Session; id: string; final: 
         <span class="muted" data-testid="log-status" data-lines={b.lines.length} data-last-seq={String(b.lastSeq)}>
           {b.lines.length.toLocaleString("en-US")} lines{whole || b.dropped ? "" : ` (the last ${TAIL.toLocaleString("en-US")} at first)`}
           {b.dropped ? `, the first ${b.dropped.toLocaleString("en-US")} dropped here` : ""} · {status}
-          {final ? "" : ""}
         </span>
         {!whole && (
           <button class="secondary" onClick={() => setWhole(true)}>

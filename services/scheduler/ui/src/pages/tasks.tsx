@@ -144,7 +144,11 @@ function SubmitForm({ session }: { session: Session }) {
   const [open, setOpen] = useState(false);
   const [f, setF] = useState({ image: "", command: "", env: "", labels: "", gpus: "0", pool: "" });
   const [error, setError] = useState("");
-  const set = (k: keyof typeof f) => (e: { currentTarget: { value: string } }) => setF({ ...f, [k]: e.currentTarget.value });
+  const [sending, setSending] = useState(false);
+  const set = (k: keyof typeof f) => (e: { currentTarget: { value: string } }) => {
+    const value = e.currentTarget.value;
+    setF((p) => ({ ...p, [k]: value }));
+  };
   if (!open)
     return (
       <button class="secondary" onClick={() => setOpen(true)} data-testid="open-submit">
@@ -156,7 +160,9 @@ function SubmitForm({ session }: { session: Session }) {
       class="submit"
       onSubmit={async (e) => {
         e.preventDefault();
+        if (sending) return;
         setError("");
+        setSending(true);
         try {
           const { task } = await session.client.submit({
             spec: {
@@ -171,6 +177,8 @@ function SubmitForm({ session }: { session: Session }) {
           navigate(taskHref(task!.id));
         } catch (err) {
           setError(errorText(err));
+        } finally {
+          setSending(false);
         }
       }}
     >
@@ -180,7 +188,9 @@ function SubmitForm({ session }: { session: Session }) {
       <input placeholder="labels: k=v, …" value={f.labels} onInput={set("labels")} name="labels" />
       <input class="small" type="number" min="0" placeholder="GPUs" value={f.gpus} onInput={set("gpus")} name="gpus" title="GPUs" />
       <input class="small" placeholder="pool" value={f.pool} onInput={set("pool")} name="pool" />
-      <button type="submit">Submit</button>
+      <button type="submit" disabled={sending}>
+        Submit
+      </button>
       <button type="button" class="secondary" onClick={() => setOpen(false)}>
         Close
       </button>
