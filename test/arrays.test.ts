@@ -4,30 +4,15 @@
 // CancelArray.
 import { create } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LogStream, SubmitArrayRequestSchema, TaskState, type SchedulerClient, type Task } from "@trainyard/client";
-import { dockerAvailable, removeContainers } from "./harness/docker.js";
-import { startNats, type NatsServer } from "./harness/nats.js";
-import { startSchedulerProcess, startService, waitForLine, type ServiceProcess } from "./harness/processes.js";
+import { LogStream, SubmitArrayRequestSchema, TaskState, type Task } from "@trainyard/client";
+import { startProcessCluster, type ProcessCluster } from "./harness/processes.js";
 import { ms, readLog, sh, spec, text, waitFinal } from "./harness/tasks.js";
 
-let nats: NatsServer;
-let agent: ServiceProcess;
-let scheduler: { proc: ServiceProcess; client: SchedulerClient };
-const nodeId = `arrays-${process.pid}`;
-
+let c: ProcessCluster;
 beforeAll(async () => {
-  await dockerAvailable();
-  nats = await startNats();
-  scheduler = await startSchedulerProcess("arrays-scheduler-1", nats.url);
-  agent = startService("agent", nodeId, { TRAINYARD_NATS_URL: nats.url, TRAINYARD_AGENT_ID: nodeId, TRAINYARD_AGENT_SLOTS: "8", TRAINYARD_AGENT_GRPC_ADDR: "127.0.0.1:0", TRAINYARD_LOG_DIR: `/tmp/trainyard-tests/${nodeId}` });
-  await waitForLine(agent, "agent serving");
+  c = await startProcessCluster("arrays", 8);
 });
-afterAll(async () => {
-  agent?.kill("SIGKILL");
-  scheduler?.proc.kill("SIGKILL");
-  await nats?.stop();
-  await removeContainers(`trainyard.node=${nodeId}`);
-});
+afterAll(() => c?.stop());
 
 const arrayRequest = (script: string, o: { count?: number; maxParallel?: number; elements?: Record<string, string>[]; key?: string }) =>
   create(SubmitArrayRequestSchema, {
@@ -50,47 +35,45 @@ function mostAtOnce(tasks: Task[]): number {
 
 describe("SubmitArray", () => {
   it("10 tasks, max_parallel 3: never 4 at once, also across a scheduler kill -9 and restart; each sees its index", async () => {
-    const res = await scheduler.client.submitArray(arrayRequest('echo "$TRAINYARD_ARRAY_INDEX of $TRAINYARD_ARRAY_COUNT in $TRAINYARD_ARRAY_ID"; sleep 1', { count: 10, maxParallel: 3, key: "ten" }));
+    const res = await c.scheduler.client.submitArray(arrayRequest('echo "$TRAINYARD_ARRAY_INDEX of $TRAINYARD_ARRAY_COUNT in $TRAINYARD_ARRAY_ID"; sleep 1', { count: 10, maxParallel: 3, key: "ten" }));
     expect(res.arrayId).toMatch(/^a-/);
     expect(res.tasks.map((t) => t.arrayIndex)).toEqual([...Array(10).keys()]);
     expect(res.tasks.every((t) => t.arrayId === res.arrayId && t.state === TaskState.PENDING)).toBe(true);
     // The same key: the same array, the same tasks.
-    const again = await scheduler.client.submitArray(arrayRequest("echo other", { count: 10, maxParallel: 3, key: "ten" }));
+    const again = await c.scheduler.client.submitArray(arrayRequest("echo other", { count: 10, maxParallel: 3, key: "ten" }));
     expect([again.arrayId, again.tasks.map((t) => t.id)]).toEqual([res.arrayId, res.tasks.map((t) => t.id)]);
 
     // Kill the scheduler once some have run.
     for (;;) {
-      const { tasks } = await scheduler.client.list({ arrayId: res.arrayId, states: [TaskState.SUCCEEDED] });
+      const { tasks } = await c.scheduler.client.list({ arrayId: res.arrayId, states: [TaskState.SUCCEEDED] });
       if (tasks.length >= 2) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    scheduler.proc.kill("SIGKILL");
-    await scheduler.proc.exited;
-    scheduler = await startSchedulerProcess("arrays-scheduler-2", nats.url);
+    await c.restartScheduler();
 
-    const done = await Promise.all(res.tasks.map((t) => waitFinal(scheduler.client, t.id, 120_000)));
+    const done = await Promise.all(res.tasks.map((t) => waitFinal(c.scheduler.client, t.id, 120_000)));
     expect(done.map((t) => t.state)).toEqual(Array(10).fill(TaskState.SUCCEEDED));
     expect(done.every((t) => t.attempts.length === 1)).toBe(true);
     expect(mostAtOnce(done)).toBeLessThanOrEqual(3);
     expect(mostAtOnce(done)).toBeGreaterThan(1);
-    const out = text(await readLog(scheduler.client, done[7]!.id), LogStream.STDOUT);
+    const out = text(await readLog(c.scheduler.client, done[7]!.id), LogStream.STDOUT);
     expect(out).toBe(`7 of 10 in ${res.arrayId}\n`);
-    const listed = await scheduler.client.list({ arrayId: res.arrayId, pageSize: 1_000 });
+    const listed = await c.scheduler.client.list({ arrayId: res.arrayId, pageSize: 1_000 });
     expect(listed.tasks.map((t) => t.id).sort()).toEqual(res.tasks.map((t) => t.id).sort());
   });
 
   it("one task per element, each with its env; CancelArray cancels what has not ended", async () => {
-    const sweep = await scheduler.client.submitArray(arrayRequest('echo "lr=$LR"', { elements: [{ LR: "1e-3" }, { LR: "3e-4" }] }));
-    const ran = await Promise.all(sweep.tasks.map((t) => waitFinal(scheduler.client, t.id)));
-    expect(await Promise.all(ran.map(async (t) => text(await readLog(scheduler.client, t.id), LogStream.STDOUT)))).toEqual(["lr=1e-3\n", "lr=3e-4\n"]);
+    const sweep = await c.scheduler.client.submitArray(arrayRequest('echo "lr=$LR"', { elements: [{ LR: "1e-3" }, { LR: "3e-4" }] }));
+    const ran = await Promise.all(sweep.tasks.map((t) => waitFinal(c.scheduler.client, t.id)));
+    expect(await Promise.all(ran.map(async (t) => text(await readLog(c.scheduler.client, t.id), LogStream.STDOUT)))).toEqual(["lr=1e-3\n", "lr=3e-4\n"]);
 
-    const long = await scheduler.client.submitArray(arrayRequest("sleep 60", { count: 4, maxParallel: 1 }));
-    await waitFinal(scheduler.client, long.tasks[0]!.id, 3_000).catch(() => {}); // give the first time to start
-    const cancelled = await scheduler.client.cancelArray({ arrayId: long.arrayId, reason: "enough" });
+    const long = await c.scheduler.client.submitArray(arrayRequest("sleep 60", { count: 4, maxParallel: 1 }));
+    await waitFinal(c.scheduler.client, long.tasks[0]!.id, 3_000).catch(() => {}); // give the first time to start
+    const cancelled = await c.scheduler.client.cancelArray({ arrayId: long.arrayId, reason: "enough" });
     expect(cancelled.tasks).toHaveLength(4);
-    const final = await Promise.all(long.tasks.map((t) => waitFinal(scheduler.client, t.id, 60_000)));
+    const final = await Promise.all(long.tasks.map((t) => waitFinal(c.scheduler.client, t.id, 60_000)));
     expect(final.map((t) => t.state)).toEqual(Array(4).fill(TaskState.CANCELLED));
-    await expect(scheduler.client.cancelArray({ arrayId: "a-00000000000000000000zz" })).rejects.toMatchObject({ code: 5 });
-    await expect(scheduler.client.submitArray(arrayRequest("true", { count: 1001 }))).rejects.toMatchObject({ code: 3, rawMessage: expect.stringContaining("count") });
+    await expect(c.scheduler.client.cancelArray({ arrayId: "a-00000000000000000000zz" })).rejects.toMatchObject({ code: 5 });
+    await expect(c.scheduler.client.submitArray(arrayRequest("true", { count: 1001 }))).rejects.toMatchObject({ code: 3, rawMessage: expect.stringContaining("count") });
   });
 });

@@ -4,33 +4,18 @@
 // still starts the child.
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DependencyCondition as C, FailureReason, TaskState, type SchedulerClient, type Task } from "@trainyard/client";
-import { dockerAvailable, removeContainers } from "./harness/docker.js";
-import { startNats, type NatsServer } from "./harness/nats.js";
-import { startSchedulerProcess, startService, waitForLine, type ServiceProcess } from "./harness/processes.js";
+import { DependencyCondition as C, FailureReason, TaskState, type Task } from "@trainyard/client";
+import { startProcessCluster, type ProcessCluster } from "./harness/processes.js";
 import { sh, spec, waitFinal } from "./harness/tasks.js";
 
-let nats: NatsServer;
-let agent: ServiceProcess;
-let scheduler: { proc: ServiceProcess; client: SchedulerClient };
-const nodeId = `deps-${process.pid}`;
-
+let c: ProcessCluster;
 beforeAll(async () => {
-  await dockerAvailable();
-  nats = await startNats();
-  scheduler = await startSchedulerProcess("deps-scheduler-1", nats.url);
-  agent = startService("agent", nodeId, { TRAINYARD_NATS_URL: nats.url, TRAINYARD_AGENT_ID: nodeId, TRAINYARD_AGENT_SLOTS: "4", TRAINYARD_AGENT_GRPC_ADDR: "127.0.0.1:0", TRAINYARD_LOG_DIR: `/tmp/trainyard-tests/${nodeId}` });
-  await waitForLine(agent, "agent serving");
+  c = await startProcessCluster("deps", 4);
 });
-afterAll(async () => {
-  agent?.kill("SIGKILL");
-  scheduler?.proc.kill("SIGKILL");
-  await nats?.stop();
-  await removeContainers(`trainyard.node=${nodeId}`);
-});
+afterAll(() => c?.stop());
 
-const submit = async (script: string, dependsOn: { taskId: string; condition?: C }[] = []) => (await scheduler.client.submit(spec({ command: sh(script), dependsOn }))).task!;
-const final = (t: Task) => waitFinal(scheduler.client, t.id, 90_000);
+const submit = async (script: string, dependsOn: { taskId: string; condition?: C }[] = []) => (await c.scheduler.client.submit(spec({ command: sh(script), dependsOn }))).task!;
+const final = (t: Task) => waitFinal(c.scheduler.client, t.id, 90_000);
 
 describe("depends_on", () => {
   it("succeeded, finished and failed conditions; a condition that can never hold cancels the child, and its own dependents after it", async () => {
@@ -45,7 +30,7 @@ describe("depends_on", () => {
     const cleanup = await submit("echo cleanup", [{ taskId: afterBad.id, condition: C.FINISHED }]);
 
     // While the parents run, the children wait and say for whom.
-    const waiting = (await scheduler.client.get({ taskId: anyway.id })).task!;
+    const waiting = (await c.scheduler.client.get({ taskId: anyway.id })).task!;
     expect(waiting.state).toBe(TaskState.PENDING);
     expect(waiting.message).toMatch(/^waiting for t-\S+ to finish, t-\S+ to finish$/);
 
@@ -65,23 +50,21 @@ describe("depends_on", () => {
   });
 
   it("refuses an unknown parent at Submit, naming the field, and stores nothing", async () => {
-    const before = (await scheduler.client.list({ pageSize: 1_000 })).tasks.length;
+    const before = (await c.scheduler.client.list({ pageSize: 1_000 })).tasks.length;
     const err = await submit("true", [{ taskId: "t-doesnotexist" }]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConnectError);
     expect((err as ConnectError).code).toBe(Code.InvalidArgument);
     expect((err as ConnectError).rawMessage).toContain("spec.depends_on[0].task_id");
-    expect((await scheduler.client.list({ pageSize: 1_000 })).tasks.length).toBe(before);
+    expect((await c.scheduler.client.list({ pageSize: 1_000 })).tasks.length).toBe(before);
   });
 
   it("a scheduler killed the moment the parent ends: the next one still starts the child", async () => {
     const parent = await submit("sleep 2");
     const child = await submit("echo child ran", [{ taskId: parent.id }]);
-    for await (const r of scheduler.client.watch({ taskId: parent.id })) {
+    for await (const r of c.scheduler.client.watch({ taskId: parent.id })) {
       if (r.task!.state === TaskState.SUCCEEDED) break;
     }
-    scheduler.proc.kill("SIGKILL");
-    await scheduler.proc.exited;
-    scheduler = await startSchedulerProcess("deps-scheduler-2", nats.url);
+    await c.restartScheduler();
     const done = await final(child);
     expect(done.state).toBe(TaskState.SUCCEEDED);
     expect(done.attempts).toHaveLength(1);

@@ -6,7 +6,8 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTrainyardClient, type SchedulerClient } from "@trainyard/client";
-import { freePort } from "./nats.js";
+import { dockerAvailable, removeContainers } from "./docker.js";
+import { freePort, startNats } from "./nats.js";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const live = new Set<ChildProcess>();
@@ -72,3 +73,43 @@ export async function startSchedulerProcess(name: string, natsUrl: string): Prom
   await waitForLine(proc, "scheduler serving");
   return { proc, client: createTrainyardClient({ baseUrl: `http://127.0.0.1:${port}` }) };
 }
+
+/**
+ * A nats-server, a scheduler process and one agent process (node `<name>-<pid>`, `slots` slots):
+ * for suites that kill the scheduler with -9 mid-test. `restartScheduler()` kills it (SIGKILL)
+ * and starts another on the same NATS; `stop()` ends everything and removes the node's containers.
+ */
+export async function startProcessCluster(name: string, slots: number) {
+  await dockerAvailable();
+  const nats = await startNats();
+  const nodeId = `${name}-${process.pid}`;
+  let generation = 1;
+  const agent = startService("agent", nodeId, {
+    TRAINYARD_NATS_URL: nats.url,
+    TRAINYARD_AGENT_ID: nodeId,
+    TRAINYARD_AGENT_SLOTS: String(slots),
+    TRAINYARD_AGENT_GRPC_ADDR: "127.0.0.1:0",
+    TRAINYARD_LOG_DIR: `/tmp/trainyard-tests/${nodeId}`,
+  });
+  const c = {
+    nats,
+    nodeId,
+    agent,
+    scheduler: await startSchedulerProcess(`${name}-scheduler-1`, nats.url),
+    async restartScheduler(): Promise<void> {
+      c.scheduler.proc.kill("SIGKILL");
+      await c.scheduler.proc.exited;
+      c.scheduler = await startSchedulerProcess(`${name}-scheduler-${++generation}`, nats.url);
+    },
+    async stop(): Promise<void> {
+      agent.kill("SIGKILL");
+      c.scheduler.proc.kill("SIGKILL");
+      await nats.stop();
+      await removeContainers(`trainyard.node=${nodeId}`);
+    },
+  };
+  await waitForLine(agent, "agent serving");
+  return c;
+}
+
+export type ProcessCluster = Awaited<ReturnType<typeof startProcessCluster>>;
