@@ -2,28 +2,36 @@ import type { Readable } from "node:stream";
 import type { LogEntry } from "./container-runtime.js";
 
 /**
- * Reads Docker's multiplexed log stream (Tty off; `timestamps=true`): 8-byte headers
- * [stream, 0, 0, 0, size uint32 BE] each followed by one entry "<RFC3339Nano> <bytes>".
- * Yields the entries of each chunk read as one batch, in order (a fast writer means
- * thousands of entries per batch, not one await each). Ends with the stream.
+ * Docker's multiplexed stream (Tty off): 8-byte headers [stream, 0, 0, 0, size uint32 BE], each
+ * followed by its payload. Yields, per chunk read, the stdout and stderr payloads completed in it,
+ * in order (other stream types are skipped). Ends with the stream; a failing stream throws.
  */
-export async function* demuxLogBatches(stream: Readable): AsyncGenerator<LogEntry[]> {
+export async function* demuxPayloads(stream: Readable): AsyncGenerator<{ stream: LogEntry["stream"]; payload: Buffer }[]> {
   let buf: Buffer = Buffer.alloc(0);
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
     let off = 0;
-    const batch: LogEntry[] = [];
+    const batch: { stream: LogEntry["stream"]; payload: Buffer }[] = [];
     while (buf.length - off >= 8) {
       const size = buf.readUInt32BE(off + 4);
       if (buf.length - off - 8 < size) break;
       const type = buf[off];
       const payload = buf.subarray(off + 8, off + 8 + size);
       off += 8 + size;
-      if (type === 1 || type === 2) batch.push(parseEntry(type === 2 ? "stderr" : "stdout", payload));
+      if (type === 1 || type === 2) batch.push({ stream: type === 2 ? "stderr" : "stdout", payload });
     }
     buf = buf.subarray(off);
     if (batch.length) yield batch;
   }
+}
+
+/**
+ * Reads Docker's log stream (`timestamps=true`): each payload one entry "<RFC3339Nano> <bytes>".
+ * Yields the entries of each chunk read as one batch, in order (a fast writer means thousands of
+ * entries per batch, not one await each). Ends with the stream.
+ */
+export async function* demuxLogBatches(stream: Readable): AsyncGenerator<LogEntry[]> {
+  for await (const batch of demuxPayloads(stream)) yield batch.map((p) => parseEntry(p.stream, p.payload));
 }
 
 /** demuxLogBatches, one entry at a time. */
