@@ -175,7 +175,7 @@ describe("soak", () => {
     let overlaps = 0;
     let sharedDevices = 0;
     let wrongDevices = 0;
-    const devices = new Map<string, [number, number][]>();
+    const devices = new Map<string, [number, number, string][]>();
     const problems: string[] = [];
     for (const [i, t] of finals.entries()) {
       for (let k = 1; k < t.attempts.length; k++) {
@@ -200,7 +200,9 @@ describe("soak", () => {
           wrongDevices++;
           problems.push(`${t.id} (#${i}) attempt ${a.number} on ${a.nodeId} (${TaskState[a.state]}): saw ${JSON.stringify(seen)}, record says ${want}`);
         }
-        for (const g of a.gpuIds) devices.set(`${a.nodeId}/${g}`, [...(devices.get(`${a.nodeId}/${g}`) ?? []), [ms(a.startTime), ms(a.endTime)]]);
+        // An attempt that never started (lost while claimed) ran no container: it held no device.
+        // (Its NaN start would also make the sort below meaningless.)
+        if (a.startTime) for (const g of a.gpuIds) devices.set(`${a.nodeId}/${g}`, [...(devices.get(`${a.nodeId}/${g}`) ?? []), [ms(a.startTime), ms(a.endTime), `${t.id} #${a.number}`]]);
         let out = text(frames.filter((f) => f.attempt === a.number), LogStream.STDOUT);
         let expected = from(0);
         if (checkpointed(i) && out !== "") {
@@ -227,7 +229,12 @@ describe("soak", () => {
     // No device was ever held by two attempts at once (from the records' gpu_ids and times).
     for (const spans of devices.values()) {
       spans.sort((x, y) => x[0] - y[0]);
-      for (let k = 1; k < spans.length; k++) if (spans[k]![0] < spans[k - 1]![1]) sharedDevices++;
+      for (let k = 1; k < spans.length; k++) {
+        if (spans[k]![0] >= spans[k - 1]![1]) continue;
+        sharedDevices++;
+        const [a, b] = [spans[k - 1]!, spans[k]!];
+        problems.push(`device shared: ${a[2]} ${((a[0] - t0) / 1000).toFixed(1)}–${((a[1] - t0) / 1000).toFixed(1)}s and ${b[2]} from ${((b[0] - t0) / 1000).toFixed(1)}s`);
+      }
     }
     for (const id of ids) await waitForLine(agents.get(id)!, "agent serving");
     let leaked = 0;
