@@ -17,7 +17,7 @@ import { checkpointInfo, checkpointName, eventSubject, putCheckpoint, type Agent
 import { startCluster, type TestCluster } from "./harness/cluster.js";
 import { imageExists, TRAIN_IMAGE } from "./harness/docker.js";
 import { startService, waitForLine, type ServiceProcess } from "./harness/processes.js";
-import { readLog, sh, spec, text } from "./harness/tasks.js";
+import { readLog, sh, spec, text, until } from "./harness/tasks.js";
 
 const LEASE = "6s";
 let c: TestCluster;
@@ -50,14 +50,6 @@ function agentProcess(id: string, pool: string): ServiceProcess {
   });
   procs.push(p);
   return p;
-}
-
-async function until(check: () => Promise<boolean>, what: string, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 /** The task's checkpoint archive, downloaded, and one file of it. */

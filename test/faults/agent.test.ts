@@ -11,7 +11,7 @@ import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import { startCluster, type TestCluster } from "../harness/cluster.js";
 import { listContainers } from "../harness/docker.js";
 import { startService, waitForLine, type ServiceProcess } from "../harness/processes.js";
-import { readLog, sh, spec, text } from "../harness/tasks.js";
+import { readLog, sh, spec, text, until } from "../harness/tasks.js";
 
 // Long enough for an agent process to restart within it on a busy machine (node start-up alone
 // has taken 2.8 s here with the whole suite running), short enough that a lost node is seen soon.
@@ -38,14 +38,6 @@ function agentProcess(id: string, pool: string, logDir: string): ServiceProcess 
   });
   procs.push(p);
   return p;
-}
-
-async function waitUntil(check: () => Promise<boolean>, what: string, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const numbers = (n: number) => Array.from({ length: n }, (_, i) => `${i + 1}\n`).join("");
@@ -92,7 +84,7 @@ describe("agent faults", () => {
     const bursts = "for b in $(seq 0 39); do seq $((b*1000+1)) $((b*1000+1000)); sleep 0.1; done";
     const task = (await c.client.submit(spec({ command: sh(`${bursts} & ${bursts} | sed 's/^/e/' >&2; wait`), pool: "p-burst" }))).task!;
     await c.waitFor(task.id, (t) => t.attempts[0]!.containerId !== "");
-    await waitUntil(async () => text(await readLog(c.client, task.id), LogStream.STDOUT).length > 0, "some output published", 30_000);
+    await until(async () => text(await readLog(c.client, task.id), LogStream.STDOUT).length > 0, "some output published", 30_000);
     a.kill("SIGKILL");
     await a.exited;
     a = agentProcess(id, "p-burst", dir); // the container writes on while no agent reads
@@ -143,7 +135,7 @@ describe("agent faults", () => {
     expect(await listContainers(`trainyard.node=${idA}`)).toHaveLength(1); // the dead agent's container
     a = agentProcess(idA, "p-lost", dir);
     await waitForLine(a, "no longer ours: removing it");
-    await waitUntil(async () => (await listContainers(`trainyard.node=${idA}`)).length === 0, "the stale container removed");
+    await until(async () => (await listContainers(`trainyard.node=${idA}`)).length === 0, "the stale container removed", 15_000);
     await c.client.cancel({ taskId: task!.id });
     await c.waitForState(task!.id, TaskState.CANCELLED, 30_000);
     const sys = text(await readLog(c.client, task!.id), LogStream.SYSTEM);

@@ -7,7 +7,7 @@ import { createTrainyardClient, LogStream, TaskState, type LogFrame, type Schedu
 import { dockerAvailable, listContainers, removeContainers } from "../harness/docker.js";
 import { freePort, startNats, type NatsServer } from "../harness/nats.js";
 import { startService, waitForLine, type ServiceProcess } from "../harness/processes.js";
-import { sh, spec, text } from "../harness/tasks.js";
+import { sh, spec, text, until } from "../harness/tasks.js";
 
 let nats: NatsServer;
 let client: SchedulerClient;
@@ -44,13 +44,6 @@ async function followToEnd(id: string, ms = 90_000): Promise<LogFrame[]> {
       if (Date.now() > deadline) throw err;
       await new Promise((r) => setTimeout(r, 250));
     }
-  }
-}
-
-/** Polls `check` every 50 ms until it holds; fails after `ms`. */
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
-  for (const deadline = Date.now() + ms; !(await check()); await new Promise((r) => setTimeout(r, 50))) {
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
   }
 }
 

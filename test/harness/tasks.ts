@@ -95,6 +95,13 @@ export function ms(t?: { seconds: bigint; nanos: number }): number {
   return t ? Number(t.seconds) * 1000 + t.nanos / 1e6 : NaN;
 }
 
+/** Polls `check` every 100 ms until it holds; fails after `ms`, naming `what`. */
+export async function until(check: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
+  for (const deadline = Date.now() + ms; !(await check()); await new Promise((r) => setTimeout(r, 100))) {
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
+  }
+}
+
 /** Polls Get until the task is final (for clients of scheduler processes; TestCluster has waitFor). */
 export async function waitFinal(client: SchedulerClient, id: string, timeoutMs = 60_000): Promise<Task> {
   const deadline = Date.now() + timeoutMs;
