@@ -11,7 +11,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { ensureInfrastructure, putCheckpoint, readCheckpoint } from "@trainyard/common";
 import { DockerRuntime } from "../services/agent/src/runtime/docker-runtime.js";
-import { dirsTar } from "../services/agent/src/core/tar-dirs.js";
+import { tarHeader } from "../services/agent/src/core/tar-dirs.js";
 import { dockerRequest, TEST_IMAGE } from "../test/harness/docker.js";
 import { startNats, type NatsServer } from "../test/harness/nats.js";
 import { fmt, median, row, SMOKE } from "./lib/table.js";
@@ -46,18 +46,11 @@ async function container(): Promise<string> {
 
 /** A tar of /data with FILES files of FILE_MB random bytes each. */
 function dataTar(): Buffer {
-  const parts = [dirsTar(["data"], { uid: 0, gid: 0 }).subarray(0, 512)];
+  const owner = { uid: 0, gid: 0, mtimeSec: Math.floor(Date.now() / 1000) };
+  const parts = [tarHeader("data/", { ...owner, type: "5", mode: 0o755, size: 0 })];
   for (let i = 0; i < FILES; i++) {
     const body = randomBytes(FILE_MB * MB);
-    const h = Buffer.from(dirsTar([`data/f${i}`], { uid: 0, gid: 0 }).subarray(0, 512));
-    // A regular file's header: type "0", its size, and the checksum again.
-    h.write("0", 156);
-    h.write(`${body.length.toString(8).padStart(11, "0")}\0`, 124, "latin1");
-    h.fill(" ", 148, 156);
-    let sum = 0;
-    for (const b of h) sum += b;
-    h.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, "latin1");
-    parts.push(h, body, Buffer.alloc((512 - (body.length % 512)) % 512));
+    parts.push(tarHeader(`data/f${i}`, { ...owner, type: "0", mode: 0o644, size: body.length }), body, Buffer.alloc((512 - (body.length % 512)) % 512));
   }
   return Buffer.concat([...parts, Buffer.alloc(1024)]);
 }

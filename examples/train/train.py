@@ -60,29 +60,32 @@ def env_int(name, default, lo, hi):
     return v
 
 
-def env_float(name, default, lo, hi):
+def env_number(name):
+    """The variable as a float; None when unset or blank."""
     raw = os.environ.get(name, "").strip()
     if raw == "":
-        return default
+        return None
     try:
-        v = float(raw)
+        return float(raw)
     except ValueError:
         fail(f"{name}={raw!r} is not a number")
+
+
+def env_float(name, default, lo, hi):
+    v = env_number(name)
+    if v is None:
+        return default
     if not (lo < v <= hi):
-        fail(f"{name}={raw} must be above {lo} and at most {hi}")
+        fail(f"{name}={os.environ[name].strip()} must be above {lo} and at most {hi}")
     return v
 
 
 def env_seconds(name, default, hi):
-    raw = os.environ.get(name, "").strip()
-    if raw == "":
+    v = env_number(name)
+    if v is None:
         return default
-    try:
-        v = float(raw)
-    except ValueError:
-        fail(f"{name}={raw!r} is not a number")
     if not (0 <= v <= hi):  # also refuses nan and inf
-        fail(f"{name}={raw} must be between 0 and {hi}")
+        fail(f"{name}={os.environ[name].strip()} must be between 0 and {hi}")
     return v
 
 

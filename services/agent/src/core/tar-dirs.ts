@@ -7,19 +7,20 @@ const BLOCK = 512;
 
 /** `dirs` relative ("a", "a/b"), parents first; owned by `uid`:`gid`, mode 0755. */
 export function dirsTar(dirs: readonly string[], owner: { uid: number; gid: number }, mtimeSec = Math.floor(Date.now() / 1000)): Buffer {
-  return Buffer.concat([...dirs.map((d) => dirHeader(d, owner, mtimeSec)), Buffer.alloc(2 * BLOCK)]);
+  return Buffer.concat([...dirs.map((d) => tarHeader(`${d}/`, { ...owner, type: "5", mode: 0o755, size: 0, mtimeSec })), Buffer.alloc(2 * BLOCK)]);
 }
 
-function dirHeader(dir: string, o: { uid: number; gid: number }, mtime: number): Buffer {
+/** One ustar header: a directory ("5", `path` ending in "/") or a regular file ("0", `size` bytes of data to follow). */
+export function tarHeader(path: string, o: { type: "0" | "5"; mode: number; size: number; uid: number; gid: number; mtimeSec: number }): Buffer {
   const h = Buffer.alloc(BLOCK);
-  const [prefix, name] = splitName(`${dir}/`);
+  const [prefix, name] = splitName(path);
   h.write(name, 0, 100, "utf8");
-  octal(h, 100, 8, 0o755);
+  octal(h, 100, 8, o.mode);
   octal(h, 108, 8, o.uid);
   octal(h, 116, 8, o.gid);
-  octal(h, 124, 12, 0);
-  octal(h, 136, 12, mtime);
-  h.write("5", 156); // directory
+  octal(h, 124, 12, o.size);
+  octal(h, 136, 12, o.mtimeSec);
+  h.write(o.type, 156);
   h.write("ustar\0", 257, "latin1");
   h.write("00", 263, "latin1");
   h.write(prefix, 345, 155, "utf8");
